@@ -1,0 +1,93 @@
+"""Posting to Slack: the few Web API calls the bot makes, with typed errors.
+
+slack_sdk's retry handlers wait out 429s (honouring ``Retry-After``) and retry dropped
+connections, so callers see a ``SlackError`` only once those are exhausted.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.blocks import Message
+from bot.errors import SlackError
+
+log = logging.getLogger(__name__)
+
+
+def make_web_client(*, token: str, base_url: str, timeout: int = 15) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        timeout=timeout,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=4),
+        ],
+    )
+
+
+def _error(method: str, exc: SlackClientError) -> SlackError:
+    if isinstance(exc, SlackApiError):
+        code = exc.response.get("error", "unknown_error") if exc.response else "unknown_error"
+        log.warning("slack %s failed: %s", method, code)
+        return SlackError(f"Slack refused {method} ({code}).")
+    log.warning("slack %s failed: %s", method, type(exc).__name__)
+    return SlackError(f"Could not reach Slack for {method}.")
+
+
+class Chat:
+    """Messages in channels and threads, and replies through a response_url."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
+        """Post a message (in a thread when ``thread_ts`` is given) and return its ts."""
+        kwargs: dict[str, Any] = {
+            "channel": channel,
+            "text": message.text,
+            "blocks": message.blocks,
+        }
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        try:
+            response = await self.client.chat_postMessage(**kwargs)
+        except SlackClientError as exc:
+            raise _error("chat.postMessage", exc) from None
+        return str(response["ts"])
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        try:
+            await self.client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.blocks
+            )
+        except SlackClientError as exc:
+            raise _error("chat.update", exc) from None
+
+    async def respond(self, response_url: str, message: Message) -> None:
+        """An ephemeral reply to the person who typed the command or clicked the button."""
+        webhook = AsyncWebhookClient(
+            response_url, timeout=10, retry_handlers=self.client.retry_handlers
+        )
+        try:
+            response = await webhook.send(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        except Exception as exc:  # aiohttp raises its own family; any failure means the same
+            log.warning("slack response_url failed: %s", type(exc).__name__)
+            raise SlackError("Could not answer through Slack's response_url.") from None
+        if response.status_code != 200:
+            log.warning("slack response_url answered %s", response.status_code)
+            raise SlackError(f"Slack's response_url answered {response.status_code}.")

@@ -1,0 +1,23 @@
+"""What the use cases work with, gathered in one value so listeners can pass it on."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.chat import Chat
+from bot.digitalocean import DigitalOceanClient
+from bot.settings import Settings
+from bot.store import Store
+from bot.watcher import Watcher
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    do: DigitalOceanClient
+    store: Store
+    chat: Chat
+    watcher: Watcher
+    clock: Callable[[], float] = field(default=time.time)

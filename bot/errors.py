@@ -1,0 +1,88 @@
+"""The bot's typed errors.
+
+Grouped the way httpx groups its exceptions: one base class, one branch per outside
+system, and leaves that say what went wrong. Every error carries ``user_message``, a
+sentence fit to show in Slack: it never contains a token, a secret or a traceback.
+"""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base class of every error the bot raises on purpose."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class SettingsError(BotError):
+    """A setting is missing or malformed; start-up stops with this one sentence."""
+
+
+class UsageError(BotError):
+    """The user asked for something the bot cannot do as asked."""
+
+
+# --- DigitalOcean -------------------------------------------------------------------
+
+
+class DigitalOceanError(BotError):
+    """Base class for failures talking to the DigitalOcean API."""
+
+    def __init__(self, user_message: str, *, status: int | None = None) -> None:
+        super().__init__(user_message)
+        self.status = status
+
+
+class DOAuthError(DigitalOceanError):
+    """401/403: the token is wrong, expired or lacks a scope."""
+
+
+class DONotFoundError(DigitalOceanError):
+    """404: the app or deployment does not exist (or the token cannot see it)."""
+
+
+class DORequestError(DigitalOceanError):
+    """Another 4xx: DigitalOcean refused the request as made."""
+
+
+class DOTransientError(DigitalOceanError):
+    """A failure worth retrying later: rate limit, server error or network trouble."""
+
+
+class DORateLimitedError(DOTransientError):
+    """429: too many requests; ``retry_after`` says how long to wait, when known."""
+
+    def __init__(self, user_message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(user_message, status=429)
+        self.retry_after = retry_after
+
+
+class DOServerError(DOTransientError):
+    """5xx from DigitalOcean."""
+
+
+class DONetworkError(DOTransientError):
+    """The request did not complete: connection refused, reset or timed out."""
+
+
+class DOUncertainError(DigitalOceanError):
+    """A POST failed in a way that may still have taken effect; check state before resending."""
+
+
+# --- Slack and Redis -----------------------------------------------------------------
+
+
+class SlackError(BotError):
+    """A Slack Web API call failed after its retries."""
+
+
+class StoreUnavailableError(BotError):
+    """Redis could not be reached or answered with an error."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The bot's state store (Redis) is unavailable right now, so nothing was done. "
+            "Try again in a minute."
+        )

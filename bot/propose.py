@@ -1,0 +1,87 @@
+"""Use case: propose a rollback and post the confirmation card."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from bot import blocks
+from bot.deps import Deps
+from bot.errors import DONotFoundError, UsageError
+from bot.models import App, Deployment
+from bot.records import Card, DeploymentSummary
+from bot.targets import default_target
+
+log = logging.getLogger(__name__)
+
+_HISTORY_SCAN = 100
+
+
+async def propose(
+    deps: Deps, *, user: str, channel: str, app_ref: str, deployment_id: str | None
+) -> blocks.Message:
+    """Resolve the app and target, validate with DigitalOcean, post the card."""
+    app = await deps.do.find_app(app_ref)
+    target = await _target(deps, app, deployment_id)
+    validation = await deps.do.validate_rollback(app.id, target.id)
+    error = ""
+    if not validation.valid:
+        error = (validation.error.message if validation.error else "") or (
+            "DigitalOcean did not say why."
+        )
+    now = deps.clock()
+    card = Card(
+        id=secrets.token_hex(8),
+        app_id=app.id,
+        app_name=app.name,
+        channel=channel,
+        requester=user,
+        live=DeploymentSummary.of(app.active_deployment) if app.active_deployment else None,
+        target=DeploymentSummary.of(target),
+        warnings=tuple(_condition(w.message, w.components) for w in validation.warnings),
+        error=error,
+        created_at=now,
+        expires_at=now + deps.settings.rollback_confirm_ttl,
+    )
+    # Saved before posting, so a card on screen is always one the bot knows about.
+    await deps.store.save_card(card)
+    ts = await deps.chat.post(channel, blocks.card(card, now=now))
+    card = card.model_copy(update={"ts": ts})
+    await deps.store.save_card(card)
+    log.info("card %s posted for app %s target %s", card.id, app.name, target.id)
+    if error:
+        return blocks.Message(
+            text=f"DigitalOcean says `{app.name}` cannot be rolled back to "
+            f"`{blocks.short(target.id)}`: {error}"
+        )
+    return blocks.Message(
+        text=f"Posted a rollback card for `{app.name}`: someone else must approve it."
+    )
+
+
+async def _target(deps: Deps, app: App, deployment_id: str | None) -> Deployment:
+    live = app.active_deployment
+    if deployment_id:
+        try:
+            target = await deps.do.get_deployment(app.id, deployment_id)
+        except DONotFoundError:
+            raise UsageError(
+                f"`{app.name}` has no deployment `{deployment_id}`; "
+                f"see `/rollback history {app.name}`."
+            ) from None
+        if live is not None and target.id == live.id:
+            raise UsageError(f"`{blocks.short(target.id)}` is already live on `{app.name}`.")
+        return target
+    deployments = await deps.do.list_deployments(app.id, limit=_HISTORY_SCAN)
+    chosen = default_target(live, deployments)
+    if chosen is None:
+        raise UsageError(
+            f"`{app.name}` has no earlier deployment that was ever live, so there is nothing "
+            f"to roll back to; name one with `/rollback {app.name} <deployment-id>`."
+        )
+    return chosen
+
+
+def _condition(message: str, components: tuple[str, ...]) -> str:
+    where = f" ({', '.join(components)})" if components else ""
+    return f"{message}{where}"

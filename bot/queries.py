@@ -1,0 +1,22 @@
+"""Use cases that only read: status and history."""
+
+from __future__ import annotations
+
+from bot import blocks
+from bot.deps import Deps
+
+_HISTORY_SIZE = 10
+
+
+async def status(deps: Deps, *, app_ref: str | None) -> blocks.Message:
+    if app_ref is None:
+        return blocks.watches_status(await deps.store.active_watches())
+    app = await deps.do.find_app(app_ref)
+    watch = await deps.store.latest_rollback(app.id)
+    return blocks.app_status(app, watch, deps.clock())
+
+
+async def history(deps: Deps, *, app_ref: str) -> blocks.Message:
+    app = await deps.do.find_app(app_ref)
+    deployments = await deps.do.list_deployments(app.id, limit=_HISTORY_SIZE)
+    return blocks.history(app, deployments, deps.clock())

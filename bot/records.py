@@ -1,0 +1,105 @@
+"""What the bot remembers in Redis: confirmation cards, decisions and watches.
+
+Plain frozen pydantic models, so they serialise to JSON and back unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.models import Deployment, Phase
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class DeploymentSummary(_Record):
+    """The few facts about a deployment that a card shows."""
+
+    id: str
+    commit: str = ""
+    cause: str = ""
+    phase: str = ""
+    created_at: datetime | None = None
+
+    @classmethod
+    def of(cls, deployment: Deployment) -> DeploymentSummary:
+        return cls(
+            id=deployment.id,
+            commit=deployment.commit,
+            cause=deployment.cause,
+            phase=deployment.phase.value,
+            created_at=deployment.created_at,
+        )
+
+
+class Card(_Record):
+    """A proposed rollback, as posted for approval."""
+
+    id: str
+    app_id: str
+    app_name: str
+    channel: str
+    ts: str = ""
+    requester: str
+    live: DeploymentSummary | None
+    target: DeploymentSummary
+    warnings: tuple[str, ...] = ()
+    error: str = ""
+    created_at: float
+    expires_at: float
+
+    @property
+    def approvable(self) -> bool:
+        return not self.error
+
+
+class DecisionKind(StrEnum):
+    APPROVED = "approved"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    COMMITTED = "committed"
+    REVERTED = "reverted"
+
+    @property
+    def verb(self) -> str:
+        return {"committed": "commit", "reverted": "revert"}.get(self.value, self.value)
+
+
+class Decision(_Record):
+    kind: DecisionKind
+    user: str = ""
+    at: float
+
+
+class WatchKind(StrEnum):
+    ROLLBACK = "rollback"
+    REVERT = "revert"
+
+
+class Watch(_Record):
+    """A deployment the bot follows and narrates in a card's thread."""
+
+    deployment_id: str
+    app_id: str
+    app_name: str
+    kind: WatchKind = WatchKind.ROLLBACK
+    card_id: str = ""
+    channel: str
+    thread_ts: str
+    target_id: str = ""
+    requester: str = ""
+    approver: str = ""
+    started_at: float
+    statuses: dict[str, str] = Field(default_factory=dict)
+    phase: Phase = Phase.PENDING_BUILD
+    success_steps: int = 0
+    total_steps: int = 0
+    done: bool = False
+    result_ts: str = ""
+    """The ts of the final reply, whose Commit / Revert buttons are edited away later."""
+    result_text: str = ""

@@ -1,0 +1,89 @@
+"""Settings, read from the environment (and a ``.env`` file) with pydantic-settings.
+
+The names are the contract in DESIGN.md; operators and tests rely on them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.errors import SettingsError
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be configured with."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    digitalocean_token: SecretStr
+    digitalocean_api_url: str = "https://api.digitalocean.com"
+
+    redis_url: str = "redis://localhost:6379/0"
+
+    rollback_approvers: Annotated[tuple[str, ...], NoDecode] = ()
+    rollback_allow_self_approval: bool = False
+    rollback_channels: Annotated[dict[str, tuple[str, ...]], NoDecode] = Field(default_factory=dict)
+    rollback_confirm_ttl: int = Field(default=900, gt=0)
+    rollback_poll_interval: float = Field(default=5.0, gt=0)
+    rollback_watch_timeout: int = Field(default=3600, gt=0)
+
+    @field_validator("rollback_approvers", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("rollback_channels", mode="before")
+    @classmethod
+    def _parse_channels(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                return {}
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError("must be a JSON object of channel id to list of apps") from exc
+        return value
+
+
+_DESCRIPTIONS = {
+    "slack_bot_token": "the Slack bot token (xoxb-…)",
+    "slack_signing_secret": "the Slack signing secret",
+    "digitalocean_token": "a DigitalOcean API token with app:read and app:update",
+}
+
+
+def load_settings(*, require_signing_secret: bool = False, **overrides: Any) -> Settings:
+    """Read the settings, or raise ``SettingsError`` naming the first bad one in one sentence."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+    secret = settings.slack_signing_secret
+    if require_signing_secret and (secret is None or not secret.get_secret_value()):
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET is not set: set it to the app's signing secret "
+            "(Slack app settings › Basic Information)."
+        )
+    return settings
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else "settings"
+    name = field.upper()
+    if error["type"] == "missing":
+        what = _DESCRIPTIONS.get(field, "a value")
+        return f"{name} is not set: set it to {what}."
+    # The input may be a secret, so only the reason is shown, never the value.
+    return f"{name} is not valid: {error['msg']}."

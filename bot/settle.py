@@ -1,0 +1,170 @@
+"""Use cases: commit or revert a pinned rollback (from a button or a command)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from bot import blocks
+from bot.deps import Deps
+from bot.errors import DigitalOceanError, DOUncertainError, UsageError
+from bot.models import App, Deployment
+from bot.records import Decision, DecisionKind, Watch, WatchKind
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Clicked:
+    """The message whose button was clicked, as the click payload carries it."""
+
+    ts: str = ""
+    blocks: list[blocks.Block] = field(default_factory=list)
+
+
+async def settle_from_button(
+    deps: Deps, *, deployment_id: str, user: str, revert: bool, clicked: Clicked
+) -> blocks.Message:
+    watch = await deps.store.get_watch(deployment_id)
+    if watch is None:
+        return blocks.Message(text="The bot no longer knows this rollback; nothing was done.")
+    app = await deps.do.get_app(watch.app_id)
+    return await _settle(deps, app=app, watch=watch, user=user, revert=revert, clicked=clicked)
+
+
+async def settle_from_command(
+    deps: Deps, *, app_ref: str, user: str, revert: bool, channel: str
+) -> blocks.Message:
+    app = await deps.do.find_app(app_ref)
+    watch = await deps.store.latest_rollback(app.id)
+    return await _settle(deps, app=app, watch=watch, user=user, revert=revert, channel=channel)
+
+
+async def _settle(
+    deps: Deps,
+    *,
+    app: App,
+    watch: Watch | None,
+    user: str,
+    revert: bool,
+    channel: str = "",
+    clicked: Clicked | None = None,
+) -> blocks.Message:
+    kind = DecisionKind.REVERTED if revert else DecisionKind.COMMITTED
+    pinned = app.pinned_deployment
+    if pinned is None:
+        raise UsageError(f"`{app.name}` has no pinned rollback to {kind.verb}.")
+    if watch is not None and watch.deployment_id != pinned.id:
+        watch = None  # the pinned rollback is not one this bot narrated
+    # One settlement per pinned deployment, however many clicks or commands race.
+    key = blocks.settle_key(pinned.id)
+    won, decision = await deps.store.claim_decision(
+        key, Decision(kind=kind, user=user, at=deps.clock())
+    )
+    if not won:
+        return blocks.Message(
+            text=f"This rollback was already {decision.kind.value} by <@{decision.user}>."
+        )
+    deployment: Deployment | None = None
+    try:
+        if revert:
+            deployment = await _revert(deps, app)
+        else:
+            await _commit(deps, app)
+    except DigitalOceanError:
+        # Nothing happened, so the next click or command may try again.
+        await deps.store.release_decision(key)
+        raise
+    log.info("app %s: rollback %s %s by %s", app.name, pinned.id, kind.value, user)
+    if revert and deployment is not None:
+        reply = blocks.reverting(user, app.name, deployment.id)
+    else:
+        reply = blocks.committed(user, app.name)
+    thread = await _narrate(deps, watch, reply, decision=decision, channel=channel, clicked=clicked)
+    if deployment is not None and thread is not None:
+        await _watch_revert(deps, app, deployment, thread, watch=watch, user=user)
+    done = "Revert started" if revert else "Committed"
+    return blocks.Message(text=f"{done}: `{app.name}`.")
+
+
+async def _commit(deps: Deps, app: App) -> None:
+    try:
+        await deps.do.commit_rollback(app.id)
+    except DOUncertainError:
+        # Committing unpins the app, so the app itself says whether it worked.
+        if (await deps.do.get_app(app.id)).pinned_deployment is not None:
+            raise
+
+
+async def _revert(deps: Deps, app: App) -> Deployment:
+    try:
+        return await deps.do.revert_rollback(app.id)
+    except DOUncertainError:
+        fresh = await deps.do.get_app(app.id)
+        if fresh.pinned_deployment is None and fresh.in_progress_deployment is not None:
+            return fresh.in_progress_deployment
+        raise
+
+
+async def _narrate(
+    deps: Deps,
+    watch: Watch | None,
+    reply: blocks.Message,
+    *,
+    decision: Decision,
+    channel: str,
+    clicked: Clicked | None,
+) -> tuple[str, str] | None:
+    """Say what happened in the rollback's thread (or a new message); return that thread."""
+    if watch is None:
+        if not channel:
+            return None
+        return channel, await deps.chat.post(channel, reply)
+    await deps.chat.post(watch.channel, reply, thread_ts=watch.thread_ts)
+    note = f"{decision.kind.value.capitalize()} by <@{decision.user}>"
+    # The final reply loses its buttons, so nobody clicks a settled rollback again.
+    if clicked is not None and clicked.ts and clicked.blocks:
+        await deps.chat.update(
+            watch.channel, clicked.ts, blocks.without_buttons(clicked.blocks, note)
+        )
+    elif watch.result_ts:
+        await deps.chat.update(
+            watch.channel, watch.result_ts, blocks.settled_result(watch.result_text, note)
+        )
+    await _refresh_card(deps, watch, decision)
+    return watch.channel, watch.thread_ts
+
+
+async def _refresh_card(deps: Deps, watch: Watch, settled: Decision) -> None:
+    card = await deps.store.get_card(watch.card_id) if watch.card_id else None
+    approval = await deps.store.get_decision(watch.card_id) if watch.card_id else None
+    if card is None or not card.ts:
+        return
+    message = blocks.card(card, now=deps.clock(), decision=approval, watch=watch, settled=settled)
+    await deps.chat.update(card.channel, card.ts, message)
+
+
+async def _watch_revert(
+    deps: Deps,
+    app: App,
+    deployment: Deployment,
+    thread: tuple[str, str],
+    *,
+    watch: Watch | None,
+    user: str,
+) -> None:
+    channel, thread_ts = thread
+    revert_watch = Watch(
+        deployment_id=deployment.id,
+        app_id=app.id,
+        app_name=app.name,
+        kind=WatchKind.REVERT,
+        card_id=watch.card_id if watch else "",
+        channel=channel,
+        thread_ts=thread_ts,
+        approver=user,
+        started_at=deps.clock(),
+        phase=deployment.phase,
+    )
+    await deps.store.start_watch(revert_watch)
+    deps.watcher.start(revert_watch)

@@ -1,0 +1,261 @@
+"""The HTTP face of the simulator: a Starlette app answering like api.digitalocean.com.
+
+Cross-cutting behaviour (latency, auth, rate limit, fault injection, journal) lives
+in one ASGI middleware so it also covers unknown routes, exactly like a real edge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import cast
+from urllib.parse import parse_qs
+
+import httpx
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import ApiError, error_body
+from .faults import DROP_CONNECTION
+from .journal import RecordedRequest
+from .pagination import page_params, paginate
+from .state import Simulator
+
+
+class DroppedConnection(httpx.RemoteProtocolError):
+    """Raised to cut the connection mid-response.
+
+    Under uvicorn the response has started, so the server closes the socket and the
+    client sees an incomplete response. Under httpx.ASGITransport the exception reaches
+    the client as-is; subclassing httpx's own transport error keeps both paths alike.
+    """
+
+
+def create_app(sim: Simulator) -> Starlette:
+    app = Starlette(
+        routes=[
+            Route("/v2/apps", _list_apps, methods=["GET"]),
+            Route("/v2/apps/{id}", _get_app, methods=["GET"]),
+            Route("/v2/apps/{app_id}/deployments", _list_deployments, methods=["GET"]),
+            Route(
+                "/v2/apps/{app_id}/deployments/{deployment_id}",
+                _get_deployment,
+                methods=["GET"],
+            ),
+            Route("/v2/apps/{app_id}/rollback/validate", _validate_rollback, methods=["POST"]),
+            Route("/v2/apps/{app_id}/rollback", _create_rollback, methods=["POST"]),
+            Route("/v2/apps/{app_id}/rollback/commit", _commit_rollback, methods=["POST"]),
+            Route("/v2/apps/{app_id}/rollback/revert", _revert_rollback, methods=["POST"]),
+        ],
+        middleware=[Middleware(_Edge, sim=sim)],
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+    )
+    app.state.sim = sim
+    return app
+
+
+# ---- routes -------------------------------------------------------------------------
+
+
+def _sim(request: Request) -> Simulator:
+    return cast(Simulator, request.app.state.sim)
+
+
+def _paged(request: Request, key: str, items: list[dict[str, object]]) -> Response:
+    page, per_page = page_params(request.query_params, _sim(request).max_page_size)
+    body = paginate(
+        key, items, page=page, per_page=per_page,
+        link=lambda n: str(request.url.include_query_params(page=n)),
+    )  # fmt: skip
+    return JSONResponse(body)
+
+
+async def _list_apps(request: Request) -> Response:
+    return _paged(request, "apps", _sim(request).list_apps())
+
+
+async def _get_app(request: Request) -> Response:
+    return JSONResponse({"app": _sim(request).get_app(request.path_params["id"])})
+
+
+async def _list_deployments(request: Request) -> Response:
+    types = request.query_params.getlist("deployment_types")
+    deployments = _sim(request).list_deployments(request.path_params["app_id"], types)
+    return _paged(request, "deployments", deployments)
+
+
+async def _get_deployment(request: Request) -> Response:
+    p = request.path_params
+    dep = _sim(request).get_deployment(p["app_id"], p["deployment_id"], poll=True)
+    return JSONResponse({"deployment": dep})
+
+
+async def _validate_rollback(request: Request) -> Response:
+    body = await _json_body(request)
+    return JSONResponse(_sim(request).validate_rollback(request.path_params["app_id"], body))
+
+
+async def _create_rollback(request: Request) -> Response:
+    body = await _json_body(request)
+    dep = _sim(request).create_rollback(request.path_params["app_id"], body)
+    return JSONResponse({"deployment": dep})
+
+
+async def _commit_rollback(request: Request) -> Response:
+    _sim(request).commit_rollback(request.path_params["app_id"])
+    # shared/responses/no_content.yml: status 200 (not 204) and an empty body.
+    return Response(status_code=200)
+
+
+async def _revert_rollback(request: Request) -> Response:
+    dep = _sim(request).revert_rollback(request.path_params["app_id"])
+    return JSONResponse({"deployment": dep})
+
+
+async def _json_body(request: Request) -> object:
+    raw = await request.body()
+    if not raw.strip():
+        return None
+    try:
+        return cast(object, json.loads(raw))
+    except ValueError:
+        raise ApiError(400, "the request body is not valid JSON", "bad_request") from None
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(exc.body(), status_code=exc.status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    # Unknown route or a method a known route lacks: the API has no such resource.
+    return JSONResponse(error_body(404), status_code=404)
+
+
+# ---- the edge -------------------------------------------------------------------------
+
+
+class _Edge:
+    """Latency, auth, rate limit, injected faults and the journal, in that order."""
+
+    def __init__(self, app: ASGIApp, sim: Simulator) -> None:
+        self.app = app
+        self.sim = sim
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sim = self.sim
+        request = Request(scope, receive)
+        raw = await request.body()
+        method, path = str(scope["method"]).upper(), str(scope["path"])
+        if sim.latency > 0:
+            await asyncio.sleep(sim.latency)
+        authorized = sim.check_token(request.headers.get("authorization"))
+
+        def record(status: int) -> None:
+            sim.journal.record(
+                RecordedRequest(
+                    method=method,
+                    path=path,
+                    query=parse_qs(request.url.query, keep_blank_values=True),
+                    json=_maybe_json(raw),
+                    authorized=authorized,
+                    status=status,
+                )
+            )
+
+        if not authorized:
+            # Unauthenticated calls are not charged to the token's budget.
+            await _answer(send, record, 401, error_body(401), sim.rate_limiter.peek_headers())
+            return
+        decision = sim.rate_limiter.hit()
+        if not decision.allowed:
+            await _answer(send, record, 429, error_body(429), decision.headers)
+            return
+        fault = sim.faults.take(method, path)
+        if fault is not None:
+            if fault.delay > 0:
+                await asyncio.sleep(fault.delay)
+            if fault.after_effect and fault.status is not None:
+                await self.app(scope, _replay_once(raw, receive), _discard)
+            if fault.status == DROP_CONNECTION:
+                record(DROP_CONNECTION)
+                await send({"type": "http.response.start", "status": 200, "headers": []})
+                raise DroppedConnection("simulated connection drop")
+            if fault.status is not None:
+                headers = dict(decision.headers)
+                if fault.retry_after is not None:
+                    headers["retry-after"] = str(fault.retry_after)
+                body = fault.body if fault.body is not None else error_body(fault.status)
+                await _answer(send, record, fault.status, body, headers)
+                return
+
+        # The body was consumed above; hand it to the route once, then defer.
+        replay = _replay_once(raw, receive)
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                headers = MutableHeaders(scope=message)
+                for name, value in decision.headers.items():
+                    headers[name] = value
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Journal before the last byte leaves, so a client in another thread
+                # never sees a response whose request is not yet recorded.
+                record(status)
+            await send(message)
+
+        await self.app(scope, replay, send_with_headers)
+
+
+def _replay_once(raw: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _discard(message: Message) -> None:
+    """Swallow a response whose work must happen but whose answer is lost."""
+
+
+async def _answer(
+    send: Send,
+    record: Callable[[int], None],
+    status: int,
+    body: object,
+    headers: dict[str, str],
+) -> None:
+    record(status)
+    payload = json.dumps(body).encode()
+    raw_headers = [(b"content-type", b"application/json; charset=utf-8")]
+    raw_headers.append((b"content-length", str(len(payload)).encode()))
+    raw_headers.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _maybe_json(raw: bytes) -> object | None:
+    if not raw.strip():
+        return None
+    try:
+        return cast(object, json.loads(raw))
+    except ValueError:
+        return None

@@ -1,0 +1,164 @@
+"""The watcher: follows a rollback deployment and narrates it in the card's thread.
+
+Each poll diffs the step tree against the statuses already reported (kept in Redis),
+posts the changes as one thread reply, edits the card's status line, then stores the
+new statuses, so a restarted bot continues where it left off. "Done" is decided from
+``phase`` alone, never from the step counters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from bot import blocks, progress
+from bot.chat import Chat
+from bot.digitalocean import DigitalOceanClient
+from bot.errors import DigitalOceanError, DOTransientError, SlackError, StoreUnavailableError
+from bot.models import Deployment, Phase
+from bot.records import Watch, WatchKind
+from bot.store import Store
+from bot.tasks import TaskTracker
+
+log = logging.getLogger(__name__)
+
+
+class Watcher:
+    def __init__(
+        self,
+        *,
+        do: DigitalOceanClient,
+        store: Store,
+        chat: Chat,
+        tasks: TaskTracker,
+        poll_interval: float,
+        watch_timeout: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._do = do
+        self._store = store
+        self._chat = chat
+        self._tasks = tasks
+        self._interval = poll_interval
+        self._timeout = watch_timeout
+        self._clock = clock
+        self._running: set[str] = set()
+        self._stopping = asyncio.Event()
+
+    @property
+    def running(self) -> int:
+        return len(self._running)
+
+    def start(self, watch: Watch) -> None:
+        """Follow ``watch`` in the background unless this process already does."""
+        if watch.done or watch.deployment_id in self._running:
+            return
+        self._running.add(watch.deployment_id)
+        self._tasks.spawn(self._follow(watch), name=f"watch:{watch.deployment_id}")
+
+    async def resume_all(self) -> int:
+        """Pick up every unfinished watch recorded in Redis (after a restart)."""
+        watches = await self._store.active_watches()
+        for watch in watches:
+            self.start(watch)
+        if watches:
+            log.info("resumed %d watch(es)", len(watches))
+        return len(watches)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _follow(self, watch: Watch) -> None:
+        try:
+            while not watch.done and not self._stopping.is_set():
+                if await self._sleep():
+                    return
+                watch = await self._poll_safely(watch)
+        finally:
+            self._running.discard(watch.deployment_id)
+
+    async def _sleep(self) -> bool:
+        """Wait one interval; True when the bot is shutting down."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=self._interval)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _poll_safely(self, watch: Watch) -> Watch:
+        try:
+            return await self.poll(watch)
+        except (DOTransientError, StoreUnavailableError, SlackError) as exc:
+            # Nothing was stored, so the next poll reports the same changes again.
+            log.warning("watch %s: will retry: %s", watch.deployment_id, exc.user_message)
+            return watch
+        except DigitalOceanError as exc:
+            log.error("watch %s: giving up: %s", watch.deployment_id, exc.user_message)
+            try:
+                return await self._finish(watch, blocks.lost(watch, exc.user_message))
+            except (SlackError, StoreUnavailableError) as again:
+                log.warning("watch %s: will retry: %s", watch.deployment_id, again.user_message)
+                return watch
+
+    async def poll(self, watch: Watch) -> Watch:
+        """One poll: report what changed since the stored statuses, then store them."""
+        elapsed = self._clock() - watch.started_at
+        if elapsed > self._timeout:
+            return await self._finish(watch, blocks.gave_up(watch, int(self._timeout)))
+        deployment = await self._do.get_deployment(watch.app_id, watch.deployment_id)
+        changes = progress.diff(watch.statuses, deployment.progress.steps)
+        updated = _observed(watch, deployment)
+        if changes:
+            await self._chat.post(
+                watch.channel,
+                blocks.step_changes(changes, deployment.phase),
+                thread_ts=watch.thread_ts,
+            )
+        if deployment.phase.is_terminal:
+            return await self._conclude(updated, deployment)
+        if changes or updated.phase != watch.phase:
+            await self._refresh_card(updated)
+        await self._store.save_watch(updated)
+        return updated
+
+    async def _conclude(self, watch: Watch, deployment: Deployment) -> Watch:
+        if deployment.phase == Phase.ACTIVE:
+            message = blocks.succeeded(watch)
+        else:
+            message = blocks.failed(watch, progress.failed_steps(deployment.progress.steps))
+        return await self._finish(watch, message)
+
+    async def _finish(self, watch: Watch, message: blocks.Message) -> Watch:
+        ts = await self._chat.post(watch.channel, message, thread_ts=watch.thread_ts)
+        done = watch.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
+        await self._store.save_watch(done)
+        await self._refresh_card(done)
+        return done
+
+    async def _refresh_card(self, watch: Watch) -> None:
+        if watch.kind != WatchKind.ROLLBACK or not watch.card_id:
+            return
+        card = await self._store.get_card(watch.card_id)
+        decision = await self._store.get_decision(watch.card_id)
+        if card is None or not card.ts:
+            return
+        message = blocks.card(card, now=self._clock(), decision=decision, watch=watch)
+        try:
+            await self._chat.update(card.channel, card.ts, message)
+        except SlackError:
+            # The status line is cosmetic; the thread carries the facts.
+            log.warning("watch %s: card not updated", watch.deployment_id)
+
+
+def _observed(watch: Watch, deployment: Deployment) -> Watch:
+    counters = deployment.progress
+    return watch.model_copy(
+        update={
+            "statuses": progress.statuses(deployment.progress.steps),
+            "phase": deployment.phase,
+            "success_steps": counters.success_steps,
+            "total_steps": counters.total_steps,
+        }
+    )

@@ -1,0 +1,89 @@
+"""Shared fixtures: a private redis-server, the DigitalOcean simulator, the Slack stand-in,
+and the bot itself served by uvicorn on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bot.server import create_app
+from bot.settings import Settings, load_settings
+from bot.simulator import Simulator
+from bot.simulator import create_app as create_simulator_app
+from tests.fake_slack import FakeSlack
+from tests.redis_server import RedisServer
+from tests.servers import ServerThread
+from tests.slack_driver import SlackDriver
+
+DO_TOKEN = "dop_v1_" + "d0" * 32
+SLACK_TOKEN = "xoxb-1111-2222-" + "s3cr3t" * 4
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    redis_server.flush()
+    return redis_server.url
+
+
+@pytest.fixture
+def sim() -> Simulator:
+    return Simulator.with_sample_apps(token=DO_TOKEN)
+
+
+@pytest.fixture
+def sim_url(sim: Simulator) -> Iterator[str]:
+    with ServerThread(create_simulator_app(sim), lifespan="off") as server:
+        yield server.url
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack(token=SLACK_TOKEN)
+    with ServerThread(fake.app(), lifespan="off") as server:
+        fake.url = server.url
+        yield fake
+
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def make_settings(redis_url: str, sim_url: str, slack: FakeSlack) -> SettingsFactory:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "slack_bot_token": SLACK_TOKEN,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": f"{slack.url}/api/",
+            "digitalocean_token": DO_TOKEN,
+            "digitalocean_api_url": sim_url,
+            "redis_url": redis_url,
+            "rollback_poll_interval": 0.05,
+            **overrides,
+        }
+        return load_settings(require_signing_secret=True, **values)
+
+    return make
+
+
+@pytest.fixture
+def bot_url(make_settings: SettingsFactory) -> Iterator[str]:
+    with ServerThread(create_app(make_settings())) as server:
+        yield server.url
+
+
+@pytest.fixture
+def driver(bot_url: str, slack: FakeSlack) -> Iterator[SlackDriver]:
+    client = SlackDriver(bot_url=bot_url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
+    yield client
+    client.close()

@@ -1,0 +1,111 @@
+"""``rollback-bot`` as an operator runs it: a real process, configured by environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
+from tests.fake_slack import FakeSlack
+from tests.redis_server import free_port
+
+
+def _env(**values: str) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGITALOCEAN_"))}
+    return {**keep, **values}
+
+
+def test_missing_setting_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        cwd=tmp_path,
+        env=_env(SLACK_SIGNING_SECRET="x", DIGITALOCEAN_TOKEN="y"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "rollback-bot: SLACK_BOT_TOKEN is not set: set it to the Slack bot token (xoxb-…)."
+    )
+
+
+def test_serve_without_signing_secret_refuses_to_start(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        cwd=tmp_path,
+        env=_env(SLACK_BOT_TOKEN=SLACK_TOKEN, DIGITALOCEAN_TOKEN=DO_TOKEN),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET is not set" in result.stderr
+    assert SLACK_TOKEN not in result.stderr and DO_TOKEN not in result.stderr
+
+
+def test_malformed_setting_is_named_without_its_value(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        cwd=tmp_path,
+        env=_env(
+            SLACK_BOT_TOKEN=SLACK_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            DIGITALOCEAN_TOKEN=DO_TOKEN,
+            ROLLBACK_POLL_INTERVAL="soon",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("rollback-bot: ROLLBACK_POLL_INTERVAL is not valid")
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_answers_health_and_readiness(
+    tmp_path: Path, redis_url: str, sim_url: str, slack: FakeSlack
+) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=_env(
+            SLACK_BOT_TOKEN=SLACK_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=f"{slack.url}/api/",
+            DIGITALOCEAN_TOKEN=DO_TOKEN,
+            DIGITALOCEAN_API_URL=sim_url,
+            REDIS_URL=redis_url,
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, "rollback-bot serve exited"
+                assert time.monotonic() < deadline, "rollback-bot serve did not start"
+                time.sleep(0.05)  # a child process cannot notify us it is listening
+        assert ready.json() == {"status": "ready"}
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+    # uvicorn shuts down cleanly, then re-raises SIGTERM so the exit status tells the truth.
+    assert proc.returncode in (0, -15)
+    assert "Application shutdown complete." in output
+    assert SLACK_TOKEN not in output and DO_TOKEN not in output and SIGNING_SECRET not in output

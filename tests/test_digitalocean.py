@@ -1,0 +1,155 @@
+"""The DigitalOcean client against the simulator served over loopback HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from bot.digitalocean import DigitalOceanClient
+from bot.errors import (
+    DOAuthError,
+    DONetworkError,
+    DONotFoundError,
+    DOServerError,
+    DOUncertainError,
+)
+from bot.simulator import Simulator, create_app
+from tests.conftest import DO_TOKEN
+from tests.flow import GOLANG_ID, GOLANG_TARGET
+from tests.redis_server import free_port
+from tests.servers import ServerThread
+
+
+@pytest.fixture
+def paged_sim() -> Simulator:
+    return Simulator.with_sample_apps(token=DO_TOKEN, max_page_size=2, extra_apps=5)
+
+
+@pytest.fixture
+def paged_url(paged_sim: Simulator) -> Iterator[str]:
+    with ServerThread(create_app(paged_sim), lifespan="off") as server:
+        yield server.url
+
+
+@pytest.fixture
+async def client(sim_url: str) -> AsyncIterator[DigitalOceanClient]:
+    do = DigitalOceanClient(token=DO_TOKEN, base_url=sim_url, retry_timeout=10)
+    yield do
+    await do.aclose()
+
+
+async def test_pagination_is_followed_to_the_last_page(
+    paged_sim: Simulator, paged_url: str
+) -> None:
+    do = DigitalOceanClient(token=DO_TOKEN, base_url=paged_url)
+    try:
+        names = [app.name async for app in do.iter_apps()]
+        app = await do.find_app("filler-05")
+        deployments = await do.list_deployments(GOLANG_ID, limit=100)
+    finally:
+        await do.aclose()
+    assert len(names) == len(set(names)) == 9
+    assert "filler-05" in names and app.name == "filler-05"
+    assert paged_sim.count("GET", r"/v2/apps") >= 5  # 9 apps at 2 a page
+    assert len(deployments) == 6
+    assert paged_sim.count("GET", rf"/v2/apps/{GOLANG_ID}/deployments") == 3
+
+
+async def test_find_app_by_name_or_id(client: DigitalOceanClient) -> None:
+    by_name = await client.find_app("sample-golang")
+    by_id = await client.find_app(GOLANG_ID)
+    assert by_name.id == by_id.id == GOLANG_ID
+    with pytest.raises(DONotFoundError) as caught:
+        await client.find_app("nope")
+    assert (
+        caught.value.user_message == "No app named `nope` was found in this DigitalOcean account."
+    )
+
+
+async def test_401_is_a_sentence_without_the_token(sim_url: str) -> None:
+    do = DigitalOceanClient(token="dop_v1_wrong", base_url=sim_url)
+    try:
+        with pytest.raises(DOAuthError) as caught:
+            await do.find_app("sample-golang")
+    finally:
+        await do.aclose()
+    assert "401 Unauthorized" in caught.value.user_message
+    assert "DIGITALOCEAN_TOKEN" in caught.value.user_message
+    assert "dop_v1_wrong" not in caught.value.user_message
+
+
+async def test_404_names_what_was_missing(client: DigitalOceanClient) -> None:
+    with pytest.raises(DONotFoundError) as caught:
+        await client.get_deployment(GOLANG_ID, "00000000-0000-4000-8000-000000000000")
+    assert "deployment `00000000-0000-4000-8000-000000000000`" in caught.value.user_message
+
+
+async def test_get_honours_retry_after_on_429(client: DigitalOceanClient, sim: Simulator) -> None:
+    sim.inject("GET", rf"/v2/apps/{GOLANG_ID}", status=429, retry_after=1)
+    started = time.monotonic()
+    app = await client.get_app(GOLANG_ID)
+    assert app.id == GOLANG_ID
+    assert sim.count("GET", rf"/v2/apps/{GOLANG_ID}") == 2
+    assert time.monotonic() - started >= 1.0  # it waited as DigitalOcean asked
+
+
+async def test_get_retries_server_errors(client: DigitalOceanClient, sim: Simulator) -> None:
+    sim.inject("GET", rf"/v2/apps/{GOLANG_ID}", status=500, times=2)
+    assert (await client.get_app(GOLANG_ID)).id == GOLANG_ID
+    assert sim.count("GET", rf"/v2/apps/{GOLANG_ID}") == 3
+
+
+async def test_get_gives_up_after_its_attempts(sim_url: str, sim: Simulator) -> None:
+    do = DigitalOceanClient(token=DO_TOKEN, base_url=sim_url, retry_attempts=2)
+    sim.inject("GET", rf"/v2/apps/{GOLANG_ID}", status=503, times=None)
+    try:
+        with pytest.raises(DOServerError) as caught:
+            await do.get_app(GOLANG_ID)
+    finally:
+        await do.aclose()
+    assert "HTTP 503" in caught.value.user_message
+    assert sim.count("GET", rf"/v2/apps/{GOLANG_ID}") == 2
+
+
+async def test_rollback_post_is_never_resent_after_a_500(
+    client: DigitalOceanClient, sim: Simulator
+) -> None:
+    sim.inject("POST", rf"/v2/apps/{GOLANG_ID}/rollback", status=500)
+    with pytest.raises(DOUncertainError) as caught:
+        await client.create_rollback(GOLANG_ID, GOLANG_TARGET)
+    assert "may still have taken effect" in caught.value.user_message
+    assert sim.count("POST", rf"/v2/apps/{GOLANG_ID}/rollback") == 1
+
+
+async def test_rollback_post_is_resent_after_a_429(
+    client: DigitalOceanClient, sim: Simulator
+) -> None:
+    # A 429 is refused before any work, so sending again cannot double the rollback.
+    sim.inject("POST", rf"/v2/apps/{GOLANG_ID}/rollback", status=429, retry_after=0)
+    deployment = await client.create_rollback(GOLANG_ID, GOLANG_TARGET)
+    assert deployment.phase == "PENDING_BUILD"
+    assert sim.count("POST", rf"/v2/apps/{GOLANG_ID}/rollback") == 2
+
+
+async def test_rollback_commit_and_revert(client: DigitalOceanClient, sim: Simulator) -> None:
+    validation = await client.validate_rollback(GOLANG_ID, GOLANG_TARGET)
+    assert validation.valid
+    created = await client.create_rollback(GOLANG_ID, GOLANG_TARGET)
+    app = await client.get_app(GOLANG_ID)
+    assert app.pinned_deployment is not None and app.pinned_deployment.id == created.id
+    await client.commit_rollback(GOLANG_ID)
+    assert (await client.get_app(GOLANG_ID)).pinned_deployment is None
+
+
+async def test_unreachable_api_is_a_network_error() -> None:
+    do = DigitalOceanClient(
+        token=DO_TOKEN, base_url=f"http://127.0.0.1:{free_port()}", retry_attempts=1
+    )
+    try:
+        with pytest.raises(DONetworkError) as caught:
+            await do.get_app(GOLANG_ID)
+    finally:
+        await do.aclose()
+    assert caught.value.user_message.startswith("Could not reach DigitalOcean")

@@ -1,0 +1,69 @@
+"""Flattening and diffing the progress step tree, on DigitalOcean's example deployment."""
+
+from __future__ import annotations
+
+from bot import progress
+from bot.models import Deployment, StepStatus
+from tests.examples import example_deployment, with_statuses
+
+
+def test_flatten_walks_the_example_tree_parents_first() -> None:
+    keys = [flat.key for flat in progress.flatten(example_deployment().progress.steps)]
+    assert keys == [
+        "build",
+        "build/initialize",
+        "build/components",
+        "build/components/web",
+        "deploy",
+        "deploy/initialize",
+        "deploy/components",
+        "deploy/components/web",
+        "deploy/components/web/deploy",
+        "deploy/components/web/wait",
+        "deploy/finalize",
+    ]
+
+
+def test_labels_and_details_come_from_component_and_message_base() -> None:
+    flat = {f.key: f for f in progress.flatten(example_deployment().progress.steps)}
+    web = flat["build/components/web"]
+    assert web.label == "build › components › web"
+    assert web.detail == "Building service web"
+    assert flat["deploy/components/web/wait"].detail == "Waiting for service web"
+
+
+def test_the_initial_all_pending_tree_reports_nothing() -> None:
+    assert progress.diff({}, example_deployment().progress.steps) == []
+
+
+def test_diff_reports_only_changed_steps_in_tree_order() -> None:
+    before = progress.statuses(example_deployment().progress.steps)
+    running = with_statuses({"build": "RUNNING", "build/initialize": "RUNNING"})
+    changes = progress.diff(before, running.progress.steps)
+    assert [(c.label, c.status) for c in changes] == [
+        ("build", StepStatus.RUNNING),
+        ("build › initialize", StepStatus.RUNNING),
+    ]
+    # The same poll seen twice reports nothing the second time.
+    assert progress.diff(progress.statuses(running.progress.steps), running.progress.steps) == []
+
+
+def test_first_sight_of_a_started_step_is_reported() -> None:
+    # A restarted watcher with no stored statuses still reports work already under way.
+    running = with_statuses({"build": "SUCCESS", "deploy": "RUNNING"})
+    labels = [c.label for c in progress.diff({}, running.progress.steps)]
+    assert labels == ["build", "deploy"]
+
+
+def test_failed_steps_carry_the_reason_message() -> None:
+    failed = example_deployment().model_dump()
+    web = failed["progress"]["steps"][0]["steps"][1]["steps"][0]
+    web["status"] = "ERROR"
+    web["reason"] = {"code": "BuildJobFailed", "message": "go: module not found"}
+    deployment = Deployment.model_validate(failed)
+    errors = progress.failed_steps(deployment.progress.steps)
+    assert [(e.label, e.reason) for e in errors] == [
+        ("build › components › web", "go: module not found")
+    ]
+    change = progress.diff({"build/components/web": "RUNNING"}, deployment.progress.steps)
+    assert change[0].detail == "go: module not found"
