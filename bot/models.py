@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+
+T = TypeVar("T")
 
 
 class Phase(StrEnum):
@@ -61,6 +64,14 @@ def _unset_as_none(value: Any) -> Any:
     return value
 
 
+def _none_is_empty(value: Any) -> Any:
+    return () if value is None else value
+
+
+# DigitalOcean sends null or nothing for an empty list; both read as ().
+Many = Annotated[tuple[T, ...], BeforeValidator(_none_is_empty)]
+
+
 class StepReason(_Model):
     code: str = ""
     message: str = ""
@@ -69,7 +80,7 @@ class StepReason(_Model):
 class Step(_Model):
     name: str = ""
     status: StepStatus = StepStatus.UNKNOWN
-    steps: tuple[Step, ...] = ()
+    steps: Many[Step] = ()
     started_at: datetime | None = None
     ended_at: datetime | None = None
     reason: StepReason | None = None
@@ -86,10 +97,6 @@ class Step(_Model):
     def _set_times(cls, value: Any) -> Any:
         return _unset_as_none(value)
 
-    @field_validator("steps", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value: Any) -> Any:
-        return () if value is None else value
 
 
 class Progress(_Model):
@@ -98,12 +105,8 @@ class Progress(_Model):
     success_steps: int = 0
     error_steps: int = 0
     total_steps: int = 0
-    steps: tuple[Step, ...] = ()
+    steps: Many[Step] = ()
 
-    @field_validator("steps", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value: Any) -> Any:
-        return () if value is None else value
 
 
 class ComponentSource(_Model):
@@ -137,7 +140,7 @@ class Deployment(_Model):
 
     @field_validator("progress", mode="before")
     @classmethod
-    def _none_is_empty(cls, value: Any) -> Any:
+    def _absent_progress(cls, value: Any) -> Any:
         return {} if value is None else value
 
     @property
@@ -171,20 +174,12 @@ class App(_Model):
 class RollbackCondition(_Model):
     code: str = ""
     message: str = ""
-    components: tuple[str, ...] = ()
+    components: Many[str] = ()
 
-    @field_validator("components", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value: Any) -> Any:
-        return () if value is None else value
 
 
 class RollbackValidation(_Model):
     valid: bool = False
     error: RollbackCondition | None = None
-    warnings: tuple[RollbackCondition, ...] = ()
+    warnings: Many[RollbackCondition] = ()
 
-    @field_validator("warnings", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value: Any) -> Any:
-        return () if value is None else value

@@ -67,3 +67,13 @@ def test_validation_with_warnings_and_error() -> None:
         }
     )
     assert warned.valid and warned.warnings[0].components == ("w",)
+
+
+def test_null_lists_read_as_empty() -> None:
+    validation = RollbackValidation.model_validate(
+        {"valid": True, "warnings": None, "error": {"code": "x", "components": None}}
+    )
+    assert validation.warnings == ()
+    assert validation.error is not None and validation.error.components == ()
+    deployment = Deployment.model_validate({"id": "d", "progress": {"steps": None}})
+    assert deployment.progress.steps == ()

@@ -1,0 +1,39 @@
+"""A restarted bot picks up its watches from Redis and continues the thread."""
+
+from __future__ import annotations
+
+from bot.server import create_app
+from bot.simulator import Simulator
+from tests.conftest import SIGNING_SECRET, SettingsFactory
+from tests.fake_slack import FakeSlack
+from tests.flow import wait_card, wait_reply
+from tests.servers import ServerThread
+from tests.slack_driver import SlackDriver
+
+
+def test_restarted_bot_continues_the_thread_without_repeating(
+    make_settings: SettingsFactory, slack: FakeSlack, sim: Simulator
+) -> None:
+    # Slow enough polls that the restart lands mid-rollback (eight polls to the end).
+    settings = make_settings(rollback_poll_interval=0.3)
+    first = ServerThread(create_app(settings)).start()
+    driver = SlackDriver(bot_url=first.url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
+    try:
+        driver.command("sample-golang", user="UALICE")
+        card = wait_card(slack, "sample-golang")
+        driver.press(card, "rollback_approve", user="UBOB")
+        wait_reply(slack, card.ts, "*RUNNING*")
+    finally:
+        first.stop()  # graceful: the watcher stops between polls
+        driver.close()
+    before = [m.text for m in slack.thread(card.ts)]
+    assert not any("is live on the rollback" in t for t in before)
+
+    with ServerThread(create_app(settings)):
+        wait_reply(slack, card.ts, "is live on the rollback")
+
+    texts = [m.text for m in slack.thread(card.ts)]
+    assert texts[: len(before)] == before
+    assert len(texts) == 10  # started + 8 progress replies + success: nothing lost or repeated
+    lines = [line for t in texts for line in t.splitlines() if "`: *" in line]
+    assert len(lines) == len(set(lines))
