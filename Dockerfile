@@ -1,22 +1,32 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile wheels with the tools a build needs, none of which ship.
-FROM python:3.11-slim AS build
+# rollback-bot: `docker build -t rollback-bot .`, then run with the settings in the
+# environment (README.md, "Settings"). Serves Slack on :3000, /healthz and /readyz.
+
+# Build stage: install the bot and its dependencies into a virtualenv. Nothing from
+# this stage ships but /opt/venv.
+FROM python:3.11.13-slim-bookworm AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
+RUN python -m venv /opt/venv
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN pip install --no-cache-dir --upgrade pip==24.3.1 \
- && pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN /opt/venv/bin/pip install --no-cache-dir . \
+ && /opt/venv/bin/pip uninstall --yes pip
 
-# Final stage: the wheels only, run as an unprivileged user.
-FROM python:3.11-slim
-RUN useradd --create-home --uid 10001 bot
-COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index --find-links=/wheels do-rollback-bot \
- && rm -rf /wheels
-USER bot
+# Final stage: the same slim base (same Python path, so the venv works), the venv,
+# an unprivileged numeric user (so Kubernetes' runAsNonRoot can check it).
+FROM python:3.11.13-slim-bookworm
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+RUN groupadd --gid 10001 bot \
+ && useradd --uid 10001 --gid 10001 --no-log-init --create-home --shell /usr/sbin/nologin bot
+COPY --from=build /opt/venv /opt/venv
+USER 10001:10001
 WORKDIR /home/bot
 EXPOSE 3000
+# uvicorn finishes in-flight requests and the bot awaits its tasks on SIGTERM.
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=2).status == 200 else 1)"]
+  CMD ["python", "-c", "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:3000/healthz', timeout=2).status != 200)"]
 CMD ["rollback-bot", "serve", "--host", "0.0.0.0", "--port", "3000"]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.commands import Help
 from bot.models import App, Deployment, Phase, StepStatus
 from bot.progress import FlatStep, StepChange
-from bot.records import Card, Decision, DecisionKind, DeploymentSummary, Watch
+from bot.records import AuditEntry, Card, Decision, DecisionKind, DeploymentSummary, Watch
 
 Block = dict[str, Any]
 
@@ -178,6 +178,11 @@ def _card_state(card_: Card, decision: Decision | None, watch: Watch | None) -> 
         return f"🚫 Cancelled by <@{decision.user}>. Nothing was changed."
     if decision.kind == DecisionKind.EXPIRED:
         return "⌛ Expired: nobody approved it in time. Nothing was changed."
+    if decision.kind == DecisionKind.STALE:
+        return (
+            f"⚠️ Approved by <@{decision.user}> but not rolled back: {decision.reason} "
+            "Ask again with `/rollback`."
+        )
     line = f"✅ Approved by <@{decision.user}>"
     if watch is not None:
         line += f" · {status_line(watch)}"
@@ -327,9 +332,11 @@ USAGE = (
     "*Usage*\n"
     "• `/rollback <app> [<deployment-id>]` — propose a rollback (default: the last deployment "
     "that was live before the current one)\n"
-    "• `/rollback status [<app>]` — rollbacks in flight, or one app's deployments\n"
+    "• `/rollback status [<app>]` — rollbacks in flight and cards waiting, "
+    "or one app's deployments\n"
     "• `/rollback history <app>` — recent deployments\n"
     "• `/rollback commit <app>` / `/rollback revert <app>` — settle a pinned rollback\n"
+    "• `/rollback audit [<app>]` — who asked, approved, cancelled… and what happened\n"
     "• `/rollback help` — this text"
 )
 
@@ -378,16 +385,45 @@ def app_status(app: App, watch: Watch | None, now: float) -> Message:
     return Message(text=text, blocks=[_section(text)])
 
 
-def watches_status(watches: Sequence[Watch]) -> Message:
-    if not watches:
-        text = "No rollbacks in flight."
-    else:
-        lines = ["*Rollbacks in flight*"]
+def overview(watches: Sequence[Watch], cards: Sequence[Card], now: float) -> Message:
+    lines = []
+    if watches:
+        lines.append("*Rollbacks in flight*")
         lines += [
             f"• `{w.app_name}` {w.kind.value} `{short(w.deployment_id)}`: {status_line(w)}"
             for w in watches
         ]
-        text = "\n".join(lines)
+    if cards:
+        lines.append("*Waiting for approval*")
+        lines += [
+            f"• `{c.app_name}` → `{short(c.target.id)}`, requested by <@{c.requester}>, "
+            f"expires in {max(0, int(c.expires_at - now)) // 60} min"
+            for c in cards
+        ]
+    text = "\n".join(lines) if lines else "No rollbacks in flight and none waiting for approval."
+    return Message(text=text, blocks=[_section(text)])
+
+
+def audit_trail(entries: Sequence[AuditEntry], app: str | None, now: float) -> Message:
+    title = f"*Audit trail of `{app}`*" if app else "*Audit trail*"
+    lines = [f"{title} (newest first)"]
+    for e in entries:
+        parts = [f"`{e.event.value}`"]
+        if e.app:
+            parts.append(f"`{e.app}`")
+        if e.user:
+            parts.append(f"by <@{e.user}>")
+        if e.target:
+            parts.append(f"target `{short(e.target)}`")
+        if e.deployment:
+            parts.append(f"deployment `{short(e.deployment)}`")
+        if e.reason:
+            parts.append(f"— {e.reason[:150]}")
+        ago = age(datetime.fromtimestamp(e.at, tz=UTC), now)
+        lines.append(f"• {ago}: " + " ".join(parts))
+    if not entries:
+        lines.append("Nothing recorded yet.")
+    text = "\n".join(lines)
     return Message(text=text, blocks=[_section(text)])
 
 

@@ -15,7 +15,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.blocks import Message
 from bot.errors import SlackError
@@ -23,7 +22,7 @@ from bot.errors import SlackError
 log = logging.getLogger(__name__)
 
 
-def make_web_client(*, token: str, base_url: str, timeout: int = 15) -> AsyncWebClient:
+def make_web_client(*, token: str | None, base_url: str, timeout: int = 15) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
         base_url=base_url if base_url.endswith("/") else base_url + "/",
@@ -45,7 +44,7 @@ def _error(method: str, exc: SlackClientError) -> SlackError:
 
 
 class Chat:
-    """Messages in channels and threads, and replies through a response_url."""
+    """Messages in channels and threads, and user-group lookups."""
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
@@ -73,21 +72,10 @@ class Chat:
         except SlackClientError as exc:
             raise _error("chat.update", exc) from None
 
-    async def respond(self, response_url: str, message: Message) -> None:
-        """An ephemeral reply to the person who typed the command or clicked the button."""
-        webhook = AsyncWebhookClient(
-            response_url, timeout=10, retry_handlers=self.client.retry_handlers
-        )
+    async def group_members(self, group_id: str) -> list[str]:
+        """User ids in a Slack user group (needs the usergroups:read scope)."""
         try:
-            response = await webhook.send(
-                text=message.text,
-                blocks=message.blocks,
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        except Exception as exc:  # aiohttp raises its own family; any failure means the same
-            log.warning("slack response_url failed: %s", type(exc).__name__)
-            raise SlackError("Could not answer through Slack's response_url.") from None
-        if response.status_code != 200:
-            log.warning("slack response_url answered %s", response.status_code)
-            raise SlackError(f"Slack's response_url answered {response.status_code}.")
+            response = await self.client.usergroups_users_list(usergroup=group_id)
+        except SlackClientError as exc:
+            raise _error("usergroups.users.list", exc) from None
+        return [str(u) for u in response.get("users") or []]

@@ -6,6 +6,7 @@
 | ``history <app>``           | ``History``          |
 | ``commit <app>``            | ``Commit``           |
 | ``revert <app>``            | ``Revert``           |
+| ``audit [<app>]``           | ``Audit``            |
 | ``help`` or empty           | ``Help``             |
 
 Anything else is ``Help`` with a ``problem`` sentence saying what was wrong.
@@ -33,6 +34,11 @@ class Status:
 
 
 @dataclass(frozen=True)
+class Audit:
+    app: str | None = None
+
+
+@dataclass(frozen=True)
 class History:
     app: str
 
@@ -52,9 +58,9 @@ class Help:
     problem: str = ""
 
 
-Command = Propose | Status | History | Commit | Revert | Help
+Command = Propose | Status | Audit | History | Commit | Revert | Help
 
-_AppCommand = type[Status] | type[History] | type[Commit] | type[Revert]
+_AppCommand = type[Status] | type[Audit] | type[History] | type[Commit] | type[Revert]
 _ONE_APP: dict[str, _AppCommand] = {"history": History, "commit": Commit, "revert": Revert}
 
 
@@ -65,12 +71,13 @@ def parse(text: str) -> Command:
     verb = words[0].lower()
     if verb == "help":
         return Help(f"`help` takes no arguments, but got `{_shown(' '.join(words[1:]))}`.")
-    if verb == "status":
+    if verb in {"status", "audit"}:
+        kind: type[Status] | type[Audit] = Status if verb == "status" else Audit
         if len(words) > 2:
-            return Help("`status` takes at most one app name.")
+            return Help(f"`{verb}` takes at most one app name.")
         if len(words) == 2:
-            return _with_app(words[1], Status)
-        return Status()
+            return _with_app(words[1], kind)
+        return kind()
     if verb in _ONE_APP:
         if len(words) != 2:
             return Help(f"`{verb}` takes exactly one app name, e.g. `{verb} sample-golang`.")

@@ -1,4 +1,9 @@
-"""Use cases: approve or cancel a confirmation card, exactly once."""
+"""Use cases: approve or cancel a confirmation card, exactly once.
+
+The order matters: who may click is checked first (a refusal leaves the card pending),
+then the decision is claimed atomically, then the world is checked again (the live
+deployment, anything in flight) before DigitalOcean is asked to do anything.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,12 @@ from bot import blocks, progress
 from bot.deps import Deps
 from bot.errors import DigitalOceanError, DOUncertainError
 from bot.models import Deployment
-from bot.records import Card, Decision, DecisionKind, Watch, WatchKind
+from bot.records import Card, Decision, DecisionKind, Event, Watch, WatchKind
+from bot.targets import blocked_by
 
 log = logging.getLogger(__name__)
+
+_LOCK_MARGIN = 600
 
 
 async def approve(deps: Deps, *, card_id: str, user: str, message_ts: str = "") -> blocks.Message:
@@ -19,45 +27,48 @@ async def approve(deps: Deps, *, card_id: str, user: str, message_ts: str = "") 
         return _gone()
     if not card.approvable:
         return blocks.Message(text=f"This rollback cannot be approved: {card.error}")
-    refusal = _refusal(deps, card, user)
+    refusal = await _approval_refusal(deps, card, user)
     if refusal:
-        log.info("card %s: approval by %s refused: %s", card.id, user, refusal)
+        await _audit(deps, Event.REFUSED, card, user=user, reason=refusal)
         return blocks.Message(text=refusal)
     now = deps.clock()
     if now > card.expires_at:
-        await _decide(deps, card, Decision(kind=DecisionKind.EXPIRED, at=now))
+        won, decision = await deps.store.claim_decision(
+            card.id, Decision(kind=DecisionKind.EXPIRED, at=now)
+        )
+        if won:
+            await _audit(deps, Event.EXPIRED, card, user=card.requester)
+            await _show(deps, card, decision)
         return blocks.Message(text="This card has expired; ask again with `/rollback`.")
     won, decision = await deps.store.claim_decision(
         card.id, Decision(kind=DecisionKind.APPROVED, user=user, at=now)
     )
     if not won:
         return _already(decision)
-    await _show(deps, card, decision, note="Starting the rollback…")
+    await _audit(deps, Event.APPROVED, card, user=user)
+    await _show(deps, card, decision, note="Checking the app once more…")
+    stale = await _stale(deps, card)
+    if stale:
+        return await _not_started(deps, card, decision, stale)
+    holder = await deps.locks.claim(
+        card.app_id, card.id, ttl=deps.settings.rollback_watch_timeout + _LOCK_MARGIN
+    )
+    if holder is not None:
+        return await _not_started(
+            deps, card, decision, "another rollback of this app is already in flight."
+        )
     try:
         deployment = await _create_rollback(deps, card)
     except DigitalOceanError as exc:
+        await deps.locks.release(card.app_id, card.id)
         log.error("card %s: rollback not started: %s", card.id, exc.user_message)
+        await _audit(deps, Event.FAILED, card, user=user, reason=exc.user_message)
         await _show(deps, card, decision, note=f"⚠️ The rollback did not start: {exc.user_message}")
         return blocks.Message(text=f"The rollback did not start: {exc.user_message}")
-    watch = Watch(
-        deployment_id=deployment.id,
-        app_id=card.app_id,
-        app_name=card.app_name,
-        kind=WatchKind.ROLLBACK,
-        card_id=card.id,
-        channel=card.channel,
-        thread_ts=card.ts,
-        target_id=card.target.id,
-        requester=card.requester,
-        approver=user,
-        started_at=deps.clock(),
-        statuses=progress.statuses(deployment.progress.steps),
-        phase=deployment.phase,
-        total_steps=deployment.progress.total_steps,
-    )
+    watch = _watch_for(deps, card, deployment, approver=user)
     # Stored before anything else can fail: from here on a restart resumes the watch.
     await deps.store.start_watch(watch)
-    log.info("card %s: rollback deployment %s started", card.id, deployment.id)
+    await _audit(deps, Event.STARTED, card, user=user, deployment=deployment.id)
     await deps.chat.post(card.channel, blocks.started(watch, card.target), thread_ts=card.ts)
     await _show(deps, card, decision, watch=watch)
     deps.watcher.start(watch)
@@ -68,14 +79,48 @@ async def cancel(deps: Deps, *, card_id: str, user: str, message_ts: str = "") -
     card = await _load(deps, card_id, message_ts)
     if card is None:
         return _gone()
+    if user != card.requester and not await deps.approvers.includes(user):
+        refusal = "Only the requester or an approver can cancel this rollback."
+        await _audit(deps, Event.REFUSED, card, user=user, reason=refusal)
+        return blocks.Message(text=refusal)
     won, decision = await deps.store.claim_decision(
         card.id, Decision(kind=DecisionKind.CANCELLED, user=user, at=deps.clock())
     )
     if not won:
         return _already(decision)
+    await _audit(deps, Event.CANCELLED, card, user=user)
     await _show(deps, card, decision)
-    log.info("card %s cancelled by %s", card.id, user)
     return blocks.Message(text="Cancelled; nothing was changed.")
+
+
+async def _approval_refusal(deps: Deps, card: Card, user: str) -> str:
+    if user == card.requester and not deps.settings.rollback_allow_self_approval:
+        return "You asked for this rollback, so someone else has to approve it."
+    if not await deps.approvers.includes(user):
+        return (
+            "You are not one of the approvers for rollbacks "
+            f"({deps.approvers.describe()}); the card stays open for them."
+        )
+    return ""
+
+
+async def _stale(deps: Deps, card: Card) -> str:
+    """Why the card no longer describes the app, or "" if it still does."""
+    app = await deps.do.get_app(card.app_id)
+    live = app.active_deployment.id if app.active_deployment else ""
+    expected = card.live.id if card.live else ""
+    if live != expected:
+        now_live = f"`{blocks.short(live)}`" if live else "nothing"
+        return f"the live deployment changed since the card was posted (now {now_live})."
+    return blocked_by(app)
+
+
+async def _not_started(deps: Deps, card: Card, approval: Decision, reason: str) -> blocks.Message:
+    stale = approval.model_copy(update={"kind": DecisionKind.STALE, "reason": reason})
+    await deps.store.replace_decision(card.id, stale)
+    await _audit(deps, Event.REFUSED, card, user=approval.user, reason=reason)
+    await _show(deps, card, stale)
+    return blocks.Message(text=f"No rollback was started: {reason}")
 
 
 async def _load(deps: Deps, card_id: str, message_ts: str) -> Card | None:
@@ -110,19 +155,38 @@ def _made_for(deployment: Deployment, card: Card) -> bool:
     return created is not None and created.timestamp() >= int(card.created_at)
 
 
-def _refusal(deps: Deps, card: Card, user: str) -> str:
-    settings = deps.settings
-    if user == card.requester and not settings.rollback_allow_self_approval:
-        return "You asked for this rollback, so someone else has to approve it."
-    approvers = [a for a in settings.rollback_approvers if a.startswith(("U", "W"))]
-    if approvers and user not in approvers and user != card.requester:
-        return "You are not one of the approvers for rollbacks (ROLLBACK_APPROVERS)."
-    return ""
+def _watch_for(deps: Deps, card: Card, deployment: Deployment, *, approver: str) -> Watch:
+    return Watch(
+        deployment_id=deployment.id,
+        app_id=card.app_id,
+        app_name=card.app_name,
+        kind=WatchKind.ROLLBACK,
+        card_id=card.id,
+        channel=card.channel,
+        thread_ts=card.ts,
+        target_id=card.target.id,
+        requester=card.requester,
+        approver=approver,
+        started_at=deps.clock(),
+        statuses=progress.statuses(deployment.progress.steps),
+        phase=deployment.phase,
+        total_steps=deployment.progress.total_steps,
+    )
 
 
-async def _decide(deps: Deps, card: Card, decision: Decision) -> None:
-    _, current = await deps.store.claim_decision(card.id, decision)
-    await _show(deps, card, current)
+async def _audit(
+    deps: Deps, event: Event, card: Card, *, user: str, reason: str = "", deployment: str = ""
+) -> None:
+    await deps.audit.record(
+        event,
+        user=user,
+        app=card.app_name,
+        app_id=card.app_id,
+        card=card.id,
+        target=card.target.id,
+        deployment=deployment,
+        reason=reason,
+    )
 
 
 async def _show(

@@ -6,8 +6,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.access import Approvers
+from bot.audit import AuditLog
 from bot.chat import Chat
 from bot.digitalocean import DigitalOceanClient
+from bot.locks import AppLocks
 from bot.settings import Settings
 from bot.store import Store
 from bot.watcher import Watcher
@@ -20,4 +23,7 @@ class Deps:
     store: Store
     chat: Chat
     watcher: Watcher
+    approvers: Approvers
+    locks: AppLocks
+    audit: AuditLog
     clock: Callable[[], float] = field(default=time.time)

@@ -19,8 +19,29 @@ WATCH_PREFIX = PREFIX + "watch:"
 ACTIVE_WATCHES = PREFIX + "watches:active"
 """Set of deployment ids still being watched; a restarted bot resumes these."""
 
+PENDING_CARDS = PREFIX + "cards:pending"
+"""Sorted set of undecided card ids scored by expiry time, for the expiry sweeper."""
+
+APP_LOCK_PREFIX = PREFIX + "lock:app:"
+"""One rollback at a time per app: ``lock:app:<app id>`` holds the owner, with an expiry."""
+
+SEEN_PREFIX = PREFIX + "seen:"
+"""Deliveries already handled (``seen:<trigger id>``), so a Slack retry does nothing twice."""
+
+GROUP_PREFIX = PREFIX + "group:"
+"""Cached members of a Slack user group (JSON list), kept briefly."""
+
+AUDIT_STREAM = PREFIX + "audit"
+"""Redis stream of audit events, capped in length."""
+
 APP_ROLLBACK_PREFIX = PREFIX + "app-rollback:"
 """The latest rollback watch of an app (its deployment id), for commit / revert replies."""
+
+SEEN_SECONDS = 3600
+"""Slack retries within minutes; an hour of memory covers them."""
+
+GROUP_CACHE_SECONDS = 60
+"""How long user-group members are trusted before Slack is asked again."""
 
 CARD_KEEP_SECONDS = 7 * 24 * 3600
 """How long a decided card (and a finished watch) stays readable for status and buttons."""
@@ -36,6 +57,18 @@ def decision(card_id: str) -> str:
 
 def watch(deployment_id: str) -> str:
     return WATCH_PREFIX + deployment_id
+
+
+def app_lock(app_id: str) -> str:
+    return APP_LOCK_PREFIX + app_id
+
+
+def seen(delivery_id: str) -> str:
+    return SEEN_PREFIX + delivery_id
+
+
+def group(group_id: str) -> str:
+    return GROUP_PREFIX + group_id
 
 
 def app_rollback(app_id: str) -> str:

@@ -14,14 +14,16 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import blocks, commands, decide, propose, queries, settle
+from bot.access import channel_refusal
 from bot.deps import Deps
-from bot.errors import BotError
+from bot.errors import BotError, StoreUnavailableError
 from bot.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
 
 Work = Callable[[], Awaitable[blocks.Message]]
-_INTERNAL = "Something went wrong inside the bot; nothing more was done and the error was logged."
+INTERNAL = "Something went wrong inside the bot; nothing more was done and the error was logged."
+_BUTTONS = (blocks.APPROVE, blocks.CANCEL, blocks.COMMIT, blocks.REVERT)
 
 
 def register(app: AsyncApp, deps: Deps, tasks: TaskTracker) -> None:
@@ -32,37 +34,54 @@ def register(app: AsyncApp, deps: Deps, tasks: TaskTracker) -> None:
 
     @app.command(re.compile(r"^/rollback"))
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
-        parsed = commands.parse(str(command.get("text") or ""))
-        user = str(command.get("user_id") or "")
-        channel = str(command.get("channel_id") or "")
-        if isinstance(parsed, commands.Help):
-            usage = blocks.usage(parsed)
-            await ack(text=usage.text, blocks=usage.blocks, response_type="ephemeral")
-            return
-        await ack(text="Working on it…", response_type="ephemeral")
-        log.info("command %s from %s in %s", type(parsed).__name__.lower(), user, channel)
-        later(respond, _command_work(deps, parsed, user=user, channel=channel), name="command")
+        try:
+            reply, work = await _take_command(deps, command)
+        except Exception:
+            log.exception("command could not be read")
+            reply, work = blocks.problem(INTERNAL), None
+        await ack(text=reply.text, blocks=reply.blocks or None, response_type="ephemeral")
+        if work is not None:
+            later(respond, work, name="command")
 
-    def on_button(kind: str) -> Callable[..., Awaitable[None]]:
-        async def listener(
-            ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-        ) -> None:
-            await ack()
-            user = str((body.get("user") or {}).get("id") or "")
-            value = str(action.get("value") or "")
-            message = body.get("message") or {}
-            clicked = settle.Clicked(
-                ts=str((body.get("container") or {}).get("message_ts") or ""),
-                blocks=[b for b in message.get("blocks") or [] if isinstance(b, dict)],
-            )
-            log.info("button %s by %s on %s", kind, user, value)
-            work = _button_work(deps, kind, user=user, value=value, clicked=clicked)
-            later(respond, work, name=kind)
+    async def on_button(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        try:
+            work = _take_button(deps, body, action)
+        except Exception:
+            log.exception("button press could not be read")
+            work = _fixed(INTERNAL)
+        later(respond, work, name="button")
 
-        return listener
+    app.action(re.compile(".*"))(on_button)
 
-    for action_id in (blocks.APPROVE, blocks.CANCEL, blocks.COMMIT, blocks.REVERT):
-        app.action(action_id)(on_button(action_id))
+
+async def _take_command(deps: Deps, command: dict[str, Any]) -> tuple[blocks.Message, Work | None]:
+    """What to answer at once, and the work to do after the ack (if any)."""
+    parsed = commands.parse(str(command.get("text") or ""))
+    user = str(command.get("user_id") or "")
+    channel = str(command.get("channel_id") or "")
+    if isinstance(parsed, commands.Help):
+        return blocks.usage(parsed), None
+    refusal = channel_refusal(deps.settings.rollback_channels, channel=channel, app=None)
+    if refusal:
+        log.info("command from %s refused in %s: %s", user, channel, refusal)
+        return blocks.problem(refusal), None
+    if not user or not channel:
+        return blocks.problem("That command arrived without a user or a channel."), None
+    trigger = str(command.get("trigger_id") or "")
+    try:
+        # Slack may deliver the same command twice (X-Slack-Retry-Num); act on it once.
+        if trigger and not await deps.store.first_delivery(f"command:{trigger}"):
+            log.info("command %s already handled", trigger)
+            return blocks.Message(text="Already working on it."), None
+    except StoreUnavailableError as exc:
+        return blocks.problem(exc.user_message), None
+    log.info("command %s from %s in %s", type(parsed).__name__.lower(), user, channel)
+    return blocks.Message(text="Working on it…"), _command_work(
+        deps, parsed, user=user, channel=channel
+    )
 
 
 def _command_work(deps: Deps, parsed: commands.Command, *, user: str, channel: str) -> Work:
@@ -73,6 +92,8 @@ def _command_work(deps: Deps, parsed: commands.Command, *, user: str, channel: s
             )
         case commands.Status(app=maybe_app):
             return lambda: queries.status(deps, app_ref=maybe_app)
+        case commands.Audit(app=audited_app):
+            return lambda: queries.audit(deps, app_ref=audited_app)
         case commands.History(app=listed_app):
             return lambda: queries.history(deps, app_ref=listed_app)
         case commands.Commit(app=pinned_app) | commands.Revert(app=pinned_app):
@@ -83,11 +104,19 @@ def _command_work(deps: Deps, parsed: commands.Command, *, user: str, channel: s
     raise AssertionError(f"unhandled command {parsed!r}")
 
 
-def _button_work(deps: Deps, kind: str, *, user: str, value: str, clicked: settle.Clicked) -> Work:
+def _take_button(deps: Deps, body: dict[str, Any], action: dict[str, Any]) -> Work:
+    user = str(_field(body, "user", "id"))
+    value = str(action.get("value") or "")
+    kind = str(action.get("action_id") or "")
+    clicked = settle.Clicked(
+        ts=str(_field(body, "container", "message_ts")),
+        blocks=[b for b in _field(body, "message", "blocks") or [] if isinstance(b, dict)],
+    )
+    log.info("button %s by %s on %s", kind, user, value)
+    if kind not in _BUTTONS:
+        return _fixed("That button is not one this bot knows; nothing was done.")
     if not user or not value:
-        return lambda: _fixed(
-            "That button press arrived without a user or a card; nothing was done."
-        )
+        return _fixed("That button press arrived without a user or a card; nothing was done.")
     if kind == blocks.APPROVE:
         return lambda: decide.approve(deps, card_id=value, user=user, message_ts=clicked.ts)
     if kind == blocks.CANCEL:
@@ -98,8 +127,17 @@ def _button_work(deps: Deps, kind: str, *, user: str, value: str, clicked: settl
     )
 
 
-async def _fixed(text: str) -> blocks.Message:
-    return blocks.Message(text=text)
+def _field(body: dict[str, Any], outer: str, inner: str) -> Any:
+    """``body[outer][inner]`` when both are there, else "" (payloads can be partial)."""
+    container = body.get(outer)
+    return container.get(inner) or "" if isinstance(container, dict) else ""
+
+
+def _fixed(text: str) -> Work:
+    async def reply() -> blocks.Message:
+        return blocks.Message(text=text)
+
+    return reply
 
 
 async def _answer(respond: AsyncRespond, work: Work) -> None:
@@ -110,7 +148,7 @@ async def _answer(respond: AsyncRespond, work: Work) -> None:
         message = blocks.problem(exc.user_message)
     except Exception:
         log.exception("request failed")
-        message = blocks.problem(_INTERNAL)
+        message = blocks.problem(INTERNAL)
     try:
         await respond(
             text=message.text,

@@ -13,7 +13,6 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-
 T = TypeVar("T")
 
 
@@ -98,7 +97,6 @@ class Step(_Model):
         return _unset_as_none(value)
 
 
-
 class Progress(_Model):
     pending_steps: int = 0
     running_steps: int = 0
@@ -106,7 +104,6 @@ class Progress(_Model):
     error_steps: int = 0
     total_steps: int = 0
     steps: Many[Step] = ()
-
 
 
 class ComponentSource(_Model):
@@ -177,9 +174,7 @@ class RollbackCondition(_Model):
     components: Many[str] = ()
 
 
-
 class RollbackValidation(_Model):
     valid: bool = False
     error: RollbackCondition | None = None
     warnings: Many[RollbackCondition] = ()
-

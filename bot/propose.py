@@ -6,11 +6,12 @@ import logging
 import secrets
 
 from bot import blocks
+from bot.access import channel_refusal
 from bot.deps import Deps
 from bot.errors import DONotFoundError, UsageError
 from bot.models import App, Deployment
-from bot.records import Card, DeploymentSummary
-from bot.targets import default_target
+from bot.records import Card, DeploymentSummary, Event
+from bot.targets import blocked_by, default_target
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +23,15 @@ async def propose(
 ) -> blocks.Message:
     """Resolve the app and target, validate with DigitalOcean, post the card."""
     app = await deps.do.find_app(app_ref)
+    refusal = channel_refusal(
+        deps.settings.rollback_channels, channel=channel, app=app.name, app_id=app.id
+    )
+    if refusal:
+        raise UsageError(refusal)
     target = await _target(deps, app, deployment_id)
     validation = await deps.do.validate_rollback(app.id, target.id)
-    error = ""
-    if not validation.valid:
+    error = await _blocked(deps, app)
+    if not error and not validation.valid:
         error = (validation.error.message if validation.error else "") or (
             "DigitalOcean did not say why."
         )
@@ -43,16 +49,18 @@ async def propose(
         created_at=now,
         expires_at=now + deps.settings.rollback_confirm_ttl,
     )
-    # Saved before posting, so a card on screen is always one the bot knows about.
+    # Saved (and audited) before posting, so a card on screen is always one the bot knows.
     await deps.store.save_card(card)
+    await deps.audit.record(
+        Event.REQUESTED, user=user, app=app.name, app_id=app.id, card=card.id,
+        target=target.id, reason=error,
+    )  # fmt: skip
     ts = await deps.chat.post(channel, blocks.card(card, now=now))
     card = card.model_copy(update={"ts": ts})
     await deps.store.save_card(card)
-    log.info("card %s posted for app %s target %s", card.id, app.name, target.id)
     if error:
         return blocks.Message(
-            text=f"DigitalOcean says `{app.name}` cannot be rolled back to "
-            f"`{blocks.short(target.id)}`: {error}"
+            text=f"`{app.name}` cannot be rolled back to `{blocks.short(target.id)}`: {error}"
         )
     return blocks.Message(
         text=f"Posted a rollback card for `{app.name}`: someone else must approve it."
@@ -80,6 +88,16 @@ async def _target(deps: Deps, app: App, deployment_id: str | None) -> Deployment
             f"to roll back to; name one with `/rollback {app.name} <deployment-id>`."
         )
     return chosen
+
+
+async def _blocked(deps: Deps, app: App) -> str:
+    """Why no rollback of ``app`` can start now (one at a time), or ""."""
+    reason = blocked_by(app)
+    if reason:
+        return f"Not now: {reason}"
+    if await deps.locks.holder(app.id):
+        return "Not now: another rollback of this app is already in flight."
+    return ""
 
 
 def _condition(message: str, components: tuple[str, ...]) -> str:

@@ -5,6 +5,7 @@ Plain frozen pydantic models, so they serialise to JSON and back unchanged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -62,6 +63,7 @@ class DecisionKind(StrEnum):
     APPROVED = "approved"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    STALE = "not started"
     COMMITTED = "committed"
     REVERTED = "reverted"
 
@@ -74,6 +76,7 @@ class Decision(_Record):
     kind: DecisionKind
     user: str = ""
     at: float
+    reason: str = ""
 
 
 class WatchKind(StrEnum):
@@ -103,3 +106,30 @@ class Watch(_Record):
     result_ts: str = ""
     """The ts of the final reply, whose Commit / Revert buttons are edited away later."""
     result_text: str = ""
+
+
+class Event(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    STARTED = "started"
+    STEP_FAILED = "step_failed"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    COMMITTED = "committed"
+    REVERTED = "reverted"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    event: Event
+    at: float
+    user: str = ""
+    app: str = ""
+    app_id: str = ""
+    deployment: str = ""
+    target: str = ""
+    card: str = ""
+    reason: str = ""

@@ -1,6 +1,6 @@
 """Wiring: builds the clients, the store, the watcher and the Bolt app from settings.
 
-Shared by every way of running the bot (HTTP now; Socket Mode and the demo later), so
+Shared by every way of running the bot (HTTP, and later Socket Mode and the demo), so
 there is one code path for the logic.
 """
 
@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 
 from bot import listeners
+from bot.access import Approvers
+from bot.audit import AuditLog
 from bot.chat import Chat, make_web_client
 from bot.deps import Deps
 from bot.digitalocean import DigitalOceanClient
 from bot.errors import StoreUnavailableError
+from bot.locks import AppLocks
 from bot.settings import Settings
 from bot.store import Store
+from bot.sweeper import Sweeper
 from bot.tasks import TaskTracker
 from bot.watcher import Watcher
 
@@ -29,48 +35,78 @@ class Runtime:
     deps: Deps
     tasks: TaskTracker
     bolt: AsyncApp
+    sweeper: Sweeper
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        web = make_web_client(
-            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
-        )
+        token = settings.slack_bot_token.get_secret_value()
+        chat = Chat(make_web_client(token=token, base_url=settings.slack_api_url))
         do = DigitalOceanClient(
             token=settings.digitalocean_token.get_secret_value(),
             base_url=settings.digitalocean_api_url,
         )
         store = Store.from_url(settings.redis_url)
-        chat = Chat(web)
+        audit = AuditLog(store.client, maxlen=settings.rollback_audit_maxlen)
+        locks = AppLocks(store.client)
         tasks = TaskTracker()
         watcher = Watcher(
             do=do,
             store=store,
             chat=chat,
             tasks=tasks,
+            audit=audit,
+            locks=locks,
             poll_interval=settings.rollback_poll_interval,
             watch_timeout=settings.rollback_watch_timeout,
         )
-        deps = Deps(settings=settings, do=do, store=store, chat=chat, watcher=watcher)
-        secret = settings.slack_signing_secret
-        bolt = AsyncApp(
-            client=web,
-            signing_secret=secret.get_secret_value() if secret else None,
-            # Our listeners only ack and spawn a tracked task, so answering after the
-            # listener returns is immediate and skips Bolt's 10 ms ack polling.
-            process_before_response=True,
-            request_verification_enabled=secret is not None,
+        approvers = Approvers(ids=settings.rollback_approvers, chat=chat, store=store)
+        deps = Deps(
+            settings=settings,
+            do=do,
+            store=store,
+            chat=chat,
+            watcher=watcher,
+            approvers=approvers,
+            locks=locks,
+            audit=audit,
         )
+        bolt = _bolt_app(settings, token)
         listeners.register(bolt, deps, tasks)
-        return cls(deps=deps, tasks=tasks, bolt=bolt)
+        return cls(deps=deps, tasks=tasks, bolt=bolt, sweeper=Sweeper(deps, tasks=tasks))
 
     async def start(self) -> None:
         try:
             await self.deps.watcher.resume_all()
         except StoreUnavailableError:
             log.error("could not resume watches: Redis is unavailable")
+        self.sweeper.start()
 
     async def aclose(self) -> None:
+        self.sweeper.stop()
         self.deps.watcher.stop()
         await self.tasks.aclose(grace=10.0)
         await self.deps.do.aclose()
         await self.deps.store.aclose()
+
+
+def _bolt_app(settings: Settings, token: str) -> AsyncApp:
+    async def authorize(**kwargs: Any) -> AuthorizeResult:
+        # One workspace, one token: nothing to look up. Bolt's default would call
+        # auth.test on the first request, making every request fail while Slack is down.
+        return AuthorizeResult(
+            enterprise_id=kwargs.get("enterprise_id"),
+            team_id=kwargs.get("team_id"),
+            bot_token=token,
+        )
+
+    secret = settings.slack_signing_secret
+    return AsyncApp(
+        # Listeners post through bot.chat, so Bolt's own client only needs the base URL.
+        client=make_web_client(token=None, base_url=settings.slack_api_url),
+        authorize=authorize,
+        signing_secret=secret.get_secret_value() if secret else None,
+        # Our listeners only ack and spawn a tracked task, so answering after the
+        # listener returns is immediate and skips Bolt's 10 ms ack polling.
+        process_before_response=True,
+        request_verification_enabled=secret is not None,
+    )

@@ -6,10 +6,12 @@ adapter), ``GET /healthz`` (the process answers) and ``GET /readyz`` (Redis answ
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -18,13 +20,29 @@ from starlette.routing import Route
 from bot.runtime import Runtime
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
+
 
 def create_app(settings: Settings) -> Starlette:
     runtime = Runtime.build(settings)
     handler = AsyncSlackRequestHandler(runtime.bolt)
+    secret = settings.slack_signing_secret
+    verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
 
     async def slack_events(request: Request) -> Response:
-        return await handler.handle(request)
+        body = await request.body()
+        if verifier is not None and not verifier.is_valid_request(body, dict(request.headers)):
+            return JSONResponse({"error": "invalid request"}, status_code=401)
+        try:
+            response = await handler.handle(request)
+        except Exception:
+            # Bolt cannot parse some bodies (e.g. a payload that is not JSON).
+            log.exception("request could not be handled")
+            return _not_understood()
+        if response.status_code == 404 or response.status_code >= 500:
+            log.warning("request not handled (Bolt answered %s)", response.status_code)
+            return _not_understood()
+        return response
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -52,3 +70,10 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.runtime = runtime
     return app
+
+
+def _not_understood() -> Response:
+    # Slack shows an ack body to the person; a 404 or 500 would show only "failed".
+    return JSONResponse(
+        {"response_type": "ephemeral", "text": "The bot could not understand that request."}
+    )

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from bot import blocks
+from bot.access import channel_refusal
 from bot.deps import Deps
 from bot.errors import DigitalOceanError, DOUncertainError, UsageError
 from bot.models import App, Deployment
-from bot.records import Decision, DecisionKind, Watch, WatchKind
-
-log = logging.getLogger(__name__)
+from bot.records import Decision, DecisionKind, Event, Watch, WatchKind
 
 
 @dataclass(frozen=True)
@@ -36,6 +34,11 @@ async def settle_from_command(
     deps: Deps, *, app_ref: str, user: str, revert: bool, channel: str
 ) -> blocks.Message:
     app = await deps.do.find_app(app_ref)
+    refusal = channel_refusal(
+        deps.settings.rollback_channels, channel=channel, app=app.name, app_id=app.id
+    )
+    if refusal:
+        raise UsageError(refusal)
     watch = await deps.store.latest_rollback(app.id)
     return await _settle(deps, app=app, watch=watch, user=user, revert=revert, channel=channel)
 
@@ -51,6 +54,15 @@ async def _settle(
     clicked: Clicked | None = None,
 ) -> blocks.Message:
     kind = DecisionKind.REVERTED if revert else DecisionKind.COMMITTED
+    if not await deps.approvers.includes(user):
+        refusal = (
+            f"Only approvers can {kind.verb} a rollback ({deps.approvers.describe()}); "
+            "nothing was done."
+        )
+        await deps.audit.record(
+            Event.REFUSED, user=user, app=app.name, app_id=app.id, reason=refusal
+        )
+        return blocks.Message(text=refusal)
     pinned = app.pinned_deployment
     if pinned is None:
         raise UsageError(f"`{app.name}` has no pinned rollback to {kind.verb}.")
@@ -75,7 +87,14 @@ async def _settle(
         # Nothing happened, so the next click or command may try again.
         await deps.store.release_decision(key)
         raise
-    log.info("app %s: rollback %s %s by %s", app.name, pinned.id, kind.value, user)
+    await deps.audit.record(
+        Event.REVERTED if revert else Event.COMMITTED,
+        user=user,
+        app=app.name,
+        app_id=app.id,
+        deployment=pinned.id,
+        card=watch.card_id if watch else "",
+    )
     if revert and deployment is not None:
         reply = blocks.reverting(user, app.name, deployment.id)
     else:

@@ -6,6 +6,7 @@ clear sentence; nothing here knows about Slack or HTTP.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,8 @@ from bot.records import Card, Decision, Watch, WatchKind
 
 
 @asynccontextmanager
-async def _guard() -> AsyncIterator[None]:
+async def guard() -> AsyncIterator[None]:
+    """Turn any Redis failure inside the block into ``StoreUnavailableError``."""
     try:
         yield
     except RedisError as exc:
@@ -33,6 +35,11 @@ class Store:
 
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
+
+    @property
+    def client(self) -> redis.Redis:
+        """The connection pool, shared with the locks and the audit log."""
+        return self._redis
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -53,13 +60,34 @@ class Store:
 
     # --- cards and decisions ------------------------------------------------------
 
-    async def save_card(self, card: Card) -> None:
+    async def save_card(self, card: Card, *, pending: bool = True) -> None:
+        """Store the card; an approvable one is also listed for the expiry sweeper."""
         ttl = max(1, int(card.expires_at - time.time())) + keys.CARD_KEEP_SECONDS
-        async with _guard():
-            await self._redis.set(keys.card(card.id), card.model_dump_json(), ex=ttl)
+        async with guard():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.set(keys.card(card.id), card.model_dump_json(), ex=ttl)
+            if pending and card.approvable:
+                pipe.zadd(keys.PENDING_CARDS, {card.id: card.expires_at})
+            await pipe.execute()
+
+    async def expired_cards(self, now: float, *, limit: int = 100) -> list[str]:
+        """Ids of undecided cards whose expiry has passed."""
+        async with guard():
+            ids = await self._redis.zrangebyscore(keys.PENDING_CARDS, "-inf", now, 0, limit)
+        return [str(i) for i in ids]
+
+    async def forget_pending(self, card_id: str) -> None:
+        async with guard():
+            await self._redis.zrem(keys.PENDING_CARDS, card_id)
+
+    async def pending_cards(self) -> list[Card]:
+        async with guard():
+            ids = [str(i) for i in await self._redis.zrange(keys.PENDING_CARDS, 0, -1)]
+            raws = await self._redis.mget([keys.card(i) for i in ids]) if ids else []
+        return [Card.model_validate_json(raw) for raw in raws if raw]
 
     async def get_card(self, card_id: str) -> Card | None:
-        async with _guard():
+        async with guard():
             raw = await self._redis.get(keys.card(card_id))
         return Card.model_validate_json(raw) if raw else None
 
@@ -69,22 +97,48 @@ class Store:
         Returns whether this call won, and the decision now in force.
         """
         key = keys.decision(card_id)
-        async with _guard():
+        async with guard():
             won = await self._redis.set(
                 key, decision.model_dump_json(), nx=True, ex=keys.CARD_KEEP_SECONDS
             )
             if won:
+                await self._redis.zrem(keys.PENDING_CARDS, card_id)
                 return True, decision
             raw = await self._redis.get(key)
         return False, Decision.model_validate_json(raw) if raw else decision
 
+    async def replace_decision(self, card_id: str, decision: Decision) -> None:
+        """Overwrite a decision this caller won (e.g. approved, then found stale)."""
+        async with guard():
+            await self._redis.set(
+                keys.decision(card_id), decision.model_dump_json(), ex=keys.CARD_KEEP_SECONDS
+            )
+
+    async def first_delivery(self, delivery_id: str) -> bool:
+        """True the first time a delivery id is seen; Slack's retries get False."""
+        async with guard():
+            return bool(
+                await self._redis.set(keys.seen(delivery_id), "1", nx=True, ex=keys.SEEN_SECONDS)
+            )
+
+    async def cached_group(self, group_id: str) -> list[str] | None:
+        async with guard():
+            raw = await self._redis.get(keys.group(group_id))
+        return [str(u) for u in json.loads(raw)] if raw else None
+
+    async def cache_group(self, group_id: str, members: list[str]) -> None:
+        async with guard():
+            await self._redis.set(
+                keys.group(group_id), json.dumps(members), ex=keys.GROUP_CACHE_SECONDS
+            )
+
     async def release_decision(self, card_id: str) -> None:
         """Forget a decision whose action failed before it changed anything."""
-        async with _guard():
+        async with guard():
             await self._redis.delete(keys.decision(card_id))
 
     async def get_decision(self, card_id: str) -> Decision | None:
-        async with _guard():
+        async with guard():
             raw = await self._redis.get(keys.decision(card_id))
         return Decision.model_validate_json(raw) if raw else None
 
@@ -96,7 +150,7 @@ class Store:
 
     async def save_watch(self, watch: Watch, *, latest: bool = False) -> None:
         """Write the watch record; an unfinished watch is also listed for resumption."""
-        async with _guard():
+        async with guard():
             pipe = self._redis.pipeline(transaction=True)
             pipe.set(keys.watch(watch.deployment_id), watch.model_dump_json())
             if watch.done:
@@ -113,12 +167,12 @@ class Store:
             await pipe.execute()
 
     async def get_watch(self, deployment_id: str) -> Watch | None:
-        async with _guard():
+        async with guard():
             raw = await self._redis.get(keys.watch(deployment_id))
         return Watch.model_validate_json(raw) if raw else None
 
     async def active_watches(self) -> list[Watch]:
-        async with _guard():
+        async with guard():
             ids = sorted(str(i) for i in await self._redis.smembers(keys.ACTIVE_WATCHES))
             if not ids:
                 return []
@@ -127,6 +181,6 @@ class Store:
 
     async def latest_rollback(self, app_id: str) -> Watch | None:
         """The most recent rollback watch of an app, if the bot started one."""
-        async with _guard():
+        async with guard():
             deployment_id = await self._redis.get(keys.app_rollback(app_id))
         return await self.get_watch(str(deployment_id)) if deployment_id else None

@@ -1,11 +1,11 @@
-"""Choosing the deployment to roll back to (pure)."""
+"""Choosing the deployment to roll back to, and whether the app can be rolled back now (pure)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from bot.models import Deployment, Phase
+from bot.models import App, Deployment, Phase
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
@@ -32,3 +32,16 @@ def _older(deployment: Deployment, live: Deployment) -> bool:
         # SUPERSEDED deployment was replaced, so it predates the live one.
         return True
     return deployment.created_at < live.created_at
+
+
+def blocked_by(app: App) -> str:
+    """What keeps the app from being rolled back right now, or "" if nothing does."""
+    if app.in_progress_deployment is not None:
+        d = app.in_progress_deployment
+        return f"deployment `{d.id[:8]}` is in progress ({d.phase.value})."
+    if app.pinned_deployment is not None:
+        return (
+            f"the app is pinned to rollback `{app.pinned_deployment.id[:8]}`; "
+            f"commit or revert it first (`/rollback commit {app.name}`)."
+        )
+    return ""

@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable
 
 from bot import blocks, progress
+from bot.audit import AuditLog
 from bot.chat import Chat
 from bot.digitalocean import DigitalOceanClient
 from bot.errors import DigitalOceanError, DOTransientError, SlackError, StoreUnavailableError
-from bot.models import Deployment, Phase
-from bot.records import Watch, WatchKind
+from bot.locks import AppLocks
+from bot.models import Deployment, Phase, StepStatus
+from bot.records import Event, Watch, WatchKind
 from bot.store import Store
 from bot.tasks import TaskTracker
 
@@ -33,6 +35,8 @@ class Watcher:
         store: Store,
         chat: Chat,
         tasks: TaskTracker,
+        audit: AuditLog,
+        locks: AppLocks,
         poll_interval: float,
         watch_timeout: float,
         clock: Callable[[], float] = time.time,
@@ -41,6 +45,8 @@ class Watcher:
         self._store = store
         self._chat = chat
         self._tasks = tasks
+        self._audit = audit
+        self._locks = locks
         self._interval = poll_interval
         self._timeout = watch_timeout
         self._clock = clock
@@ -97,7 +103,9 @@ class Watcher:
         except DigitalOceanError as exc:
             log.error("watch %s: giving up: %s", watch.deployment_id, exc.user_message)
             try:
-                return await self._finish(watch, blocks.lost(watch, exc.user_message))
+                return await self._finish(
+                    watch, blocks.lost(watch, exc.user_message), reason=exc.user_message
+                )
             except (SlackError, StoreUnavailableError) as again:
                 log.warning("watch %s: will retry: %s", watch.deployment_id, again.user_message)
                 return watch
@@ -106,7 +114,9 @@ class Watcher:
         """One poll: report what changed since the stored statuses, then store them."""
         elapsed = self._clock() - watch.started_at
         if elapsed > self._timeout:
-            return await self._finish(watch, blocks.gave_up(watch, int(self._timeout)))
+            return await self._finish(
+                watch, blocks.gave_up(watch, int(self._timeout)), reason="watch timed out"
+            )
         deployment = await self._do.get_deployment(watch.app_id, watch.deployment_id)
         changes = progress.diff(watch.statuses, deployment.progress.steps)
         updated = _observed(watch, deployment)
@@ -116,6 +126,11 @@ class Watcher:
                 blocks.step_changes(changes, deployment.phase),
                 thread_ts=watch.thread_ts,
             )
+            for change in changes:
+                if change.status == StepStatus.ERROR:
+                    await self._record(
+                        watch, Event.STEP_FAILED, reason=f"{change.label}: {change.detail}"
+                    )
         if deployment.phase.is_terminal:
             return await self._conclude(updated, deployment)
         if changes or updated.phase != watch.phase:
@@ -125,17 +140,32 @@ class Watcher:
 
     async def _conclude(self, watch: Watch, deployment: Deployment) -> Watch:
         if deployment.phase == Phase.ACTIVE:
-            message = blocks.succeeded(watch)
-        else:
-            message = blocks.failed(watch, progress.failed_steps(deployment.progress.steps))
-        return await self._finish(watch, message)
+            return await self._finish(watch, blocks.succeeded(watch))
+        failed = progress.failed_steps(deployment.progress.steps)
+        return await self._finish(
+            watch, blocks.failed(watch, failed), reason=f"ended in phase {deployment.phase.value}"
+        )
 
-    async def _finish(self, watch: Watch, message: blocks.Message) -> Watch:
+    async def _finish(self, watch: Watch, message: blocks.Message, *, reason: str = "") -> Watch:
         ts = await self._chat.post(watch.channel, message, thread_ts=watch.thread_ts)
         done = watch.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
         await self._store.save_watch(done)
+        await self._record(done, Event.FAILED if reason else Event.SUCCEEDED, reason=reason)
+        if watch.kind == WatchKind.ROLLBACK and watch.card_id:
+            await self._locks.release(watch.app_id, watch.card_id)
         await self._refresh_card(done)
         return done
+
+    async def _record(self, watch: Watch, event: Event, *, reason: str = "") -> None:
+        await self._audit.record(
+            event,
+            app=watch.app_name,
+            app_id=watch.app_id,
+            deployment=watch.deployment_id,
+            target=watch.target_id,
+            card=watch.card_id,
+            reason=f"{watch.kind.value}: {reason}" if reason else watch.kind.value,
+        )
 
     async def _refresh_card(self, watch: Watch) -> None:
         if watch.kind != WatchKind.ROLLBACK or not watch.card_id:

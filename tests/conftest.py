@@ -87,3 +87,23 @@ def driver(bot_url: str, slack: FakeSlack) -> Iterator[SlackDriver]:
     client = SlackDriver(bot_url=bot_url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
     yield client
     client.close()
+
+
+BotFactory = Callable[..., SlackDriver]
+
+
+@pytest.fixture
+def start_bot(make_settings: SettingsFactory, slack: FakeSlack) -> Iterator[BotFactory]:
+    """Start a bot (or several replicas) with extra settings; each gets its own driver."""
+    running: list[tuple[ServerThread, SlackDriver]] = []
+
+    def start(**overrides: Any) -> SlackDriver:
+        server = ServerThread(create_app(make_settings(**overrides))).start()
+        client = SlackDriver(bot_url=server.url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
+        running.append((server, client))
+        return client
+
+    yield start
+    for server, client in running:
+        client.close()
+        server.stop()

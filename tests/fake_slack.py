@@ -69,6 +69,7 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    groups: dict[str, list[str]] = field(default_factory=dict)
     url: str = ""
 
     def __post_init__(self) -> None:
@@ -135,7 +136,10 @@ class FakeSlack:
     async def _api(self, request: Request) -> Response:
         method = request.path_params["method"]
         raw = (await request.body()).decode()
-        args = _parse(raw, request.headers.get("content-type", ""))
+        args = {
+            **dict(request.query_params),
+            **_parse(raw, request.headers.get("content-type", "")),
+        }
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return self._record(method, args, 200, {"ok": False, "error": "invalid_auth"})
         fault = self._take_fault(method)
@@ -179,6 +183,11 @@ class FakeSlack:
                     message.edits += 1
                     return {"ok": True, "channel": message.channel, "ts": message.ts}
             return {"ok": False, "error": "message_not_found"}
+        if method == "usergroups.users.list":
+            group = str(args.get("usergroup", ""))
+            if group not in self.groups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(self.groups[group])}
         return {"ok": True}
 
     def _take_fault(self, method: str) -> _Fault | None:

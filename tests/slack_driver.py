@@ -51,6 +51,7 @@ class SlackDriver:
         return f"{self.slack_url}/response/{self._n}"
 
     def command_body(self, text: str, *, user: str = "UALICE", channel: str = "CDEPLOY") -> str:
+        self._n += 1
         return urlencode(
             {
                 "token": "legacy-verification-token",
@@ -64,7 +65,7 @@ class SlackDriver:
                 "text": text,
                 "api_app_id": "A0001",
                 "response_url": self.response_url(),
-                "trigger_id": "1.2.3",
+                "trigger_id": f"{self._n}.{int(time.time())}.trigger",
             }
         )
 

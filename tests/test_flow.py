@@ -230,7 +230,7 @@ def test_history_and_status(driver: SlackDriver, slack: FakeSlack) -> None:
     status = wait_response(slack, "The app is pinned")
     assert "/rollback commit sample-pinned" in status
     driver.command("status")
-    wait_response(slack, "No rollbacks in flight.")
+    wait_response(slack, "No rollbacks in flight and none waiting for approval.")
 
 
 def test_revert_from_the_thread_is_watched_to_the_end(

@@ -1,0 +1,73 @@
+"""The expiry sweeper: turns cards nobody decided on into "expired", on any replica.
+
+Every replica sweeps; the decision is claimed with SET NX, so exactly one of them edits
+each card and writes its audit event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot import blocks
+from bot.deps import Deps
+from bot.errors import BotError, SlackError
+from bot.records import Decision, DecisionKind, Event
+from bot.tasks import TaskTracker
+
+log = logging.getLogger(__name__)
+
+
+class Sweeper:
+    def __init__(self, deps: Deps, *, tasks: TaskTracker) -> None:
+        self._deps = deps
+        self._tasks = tasks
+        self._stopping = asyncio.Event()
+        # Often enough that a card is edited soon after it expires; never a busy loop.
+        self.interval = max(0.2, min(5.0, deps.settings.rollback_confirm_ttl / 4))
+
+    def start(self) -> None:
+        self._tasks.spawn(self._run(), name="sweeper")
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.sweep()
+            except BotError as exc:
+                log.warning("sweep skipped: %s", exc.user_message)
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
+            except TimeoutError:
+                continue
+
+    async def sweep(self) -> int:
+        """Expire every overdue card; return how many this replica expired."""
+        deps = self._deps
+        now = deps.clock()
+        expired = 0
+        for card_id in await deps.store.expired_cards(now):
+            won, decision = await deps.store.claim_decision(
+                card_id, Decision(kind=DecisionKind.EXPIRED, at=now)
+            )
+            if not won:
+                await deps.store.forget_pending(card_id)
+                continue
+            card = await deps.store.get_card(card_id)
+            if card is None:
+                continue
+            expired += 1
+            await deps.audit.record(
+                Event.EXPIRED, app=card.app_name, app_id=card.app_id, card=card.id,
+                target=card.target.id, user=card.requester,
+            )  # fmt: skip
+            if card.ts:
+                try:
+                    await deps.chat.update(
+                        card.channel, card.ts, blocks.card(card, now=now, decision=decision)
+                    )
+                except SlackError:
+                    log.warning("card %s expired but could not be edited", card.id)
+        return expired

@@ -1,0 +1,116 @@
+"""Bad input of every shape gets a clear reply and a 200; forged requests get a 401."""
+
+from __future__ import annotations
+
+import json
+import logging
+import string
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.commands import Help, parse
+from bot.simulator import Simulator
+from tests.conftest import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
+from tests.fake_slack import FakeSlack
+from tests.flow import wait_card, wait_reply
+from tests.slack_driver import SlackDriver
+
+ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
+WORDS = st.lists(
+    st.sampled_from(["status", "history", "commit", "revert", "audit", "help", "sample-golang"])
+    | st.text(alphabet=string.ascii_letters + string.digits + "-<>@`*_~", max_size=40),
+    max_size=5,
+).map(" ".join)
+
+
+@given(ANY_TEXT | WORDS)
+def test_every_text_parses_to_a_command_or_a_sentence(text: str) -> None:
+    parsed = parse(text)
+    if isinstance(parsed, Help) and parsed.problem:
+        assert parsed.problem.endswith((".", ")", "`"))
+        assert len(parsed.problem) < 400
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+PAYLOADS = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["block_actions", "view_submission", "shortcut", "nonsense"])
+        | st.text(max_size=10),
+        "user": JSONISH | st.fixed_dictionaries({"id": st.text(max_size=12)}),
+        "actions": JSONISH
+        | st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "action_id": st.sampled_from(
+                        ["rollback_approve", "rollback_cancel", "rollback_commit", "x"]
+                    )
+                    | st.text(max_size=10),
+                    "value": JSONISH,
+                },
+            ),
+            max_size=2,
+        ),
+        "container": JSONISH,
+        "message": JSONISH,
+        "response_url": st.just("http://127.0.0.1:9/nowhere") | st.text(max_size=10),
+    },
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    body=st.one_of(
+        PAYLOADS.map(lambda p: urlencode({"payload": json.dumps(p)})),
+        st.text(max_size=50).map(lambda t: urlencode({"payload": t})),
+        WORDS.map(lambda t: urlencode({"command": "/rollback", "text": t})),
+        st.binary(max_size=60).map(lambda b: b.decode("latin-1")),
+    )
+)
+def test_malformed_requests_never_get_a_500(driver: SlackDriver, body: str) -> None:
+    response = driver.post(body)
+    assert response.status_code == 200, (body, response.text)
+    assert response.headers["content-type"].startswith("application/json") or response.text == ""
+
+
+@given(body=WORDS)
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_unsigned_requests_get_401(driver: SlackDriver, body: str) -> None:
+    response = driver.http.post(f"{driver.bot_url}/slack/events", content=body)
+    assert response.status_code == 401
+
+
+def test_no_secret_reaches_the_logs(
+    driver: SlackDriver, slack: FakeSlack, sim: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sim.inject("GET", r"/v2/apps", status=500)  # errors get logged too
+    driver.command("sample-broken", user="UALICE")
+    card = wait_card(slack, "sample-broken")
+    driver.press(card, "rollback_approve", user="UBOB")
+    wait_reply(slack, card.ts, "Rollback of `sample-broken` failed")
+    driver.post(driver.command_body("sample-golang"), headers={"x-slack-signature": "v0=bad"})
+    logged = "\n".join(
+        [r.getMessage() for r in caplog.records]
+        + [str(r.args) for r in caplog.records]
+        + [caplog.text]
+    )
+    assert len(caplog.records) > 20  # the flow really was logged
+    for secret in (DO_TOKEN, SLACK_TOKEN, SIGNING_SECRET, SLACK_TOKEN.split("-")[-1]):
+        assert secret not in logged
