@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
 
 import uvicorn
 
+from bot import demo
 from bot.errors import SettingsError
 from bot.server import create_app
 from bot.settings import load_settings
@@ -22,6 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve Slack requests over HTTP (uvicorn)")
     serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a container's service binds all
     serve.add_argument("--port", type=int, default=3000)
+    sandbox = sub.add_parser(
+        "demo", help="a local sandbox in the browser: simulated Slack and DigitalOcean"
+    )
+    sandbox.add_argument("--port", type=int, default=3000)
     return parser
 
 
@@ -36,6 +42,8 @@ def _configure_logging() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _configure_logging()
+    if args.command == "demo":
+        return _demo(args.port)
     try:
         settings = load_settings(require_signing_secret=args.command == "serve")
     except SettingsError as exc:
@@ -48,6 +56,20 @@ def main(argv: list[str] | None = None) -> int:
         log_level=os.environ.get("LOG_LEVEL", "info").lower(),
         lifespan="on",
     )
+    return 0
+
+
+def _demo(port: int) -> int:
+    # The demo brings its own settings; of the environment it only reads REDIS_URL.
+    try:
+        asyncio.run(
+            demo.run(demo.DemoOptions(port=port), redis_env_url=os.environ.get("REDIS_URL"))
+        )
+    except (demo.RedisUnavailable, demo.PortInUse) as exc:
+        print(f"rollback-bot demo: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # where signal handlers are not available (Windows)
+        pass
     return 0
 
 

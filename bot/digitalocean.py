@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -33,7 +34,14 @@ log = logging.getLogger(__name__)
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _MAX_PAGES = 500
-ResponseHook = Callable[[httpx.Response], None]
+
+
+class Throttle(Protocol):
+    """Paces requests (e.g. ``bot.budget.RateBudget``); the client knows no more of it."""
+
+    async def acquire(self) -> float: ...
+
+    async def observe(self, headers: Mapping[str, str]) -> None: ...
 
 
 def looks_like_id(text: str) -> bool:
@@ -58,7 +66,7 @@ class DigitalOceanClient:
         timeout: float = 15.0,
         retry_attempts: int = 4,
         retry_timeout: float = 60.0,
-        on_response: ResponseHook | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -67,7 +75,9 @@ class DigitalOceanClient:
         )
         self._attempts = retry_attempts
         self._retry_timeout = retry_timeout
-        self._on_response = on_response
+        self._throttle = throttle
+        self.calls: Counter[int] = Counter()
+        """Answers by HTTP status (0: no answer), for metrics and benchmarks."""
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -216,15 +226,19 @@ class DigitalOceanClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
     ) -> dict[str, Any]:
+        if self._throttle is not None:
+            await self._throttle.acquire()
         try:
             response = await self._http.request(method, path, params=params, json=json)
         except httpx.TransportError as exc:
+            self.calls[0] += 1
             log.warning("digitalocean %s %s failed: %s", method, path, type(exc).__name__)
             raise DONetworkError(
                 f"Could not reach DigitalOcean ({type(exc).__name__}).", status=None
             ) from None
-        if self._on_response is not None:
-            self._on_response(response)
+        self.calls[response.status_code] += 1
+        if self._throttle is not None:
+            await self._throttle.observe(response.headers)
         if response.is_success:
             return _json_object(response)
         log.warning("digitalocean %s %s answered %s", method, path, response.status_code)

@@ -78,6 +78,13 @@ class SlackError(BotError):
     """A Slack Web API call failed after its retries."""
 
 
+class LeaseLostError(BotError):
+    """Another replica now follows this watch; this one must stop."""
+
+    def __init__(self, deployment_id: str) -> None:
+        super().__init__(f"The watch of deployment {deployment_id} moved to another replica.")
+
+
 class StoreUnavailableError(BotError):
     """Redis could not be reached or answered with an error."""
 

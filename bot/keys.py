@@ -34,6 +34,15 @@ GROUP_PREFIX = PREFIX + "group:"
 AUDIT_STREAM = PREFIX + "audit"
 """Redis stream of audit events, capped in length."""
 
+LEASE_PREFIX = PREFIX + "lease:"
+"""Which replica follows a watch: ``lease:<deployment id>`` holds its id, with a short expiry."""
+
+BUDGET_WINDOW = PREFIX + "budget:digitalocean"
+"""Sorted set of recent DigitalOcean requests (all replicas), for the shared rate budget."""
+
+BUDGET_PAUSE = PREFIX + "budget:digitalocean:pause-until"
+"""Epoch second until which DigitalOcean said the token's budget is spent."""
+
 APP_ROLLBACK_PREFIX = PREFIX + "app-rollback:"
 """The latest rollback watch of an app (its deployment id), for commit / revert replies."""
 
@@ -69,6 +78,10 @@ def seen(delivery_id: str) -> str:
 
 def group(group_id: str) -> str:
     return GROUP_PREFIX + group_id
+
+
+def lease(deployment_id: str) -> str:
+    return LEASE_PREFIX + deployment_id
 
 
 def app_rollback(app_id: str) -> str:

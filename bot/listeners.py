@@ -6,6 +6,7 @@ Every outcome reaches the person as an ephemeral reply through the payload's
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 Work = Callable[[], Awaitable[blocks.Message]]
 INTERNAL = "Something went wrong inside the bot; nothing more was done and the error was logged."
+_STORE_WAIT = 1.5  # seconds the ack may wait on Redis; Slack allows 3 in all
 _BUTTONS = (blocks.APPROVE, blocks.CANCEL, blocks.COMMIT, blocks.REVERT)
 
 
@@ -73,11 +75,14 @@ async def _take_command(deps: Deps, command: dict[str, Any]) -> tuple[blocks.Mes
     trigger = str(command.get("trigger_id") or "")
     try:
         # Slack may deliver the same command twice (X-Slack-Retry-Num); act on it once.
-        if trigger and not await deps.store.first_delivery(f"command:{trigger}"):
-            log.info("command %s already handled", trigger)
-            return blocks.Message(text="Already working on it."), None
-    except StoreUnavailableError as exc:
-        return blocks.problem(exc.user_message), None
+        async with asyncio.timeout(_STORE_WAIT):
+            first = not trigger or await deps.store.first_delivery(f"command:{trigger}")
+    except (StoreUnavailableError, TimeoutError):
+        log.error("command refused: Redis is unavailable")
+        return blocks.problem(StoreUnavailableError().user_message), None
+    if not first:
+        log.info("command %s already handled", trigger)
+        return blocks.Message(text="Already working on it."), None
     log.info("command %s from %s in %s", type(parsed).__name__.lower(), user, channel)
     return blocks.Message(text="Working on it…"), _command_work(
         deps, parsed, user=user, channel=channel

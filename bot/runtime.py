@@ -16,11 +16,14 @@ from slack_bolt.authorization import AuthorizeResult
 from bot import listeners
 from bot.access import Approvers
 from bot.audit import AuditLog
+from bot.budget import RateBudget
 from bot.chat import Chat, make_web_client
 from bot.deps import Deps
 from bot.digitalocean import DigitalOceanClient
 from bot.errors import StoreUnavailableError
+from bot.leases import Leases, replica_id
 from bot.locks import AppLocks
+from bot.narrator import Narrator
 from bot.settings import Settings
 from bot.store import Store
 from bot.sweeper import Sweeper
@@ -41,23 +44,38 @@ class Runtime:
     def build(cls, settings: Settings) -> Runtime:
         token = settings.slack_bot_token.get_secret_value()
         chat = Chat(make_web_client(token=token, base_url=settings.slack_api_url))
+        store = Store.from_url(settings.redis_url)
+        budget = RateBudget(store.client, per_minute=settings.digitalocean_requests_per_minute)
         do = DigitalOceanClient(
             token=settings.digitalocean_token.get_secret_value(),
             base_url=settings.digitalocean_api_url,
+            throttle=budget,
         )
-        store = Store.from_url(settings.redis_url)
         audit = AuditLog(store.client, maxlen=settings.rollback_audit_maxlen)
         locks = AppLocks(store.client)
         tasks = TaskTracker()
-        watcher = Watcher(
+        leases = Leases(
+            store.client,
+            owner=replica_id(),
+            # Taken over within a few poll intervals of a replica's death.
+            ttl=max(3 * settings.rollback_poll_interval, 1.0),
+        )
+        narrator = Narrator(
             do=do,
             store=store,
             chat=chat,
-            tasks=tasks,
             audit=audit,
             locks=locks,
-            poll_interval=settings.rollback_poll_interval,
+            owner=leases.owner,
             watch_timeout=settings.rollback_watch_timeout,
+        )
+        watcher = Watcher(
+            narrator=narrator,
+            store=store,
+            leases=leases,
+            tasks=tasks,
+            poll_interval=settings.rollback_poll_interval,
+            budget_per_minute=settings.digitalocean_requests_per_minute,
         )
         approvers = Approvers(ids=settings.rollback_approvers, chat=chat, store=store)
         deps = Deps(
@@ -76,9 +94,10 @@ class Runtime:
 
     async def start(self) -> None:
         try:
-            await self.deps.watcher.resume_all()
+            await self.deps.watcher.scan()
         except StoreUnavailableError:
-            log.error("could not resume watches: Redis is unavailable")
+            log.error("could not resume watches yet: Redis is unavailable; will keep trying")
+        self.deps.watcher.run_background()
         self.sweeper.start()
 
     async def aclose(self) -> None:

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
 
     digitalocean_token: SecretStr
     digitalocean_api_url: str = "https://api.digitalocean.com"
+    digitalocean_requests_per_minute: int = Field(default=240, gt=0)
 
     redis_url: str = "redis://localhost:6379/0"
 

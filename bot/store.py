@@ -12,11 +12,31 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
 from bot import keys
-from bot.errors import StoreUnavailableError
+from bot.errors import LeaseLostError, StoreUnavailableError
 from bot.records import Card, Decision, Watch, WatchKind
+
+# One atomic write of a watch; with an owner (ARGV[6]) only while it holds the lease.
+_SAVE_WATCH = """
+if ARGV[6] ~= '' and redis.call('get', KEYS[4]) ~= ARGV[6] then
+    return 0
+end
+redis.call('set', KEYS[1], ARGV[1])
+if ARGV[2] == '1' then
+    redis.call('expire', KEYS[1], ARGV[4])
+    redis.call('srem', KEYS[2], ARGV[3])
+else
+    redis.call('sadd', KEYS[2], ARGV[3])
+end
+if ARGV[5] == '1' then
+    redis.call('set', KEYS[3], ARGV[3], 'EX', ARGV[4])
+end
+return 1
+"""
 
 
 @asynccontextmanager
@@ -35,6 +55,7 @@ class Store:
 
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
+        self._save_watch = client.register_script(_SAVE_WATCH)
 
     @property
     def client(self) -> redis.Redis:
@@ -45,7 +66,13 @@ class Store:
     def from_url(cls, url: str) -> Store:
         return cls(
             redis.Redis.from_url(
-                url, decode_responses=True, socket_timeout=2.0, socket_connect_timeout=2.0
+                url,
+                decode_responses=True,
+                # Short enough that a command still gets its answer within Slack's 3 s.
+                socket_timeout=1.0,
+                socket_connect_timeout=1.0,
+                retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1),
+                health_check_interval=15,
             )
         )
 
@@ -148,23 +175,33 @@ class Store:
         """Record a new watch; a rollback also becomes its app's latest rollback."""
         await self.save_watch(watch, latest=watch.kind == WatchKind.ROLLBACK)
 
-    async def save_watch(self, watch: Watch, *, latest: bool = False) -> None:
-        """Write the watch record; an unfinished watch is also listed for resumption."""
+    async def save_watch(
+        self, watch: Watch, *, latest: bool = False, owner: str | None = None
+    ) -> None:
+        """Write the watch record; an unfinished watch is also listed for resumption.
+
+        With ``owner``, the write happens only while ``owner`` holds the watch's lease
+        (checked in the same script), else ``LeaseLostError``.
+        """
         async with guard():
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.set(keys.watch(watch.deployment_id), watch.model_dump_json())
-            if watch.done:
-                pipe.expire(keys.watch(watch.deployment_id), keys.CARD_KEEP_SECONDS)
-                pipe.srem(keys.ACTIVE_WATCHES, watch.deployment_id)
-            else:
-                pipe.sadd(keys.ACTIVE_WATCHES, watch.deployment_id)
-            if latest:
-                pipe.set(
+            written = await self._save_watch(
+                keys=[
+                    keys.watch(watch.deployment_id),
+                    keys.ACTIVE_WATCHES,
                     keys.app_rollback(watch.app_id),
+                    keys.lease(watch.deployment_id),
+                ],
+                args=[
+                    watch.model_dump_json(),
+                    "1" if watch.done else "0",
                     watch.deployment_id,
-                    ex=keys.CARD_KEEP_SECONDS,
-                )
-            await pipe.execute()
+                    keys.CARD_KEEP_SECONDS,
+                    "1" if latest else "0",
+                    owner or "",
+                ],
+            )
+        if not written:
+            raise LeaseLostError(watch.deployment_id)
 
     async def get_watch(self, deployment_id: str) -> Watch | None:
         async with guard():

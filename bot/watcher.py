@@ -1,194 +1,144 @@
-"""The watcher: follows a rollback deployment and narrates it in the card's thread.
+"""The watcher: decides which replica follows which rollback, and how often it polls.
 
-Each poll diffs the step tree against the statuses already reported (kept in Redis),
-posts the changes as one thread reply, edits the card's status line, then stores the
-new statuses, so a restarted bot continues where it left off. "Done" is decided from
-``phase`` alone, never from the step counters.
+Every unfinished watch is listed in Redis. Each replica scans that list, claims the
+lease of any watch nobody holds, and follows it (``bot.narrator`` does one poll at a
+time). A heartbeat renews this replica's leases; when a replica dies its leases expire
+and another replica takes the watches over within a few poll intervals. On shutdown
+the leases are released at once so another replica carries on without waiting.
+
+Polling slows fairly when many rollbacks run at once: every watch polls at the same
+interval, stretched so that all of them together stay within the DigitalOcean budget.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from bot import blocks, progress
-from bot.audit import AuditLog
-from bot.chat import Chat
-from bot.digitalocean import DigitalOceanClient
-from bot.errors import DigitalOceanError, DOTransientError, SlackError, StoreUnavailableError
-from bot.locks import AppLocks
-from bot.models import Deployment, Phase, StepStatus
-from bot.records import Event, Watch, WatchKind
+from bot.errors import BotError, LeaseLostError
+from bot.leases import Leases
+from bot.narrator import Narrator
+from bot.records import Watch
 from bot.store import Store
 from bot.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
+
+# Share of the DigitalOcean budget polls may use; the rest is kept for people's commands.
+POLL_SHARE = 0.8
 
 
 class Watcher:
     def __init__(
         self,
         *,
-        do: DigitalOceanClient,
+        narrator: Narrator,
         store: Store,
-        chat: Chat,
+        leases: Leases,
         tasks: TaskTracker,
-        audit: AuditLog,
-        locks: AppLocks,
         poll_interval: float,
-        watch_timeout: float,
-        clock: Callable[[], float] = time.time,
+        budget_per_minute: int,
     ) -> None:
-        self._do = do
+        self._narrator = narrator
         self._store = store
-        self._chat = chat
+        self._leases = leases
         self._tasks = tasks
-        self._audit = audit
-        self._locks = locks
-        self._interval = poll_interval
-        self._timeout = watch_timeout
-        self._clock = clock
-        self._running: set[str] = set()
+        self._poll_interval = poll_interval
+        self._budget = budget_per_minute
+        self._following: set[str] = set()
+        self._lost: set[str] = set()
+        self._active = 0
         self._stopping = asyncio.Event()
 
     @property
     def running(self) -> int:
-        return len(self._running)
+        return len(self._following)
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two polls of one watch, given how many watches run in all."""
+        fair = self._active * 60.0 / (self._budget * POLL_SHARE)
+        return max(self._poll_interval, fair)
 
     def start(self, watch: Watch) -> None:
-        """Follow ``watch`` in the background unless this process already does."""
-        if watch.done or watch.deployment_id in self._running:
-            return
-        self._running.add(watch.deployment_id)
-        self._tasks.spawn(self._follow(watch), name=f"watch:{watch.deployment_id}")
+        """Follow a watch this replica just created (it claims the lease first)."""
+        self._active += 1
+        self._tasks.spawn(self._claim_and_follow(watch), name=f"watch:{watch.deployment_id}")
 
-    async def resume_all(self) -> int:
-        """Pick up every unfinished watch recorded in Redis (after a restart)."""
-        watches = await self._store.active_watches()
-        for watch in watches:
-            self.start(watch)
-        if watches:
-            log.info("resumed %d watch(es)", len(watches))
-        return len(watches)
+    def run_background(self) -> None:
+        self._tasks.spawn(self._every(self._poll_interval, self.scan), name="watch-scan")
+        self._tasks.spawn(self._every(self._leases.ttl / 3, self._renew), name="lease-heartbeat")
 
     def stop(self) -> None:
         self._stopping.set()
 
-    async def _follow(self, watch: Watch) -> None:
-        try:
-            while not watch.done and not self._stopping.is_set():
-                if await self._sleep():
-                    return
-                watch = await self._poll_safely(watch)
-        finally:
-            self._running.discard(watch.deployment_id)
+    async def scan(self) -> int:
+        """Claim and follow every listed watch nobody follows; return how many."""
+        watches = await self._store.active_watches()
+        self._active = len(watches)
+        started = 0
+        for watch in watches:
+            if watch.deployment_id in self._following or self._stopping.is_set():
+                continue
+            if await self._leases.claim(watch.deployment_id):
+                self._follow_claimed(watch)
+                started += 1
+        if started:
+            log.info("following %d more watch(es)", started)
+        return started
 
-    async def _sleep(self) -> bool:
-        """Wait one interval; True when the bot is shutting down."""
+    async def _claim_and_follow(self, watch: Watch) -> None:
+        if await self._leases.claim(watch.deployment_id):
+            self._follow_claimed(watch)
+
+    def _follow_claimed(self, watch: Watch) -> None:
+        self._following.add(watch.deployment_id)
+        self._lost.discard(watch.deployment_id)
+        self._tasks.spawn(self._follow(watch), name=f"follow:{watch.deployment_id}")
+
+    async def _follow(self, watch: Watch) -> None:
+        dep = watch.deployment_id
+        keep_lease = False
         try:
-            await asyncio.wait_for(self._stopping.wait(), timeout=self._interval)
+            while not watch.done:
+                if await self._pause(self.interval) or dep in self._lost:
+                    break
+                watch = await self._narrator.poll_safely(watch)
+        except LeaseLostError:
+            log.warning("watch %s: another replica took it over", dep)
+            keep_lease = True
+        finally:
+            self._following.discard(dep)
+            if not keep_lease and dep not in self._lost:
+                await self._release(dep)
+
+    async def _release(self, dep: str) -> None:
+        try:
+            await self._leases.release(dep)
+        except BotError as exc:
+            log.warning("watch %s: lease not released (%s); it will expire", dep, exc.user_message)
+
+    async def _renew(self) -> None:
+        lost = await self._leases.renew(set(self._following))
+        for dep in lost:
+            log.warning("watch %s: lease lost; stopping here", dep)
+        self._lost |= lost
+
+    async def _every(self, seconds: float, work: Callable[[], Awaitable[object]]) -> None:
+        while not self._stopping.is_set():
+            try:
+                await work()
+            except BotError as exc:
+                # Redis is down or Slack refused: keep the loop, try again next time.
+                log.warning("%s skipped: %s", getattr(work, "__name__", "work"), exc.user_message)
+            if await self._pause(seconds):
+                return
+
+    async def _pause(self, seconds: float) -> bool:
+        """Wait; True when the bot is shutting down."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
         except TimeoutError:
             return False
         return True
-
-    async def _poll_safely(self, watch: Watch) -> Watch:
-        try:
-            return await self.poll(watch)
-        except (DOTransientError, StoreUnavailableError, SlackError) as exc:
-            # Nothing was stored, so the next poll reports the same changes again.
-            log.warning("watch %s: will retry: %s", watch.deployment_id, exc.user_message)
-            return watch
-        except DigitalOceanError as exc:
-            log.error("watch %s: giving up: %s", watch.deployment_id, exc.user_message)
-            try:
-                return await self._finish(
-                    watch, blocks.lost(watch, exc.user_message), reason=exc.user_message
-                )
-            except (SlackError, StoreUnavailableError) as again:
-                log.warning("watch %s: will retry: %s", watch.deployment_id, again.user_message)
-                return watch
-
-    async def poll(self, watch: Watch) -> Watch:
-        """One poll: report what changed since the stored statuses, then store them."""
-        elapsed = self._clock() - watch.started_at
-        if elapsed > self._timeout:
-            return await self._finish(
-                watch, blocks.gave_up(watch, int(self._timeout)), reason="watch timed out"
-            )
-        deployment = await self._do.get_deployment(watch.app_id, watch.deployment_id)
-        changes = progress.diff(watch.statuses, deployment.progress.steps)
-        updated = _observed(watch, deployment)
-        if changes:
-            await self._chat.post(
-                watch.channel,
-                blocks.step_changes(changes, deployment.phase),
-                thread_ts=watch.thread_ts,
-            )
-            for change in changes:
-                if change.status == StepStatus.ERROR:
-                    await self._record(
-                        watch, Event.STEP_FAILED, reason=f"{change.label}: {change.detail}"
-                    )
-        if deployment.phase.is_terminal:
-            return await self._conclude(updated, deployment)
-        if changes or updated.phase != watch.phase:
-            await self._refresh_card(updated)
-        await self._store.save_watch(updated)
-        return updated
-
-    async def _conclude(self, watch: Watch, deployment: Deployment) -> Watch:
-        if deployment.phase == Phase.ACTIVE:
-            return await self._finish(watch, blocks.succeeded(watch))
-        failed = progress.failed_steps(deployment.progress.steps)
-        return await self._finish(
-            watch, blocks.failed(watch, failed), reason=f"ended in phase {deployment.phase.value}"
-        )
-
-    async def _finish(self, watch: Watch, message: blocks.Message, *, reason: str = "") -> Watch:
-        ts = await self._chat.post(watch.channel, message, thread_ts=watch.thread_ts)
-        done = watch.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
-        await self._store.save_watch(done)
-        await self._record(done, Event.FAILED if reason else Event.SUCCEEDED, reason=reason)
-        if watch.kind == WatchKind.ROLLBACK and watch.card_id:
-            await self._locks.release(watch.app_id, watch.card_id)
-        await self._refresh_card(done)
-        return done
-
-    async def _record(self, watch: Watch, event: Event, *, reason: str = "") -> None:
-        await self._audit.record(
-            event,
-            app=watch.app_name,
-            app_id=watch.app_id,
-            deployment=watch.deployment_id,
-            target=watch.target_id,
-            card=watch.card_id,
-            reason=f"{watch.kind.value}: {reason}" if reason else watch.kind.value,
-        )
-
-    async def _refresh_card(self, watch: Watch) -> None:
-        if watch.kind != WatchKind.ROLLBACK or not watch.card_id:
-            return
-        card = await self._store.get_card(watch.card_id)
-        decision = await self._store.get_decision(watch.card_id)
-        if card is None or not card.ts:
-            return
-        message = blocks.card(card, now=self._clock(), decision=decision, watch=watch)
-        try:
-            await self._chat.update(card.channel, card.ts, message)
-        except SlackError:
-            # The status line is cosmetic; the thread carries the facts.
-            log.warning("watch %s: card not updated", watch.deployment_id)
-
-
-def _observed(watch: Watch, deployment: Deployment) -> Watch:
-    counters = deployment.progress
-    return watch.model_copy(
-        update={
-            "statuses": progress.statuses(deployment.progress.steps),
-            "phase": deployment.phase,
-            "success_steps": counters.success_steps,
-            "total_steps": counters.total_steps,
-        }
-    )

@@ -12,14 +12,14 @@ from bot.server import create_app
 from bot.settings import Settings, load_settings
 from bot.simulator import Simulator
 from bot.simulator import create_app as create_simulator_app
+from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.fake_slack import FakeSlack
+from tests.processes import BotProcess
 from tests.redis_server import RedisServer
 from tests.servers import ServerThread
 from tests.slack_driver import SlackDriver
 
-DO_TOKEN = "dop_v1_" + "d0" * 32
-SLACK_TOKEN = "xoxb-1111-2222-" + "s3cr3t" * 4
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+__all__ = ["DO_TOKEN", "SIGNING_SECRET", "SLACK_TOKEN"]
 
 
 @pytest.fixture(scope="session")
@@ -107,3 +107,23 @@ def start_bot(make_settings: SettingsFactory, slack: FakeSlack) -> Iterator[BotF
     for server, client in running:
         client.close()
         server.stop()
+
+
+ProcessFactory = Callable[..., BotProcess]
+
+
+@pytest.fixture
+def bot_process(
+    redis_server: RedisServer, redis_url: str, sim_url: str, slack: FakeSlack
+) -> Iterator[ProcessFactory]:
+    """Start ``rollback-bot serve`` child processes (replicas) against the stand-ins."""
+    started: list[BotProcess] = []
+
+    def start(**settings: str) -> BotProcess:
+        process = BotProcess(slack_url=slack.url, do_url=sim_url, redis_url=redis_url, **settings)
+        started.append(process.start())
+        return process
+
+    yield start
+    for process in started:
+        process.close()

@@ -18,7 +18,7 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self) -> None:
+    def __init__(self, *, persistent: bool = False) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not on PATH; .ci/run installs it")
@@ -27,6 +27,12 @@ class RedisServer:
         self._dir = tempfile.TemporaryDirectory(prefix="rollback-bot-redis-")
         self._binary = binary
         self._proc: subprocess.Popen[bytes] | None = None
+        # Persistent: an fsync'd append-only file, as production Redis should have.
+        self._persistence = (
+            ["--appendonly", "yes", "--appendfsync", "always"]
+            if persistent
+            else ["--appendonly", "no"]
+        )
 
     def start(self, *, timeout: float = 10.0) -> None:
         self._proc = subprocess.Popen(
@@ -38,8 +44,7 @@ class RedisServer:
                 "127.0.0.1",
                 "--save",
                 "",
-                "--appendonly",
-                "no",
+                *self._persistence,
                 "--dir",
                 self._dir.name,
             ],
@@ -62,6 +67,13 @@ class RedisServer:
         client = redis.Redis(port=self.port)
         client.flushall()
         client.close()
+
+    def kill(self) -> None:
+        """Stop the server abruptly (it keeps nothing); ``start()`` brings it back empty."""
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait(10)
+            self._proc = None
 
     def stop(self) -> None:
         if self._proc is not None:

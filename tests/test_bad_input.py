@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.commands import Help, parse
 from bot.simulator import Simulator
-from tests.conftest import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
+from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.fake_slack import FakeSlack
 from tests.flow import wait_card, wait_reply
 from tests.slack_driver import SlackDriver

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
+from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.fake_slack import FakeSlack
 from tests.redis_server import free_port
 

@@ -16,7 +16,7 @@ from bot.errors import (
     DOUncertainError,
 )
 from bot.simulator import Simulator, create_app
-from tests.conftest import DO_TOKEN
+from tests.constants import DO_TOKEN
 from tests.flow import GOLANG_ID, GOLANG_TARGET
 from tests.redis_server import free_port
 from tests.servers import ServerThread

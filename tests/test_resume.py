@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.server import create_app
 from bot.simulator import Simulator
-from tests.conftest import SIGNING_SECRET, SettingsFactory
+from tests.conftest import SettingsFactory
+from tests.constants import SIGNING_SECRET
 from tests.fake_slack import FakeSlack
 from tests.flow import wait_card, wait_reply
 from tests.servers import ServerThread

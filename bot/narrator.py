@@ -1,0 +1,159 @@
+"""The narrator: one poll of a watched deployment, told in the card's thread.
+
+Each poll diffs the step tree against the statuses already reported (kept in Redis),
+posts the changes as one thread reply, edits the card's status line, then stores the
+new statuses, so whoever polls next continues where this left off. "Done" is decided
+from ``phase`` alone, never from the step counters.
+
+Stores are guarded by the watch's lease: a replica that lost the lease cannot write,
+so two replicas never both advance one thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from bot import blocks, progress
+from bot.audit import AuditLog
+from bot.chat import Chat
+from bot.digitalocean import DigitalOceanClient
+from bot.errors import (
+    DigitalOceanError,
+    DOTransientError,
+    LeaseLostError,
+    SlackError,
+    StoreUnavailableError,
+)
+from bot.locks import AppLocks
+from bot.models import Deployment, Phase, StepStatus
+from bot.records import Event, Watch, WatchKind
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Narrator:
+    def __init__(
+        self,
+        *,
+        do: DigitalOceanClient,
+        store: Store,
+        chat: Chat,
+        audit: AuditLog,
+        locks: AppLocks,
+        owner: str,
+        watch_timeout: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._do = do
+        self._store = store
+        self._chat = chat
+        self._audit = audit
+        self._locks = locks
+        self.owner = owner
+        self._timeout = watch_timeout
+        self._clock = clock
+
+    async def poll_safely(self, watch: Watch) -> Watch:
+        try:
+            return await self.poll(watch)
+        except LeaseLostError:
+            raise
+        except (DOTransientError, StoreUnavailableError, SlackError) as exc:
+            # Nothing was stored, so the next poll reports the same changes again.
+            log.warning("watch %s: will retry: %s", watch.deployment_id, exc.user_message)
+            return watch
+        except DigitalOceanError as exc:
+            log.error("watch %s: giving up: %s", watch.deployment_id, exc.user_message)
+            try:
+                return await self._finish(
+                    watch, blocks.lost(watch, exc.user_message), reason=exc.user_message
+                )
+            except (SlackError, StoreUnavailableError) as again:
+                log.warning("watch %s: will retry: %s", watch.deployment_id, again.user_message)
+                return watch
+
+    async def poll(self, watch: Watch) -> Watch:
+        """One poll: report what changed since the stored statuses, then store them."""
+        elapsed = self._clock() - watch.started_at
+        if elapsed > self._timeout:
+            return await self._finish(
+                watch, blocks.gave_up(watch, int(self._timeout)), reason="watch timed out"
+            )
+        deployment = await self._do.get_deployment(watch.app_id, watch.deployment_id)
+        changes = progress.diff(watch.statuses, deployment.progress.steps)
+        updated = _observed(watch, deployment)
+        if changes:
+            await self._chat.post(
+                watch.channel,
+                blocks.step_changes(changes, deployment.phase),
+                thread_ts=watch.thread_ts,
+            )
+            for change in changes:
+                if change.status == StepStatus.ERROR:
+                    await self._record(
+                        watch, Event.STEP_FAILED, reason=f"{change.label}: {change.detail}"
+                    )
+        if deployment.phase.is_terminal:
+            return await self._conclude(updated, deployment)
+        if changes or updated.phase != watch.phase:
+            await self._refresh_card(updated)
+        await self._store.save_watch(updated, owner=self.owner)
+        return updated
+
+    async def _conclude(self, watch: Watch, deployment: Deployment) -> Watch:
+        if deployment.phase == Phase.ACTIVE:
+            return await self._finish(watch, blocks.succeeded(watch))
+        failed = progress.failed_steps(deployment.progress.steps)
+        return await self._finish(
+            watch, blocks.failed(watch, failed), reason=f"ended in phase {deployment.phase.value}"
+        )
+
+    async def _finish(self, watch: Watch, message: blocks.Message, *, reason: str = "") -> Watch:
+        ts = await self._chat.post(watch.channel, message, thread_ts=watch.thread_ts)
+        done = watch.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
+        await self._store.save_watch(done, owner=self.owner)
+        await self._record(done, Event.FAILED if reason else Event.SUCCEEDED, reason=reason)
+        if watch.kind == WatchKind.ROLLBACK and watch.card_id:
+            await self._locks.release(watch.app_id, watch.card_id)
+        await self._refresh_card(done)
+        return done
+
+    async def _record(self, watch: Watch, event: Event, *, reason: str = "") -> None:
+        await self._audit.record(
+            event,
+            app=watch.app_name,
+            app_id=watch.app_id,
+            deployment=watch.deployment_id,
+            target=watch.target_id,
+            card=watch.card_id,
+            reason=f"{watch.kind.value}: {reason}" if reason else watch.kind.value,
+        )
+
+    async def _refresh_card(self, watch: Watch) -> None:
+        if watch.kind != WatchKind.ROLLBACK or not watch.card_id:
+            return
+        card = await self._store.get_card(watch.card_id)
+        decision = await self._store.get_decision(watch.card_id)
+        if card is None or not card.ts:
+            return
+        message = blocks.card(card, now=self._clock(), decision=decision, watch=watch)
+        try:
+            await self._chat.update(card.channel, card.ts, message)
+        except SlackError:
+            # The status line is cosmetic; the thread carries the facts.
+            log.warning("watch %s: card not updated", watch.deployment_id)
+
+
+def _observed(watch: Watch, deployment: Deployment) -> Watch:
+    counters = deployment.progress
+    return watch.model_copy(
+        update={
+            "statuses": progress.statuses(deployment.progress.steps),
+            "phase": deployment.phase,
+            "success_steps": counters.success_steps,
+            "total_steps": counters.total_steps,
+        }
+    )

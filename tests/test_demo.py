@@ -1,0 +1,276 @@
+"""``rollback-bot demo`` over HTTP, as the page uses it: type, click, read the channel."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from bot.demo import Demo, DemoOptions
+from bot.demo.redis_server import NoRedis, StartPrivate, UseUrl, answers, choose, private_redis
+from tests.redis_server import free_port
+
+T = TypeVar("T")
+Message = dict[str, Any]
+GOLANG_ID = "2471ff64-3fa5-5093-b61d-c311efb40623"
+
+
+@contextmanager
+def running_demo(redis_url: str) -> Iterator[Demo]:
+    """The demo on a free port, served by its own event loop in a thread, fast clock."""
+    demo = Demo(DemoOptions(port=0, step_seconds=0.2, poll_interval=0.1), redis_url=redis_url)
+    thread = threading.Thread(target=asyncio.run, args=(demo.serve(),), daemon=True)
+    thread.start()
+    while not demo.started:
+        assert thread.is_alive(), "the demo did not start"
+        thread.join(0.01)
+    try:
+        yield demo
+    finally:
+        demo.stop()
+        thread.join(30)
+        assert not thread.is_alive(), "the demo did not stop"
+
+
+class Page:
+    """What the browser does, through the page API."""
+
+    def __init__(self, url: str) -> None:
+        self.http = httpx.Client(base_url=url, timeout=10)
+
+    def state(self, user: str) -> dict[str, Any]:
+        response = self.http.get("/demo/state", params={"user": user})
+        response.raise_for_status()
+        return dict(response.json())
+
+    def messages(self, user: str) -> list[Message]:
+        return list(self.state(user)["messages"])
+
+    def type(self, user: str, text: str) -> None:
+        response = self.http.post("/demo/message", json={"user": user, "text": text})
+        assert response.json() == {"ok": True, "version": response.json()["version"]}
+
+    def click(self, user: str, message: Message, action_id: str) -> None:
+        value = buttons(message)[action_id]
+        body = {"user": user, "ts": message["ts"], "action_id": action_id, "value": value}
+        response = self.http.post("/demo/action", json=body)
+        assert response.status_code == 200, response.text
+
+    def wait(self, probe: Callable[[], T | None], *, timeout: float = 20.0) -> T:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = probe()
+            if found:
+                return found
+            assert time.monotonic() < deadline, f"condition not met within {timeout} s"
+            time.sleep(0.05)  # the page polls too: there is nothing to be notified by
+
+    def wait_top(self, user: str, needle: str) -> Message:
+        return self.wait(
+            lambda: next((m for m in self.messages(user) if needle in m["text"]), None)
+        )
+
+    def wait_reply(self, user: str, thread_ts: str, needle: str) -> Message:
+        def probe() -> Message | None:
+            card = next(m for m in self.messages(user) if m["ts"] == thread_ts)
+            return next((r for r in card["replies"] if needle in r["text"]), None)
+
+        return self.wait(probe)
+
+    def thread(self, user: str, thread_ts: str) -> list[Message]:
+        return list(next(m for m in self.messages(user) if m["ts"] == thread_ts)["replies"])
+
+
+def buttons(message: Message) -> dict[str, str]:
+    return {
+        e["action_id"]: e["value"]
+        for b in message["blocks"]
+        for e in b.get("elements", [])
+        if e.get("type") == "button"
+    }
+
+
+@pytest.fixture
+def demo(redis_url: str) -> Iterator[Demo]:
+    with running_demo(redis_url) as running:
+        yield running
+
+
+@pytest.fixture
+def page(demo: Demo) -> Iterator[Page]:
+    client = Page(demo.url)
+    yield client
+    client.http.close()
+
+
+def test_rollback_approve_and_commit_from_the_page(page: Page, demo: Demo) -> None:
+    page.type("UALICE", "/rollback sample-golang")
+    card = page.wait_top("UALICE", "Rollback sample-golang")
+    assert card["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Rollback sample-golang?"},
+    }
+    assert buttons(card).keys() == {"rollback_approve", "rollback_cancel"}
+    # The ack and the bot's response_url answer are Alice's alone.
+    alice = [m for m in page.messages("UALICE") if m["ephemeral"]]
+    assert alice[0]["text"] == "Working on it…"
+    page.wait(lambda: len([m for m in page.messages("UALICE") if m["ephemeral"]]) == 2)
+    assert not [m for m in page.messages("UBOB") if m["ephemeral"]]
+
+    page.click("UBOB", card, "rollback_approve")
+    final = page.wait_reply("UBOB", card["ts"], "is live on the rollback")
+    assert buttons(final).keys() == {"rollback_commit", "rollback_revert"}
+    thread = [m["text"] for m in page.thread("UBOB", card["ts"])]
+    assert thread[0].startswith("Rollback started by <@UBOB>: DigitalOcean deployment")
+    assert thread[-1] == final["text"]
+    progress = "\n".join(thread[1:-1])
+    assert "`build`: *SUCCESS*" in progress and "`deploy`: *SUCCESS*" in progress
+    assert "_Phase: ACTIVE_" in progress
+
+    page.wait(lambda: "6/6 steps" in page.wait_top("UBOB", "Rollback sample-golang")["text"])
+    card_now = page.wait_top("UBOB", "Rollback sample-golang")
+    assert "Approved by <@UBOB>" in card_now["text"] and card_now["edited"]
+    assert buttons(card_now) == {}
+
+    page.click("UBOB", final, "rollback_commit")
+    page.wait_reply("UBOB", card["ts"], "Committed by <@UBOB>")
+    page.wait(
+        lambda: (
+            not buttons(next(m for m in page.thread("UBOB", card["ts"]) if m["ts"] == final["ts"]))
+        )
+    )
+    # Every request reached the simulator through the bot: one rollback, one commit.
+    sim = demo.sandbox.sim
+    assert sim.count("POST", rf"/do/v2/apps/{GOLANG_ID}/rollback") == 1
+    assert sim.count("POST", rf"/do/v2/apps/{GOLANG_ID}/rollback/commit") == 1
+
+
+def test_failed_rollback_ends_with_the_reason_and_revert(page: Page) -> None:
+    page.type("UALICE", "/rollback sample-broken")
+    card = page.wait_top("UALICE", "Rollback sample-broken")
+    page.click("UCAROL", card, "rollback_approve")
+    failure = page.wait_reply("UCAROL", card["ts"], "Rollback of `sample-broken` failed")
+    assert "Build failed: exit status 1" in failure["text"]
+    assert buttons(failure).keys() == {"rollback_revert"}
+
+
+def test_replies_to_commands_are_ephemeral(page: Page) -> None:
+    page.type("UCAROL", "/rollback help")
+    usage = page.wait_top("UCAROL", "*Usage*")
+    assert usage["ephemeral"] and usage["user"] == "UROLLBACKBOT"
+    page.type("UCAROL", "/deploy now")
+    page.wait_top("UCAROL", "`/deploy` is not a valid command")
+    page.type("UCAROL", "hello, channel")
+    assert [m["text"] for m in page.messages("UALICE")] == ["hello, channel"]
+
+
+def test_requests_to_the_bot_must_be_signed(demo: Demo) -> None:
+    body = "command=%2Frollback&text=sample-golang&user_id=UMALLORY"
+    response = httpx.post(
+        f"{demo.url}/slack/events",
+        content=body,
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": str(int(time.time())),
+            "x-slack-signature": "v0=" + "0" * 64,
+        },
+    )
+    assert response.status_code == 401
+    assert httpx.get(f"{demo.url}/readyz").json() == {"status": "ready"}
+
+
+# --- which Redis --------------------------------------------------------------------------
+
+
+def test_redis_choice() -> None:
+    url = "redis://cache.internal:6379/2"
+    assert choose(env_url=url, env_answers=True, binary=None) == UseUrl(url)
+    assert choose(env_url=url, env_answers=False, binary="/usr/bin/redis-server") == StartPrivate(
+        "/usr/bin/redis-server", note="REDIS_URL did not answer"
+    )
+    assert choose(env_url=None, env_answers=False, binary="/usr/bin/redis-server") == (
+        StartPrivate("/usr/bin/redis-server")
+    )
+    for env_url in (url, None):
+        missing = choose(env_url=env_url, env_answers=False, binary=None)
+        assert isinstance(missing, NoRedis)
+        sentence = missing.sentence
+        assert sentence.count(". ") == 0 and sentence.endswith(".")
+        assert "apt-get install redis-server" in sentence and "brew install redis" in sentence
+        assert "docker run" in sentence and "REDIS_URL" in sentence
+    assert "REDIS_URL did not answer" in str(choose(env_url=url, env_answers=False, binary=None))
+
+
+async def test_private_redis_starts_and_stops() -> None:
+    async with private_redis("redis-server") as url:
+        assert await answers(url)
+    assert not await answers(url, patience=0.2)
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def _env(**values: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if k != "REDIS_URL"}, **values}
+
+
+def test_demo_command_serves_the_page_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                index = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, "rollback-bot demo exited"
+                assert time.monotonic() < deadline, "rollback-bot demo did not start"
+                time.sleep(0.05)  # a child process cannot notify us it is listening
+        assert "#deploys" in index.text and "/static/demo.js" in index.text
+        assert httpx.get(f"http://127.0.0.1:{port}/static/demo.js").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, output
+    assert f"open http://localhost:{port}" in output
+    redis_port = int(output.split("private redis-server on redis://127.0.0.1:")[1].split("/")[0])
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", redis_port), timeout=1):
+        pass  # the private redis-server was stopped with the demo
+    assert output.rstrip().endswith("The rollback-bot demo has stopped.")
+
+
+def test_demo_without_redis_says_how_to_get_it(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--port", str(free_port())],
+        cwd=tmp_path,
+        env=_env(PATH=str(tmp_path)),  # no redis-server on PATH, and no REDIS_URL
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "rollback-bot demo: The demo needs Redis but no Redis was found"
+    )
+    assert "apt-get install redis-server" in result.stderr
