@@ -7,6 +7,7 @@ connections, so callers see a ``SlackError`` only once those are exhausted.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -34,6 +35,12 @@ def make_web_client(*, token: str | None, base_url: str, timeout: int = 15) -> A
     )
 
 
+def _outcome(exc: SlackClientError) -> str:
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        return str(exc.response.get("error") or exc.response.status_code)
+    return "unreachable"
+
+
 def _error(method: str, exc: SlackClientError) -> SlackError:
     if isinstance(exc, SlackApiError):
         code = exc.response.get("error", "unknown_error") if exc.response else "unknown_error"
@@ -48,6 +55,8 @@ class Chat:
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        self.calls: Counter[tuple[str, str]] = Counter()
+        """Calls by (method, outcome), for metrics: "ok" or Slack's error code."""
 
     async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
         """Post a message (in a thread when ``thread_ts`` is given) and return its ts."""
@@ -61,7 +70,9 @@ class Chat:
         try:
             response = await self.client.chat_postMessage(**kwargs)
         except SlackClientError as exc:
+            self.calls["chat.postMessage", _outcome(exc)] += 1
             raise _error("chat.postMessage", exc) from None
+        self.calls["chat.postMessage", "ok"] += 1
         return str(response["ts"])
 
     async def update(self, channel: str, ts: str, message: Message) -> None:
@@ -70,12 +81,16 @@ class Chat:
                 channel=channel, ts=ts, text=message.text, blocks=message.blocks
             )
         except SlackClientError as exc:
+            self.calls["chat.update", _outcome(exc)] += 1
             raise _error("chat.update", exc) from None
+        self.calls["chat.update", "ok"] += 1
 
     async def group_members(self, group_id: str) -> list[str]:
         """User ids in a Slack user group (needs the usergroups:read scope)."""
         try:
             response = await self.client.usergroups_users_list(usergroup=group_id)
         except SlackClientError as exc:
+            self.calls["usergroups.users.list", _outcome(exc)] += 1
             raise _error("usergroups.users.list", exc) from None
+        self.calls["usergroups.users.list", "ok"] += 1
         return [str(u) for u in response.get("users") or []]

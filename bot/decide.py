@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import blocks, progress
+from bot import blocks, cards, progress, replies
 from bot.deps import Deps
 from bot.errors import DigitalOceanError, DOUncertainError
 from bot.models import Deployment
@@ -29,6 +29,7 @@ async def approve(deps: Deps, *, card_id: str, user: str, message_ts: str = "") 
         return blocks.Message(text=f"This rollback cannot be approved: {card.error}")
     refusal = await _approval_refusal(deps, card, user)
     if refusal:
+        _count(deps, "refused")
         await _audit(deps, Event.REFUSED, card, user=user, reason=refusal)
         return blocks.Message(text=refusal)
     now = deps.clock()
@@ -39,11 +40,13 @@ async def approve(deps: Deps, *, card_id: str, user: str, message_ts: str = "") 
         if won:
             await _audit(deps, Event.EXPIRED, card, user=card.requester)
             await _show(deps, card, decision)
+        _count(deps, "expired")
         return blocks.Message(text="This card has expired; ask again with `/rollback`.")
     won, decision = await deps.store.claim_decision(
         card.id, Decision(kind=DecisionKind.APPROVED, user=user, at=now)
     )
     if not won:
+        _count(deps, "duplicate")
         return _already(decision)
     await _audit(deps, Event.APPROVED, card, user=user)
     await _show(deps, card, decision, note="Checking the app once more…")
@@ -60,6 +63,7 @@ async def approve(deps: Deps, *, card_id: str, user: str, message_ts: str = "") 
     try:
         deployment = await _create_rollback(deps, card)
     except DigitalOceanError as exc:
+        _count(deps, "failed")
         await deps.locks.release(card.app_id, card.id)
         log.error("card %s: rollback not started: %s", card.id, exc.user_message)
         await _audit(deps, Event.FAILED, card, user=user, reason=exc.user_message)
@@ -69,9 +73,10 @@ async def approve(deps: Deps, *, card_id: str, user: str, message_ts: str = "") 
     # Stored before anything else can fail: from here on a restart resumes the watch.
     await deps.store.start_watch(watch)
     await _audit(deps, Event.STARTED, card, user=user, deployment=deployment.id)
-    await deps.chat.post(card.channel, blocks.started(watch, card.target), thread_ts=card.ts)
+    await deps.chat.post(card.channel, replies.started(watch, card.target), thread_ts=card.ts)
     await _show(deps, card, decision, watch=watch)
     deps.watcher.start(watch)
+    _count(deps, "approved")
     return blocks.Message(text=f"Rolling `{card.app_name}` back; follow it in the card's thread.")
 
 
@@ -81,13 +86,16 @@ async def cancel(deps: Deps, *, card_id: str, user: str, message_ts: str = "") -
         return _gone()
     if user != card.requester and not await deps.approvers.includes(user):
         refusal = "Only the requester or an approver can cancel this rollback."
+        _count(deps, "refused")
         await _audit(deps, Event.REFUSED, card, user=user, reason=refusal)
         return blocks.Message(text=refusal)
     won, decision = await deps.store.claim_decision(
         card.id, Decision(kind=DecisionKind.CANCELLED, user=user, at=deps.clock())
     )
     if not won:
+        _count(deps, "duplicate")
         return _already(decision)
+    _count(deps, "cancelled")
     await _audit(deps, Event.CANCELLED, card, user=user)
     await _show(deps, card, decision)
     return blocks.Message(text="Cancelled; nothing was changed.")
@@ -117,6 +125,7 @@ async def _stale(deps: Deps, card: Card) -> str:
 
 async def _not_started(deps: Deps, card: Card, approval: Decision, reason: str) -> blocks.Message:
     stale = approval.model_copy(update={"kind": DecisionKind.STALE, "reason": reason})
+    _count(deps, "stale")
     await deps.store.replace_decision(card.id, stale)
     await _audit(deps, Event.REFUSED, card, user=approval.user, reason=reason)
     await _show(deps, card, stale)
@@ -192,8 +201,12 @@ async def _audit(
 async def _show(
     deps: Deps, card: Card, decision: Decision, *, watch: Watch | None = None, note: str = ""
 ) -> None:
-    message = blocks.card(card, now=deps.clock(), decision=decision, watch=watch, note=note)
+    message = cards.card(card, now=deps.clock(), decision=decision, watch=watch, note=note)
     await deps.chat.update(card.channel, card.ts, message)
+
+
+def _count(deps: Deps, outcome: str) -> None:
+    deps.metrics.decisions.labels(outcome).inc()
 
 
 def _gone() -> blocks.Message:

@@ -11,6 +11,7 @@ from bot.audit import AuditLog
 from bot.chat import Chat
 from bot.digitalocean import DigitalOceanClient
 from bot.locks import AppLocks
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store import Store
 from bot.watcher import Watcher
@@ -26,4 +27,5 @@ class Deps:
     approvers: Approvers
     locks: AppLocks
     audit: AuditLog
+    metrics: Metrics
     clock: Callable[[], float] = field(default=time.time)

@@ -10,11 +10,12 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import blocks, commands, decide, propose, queries, settle
+from bot import blocks, commands, decide, propose, queries, reports, settle
 from bot.access import channel_refusal
 from bot.deps import Deps
 from bot.errors import BotError, StoreUnavailableError
@@ -23,6 +24,7 @@ from bot.tasks import TaskTracker
 log = logging.getLogger(__name__)
 
 Work = Callable[[], Awaitable[blocks.Message]]
+Outcome = Callable[[str], None]
 INTERNAL = "Something went wrong inside the bot; nothing more was done and the error was logged."
 _STORE_WAIT = 1.5  # seconds the ack may wait on Redis; Slack allows 3 in all
 _BUTTONS = (blocks.APPROVE, blocks.CANCEL, blocks.COMMIT, blocks.REVERT)
@@ -31,19 +33,28 @@ _BUTTONS = (blocks.APPROVE, blocks.CANCEL, blocks.COMMIT, blocks.REVERT)
 def register(app: AsyncApp, deps: Deps, tasks: TaskTracker) -> None:
     """Attach the slash command and the buttons to ``app``."""
 
-    def later(respond: AsyncRespond, work: Work, *, name: str) -> None:
-        tasks.spawn(_answer(respond, work), name=name)
+    def later(respond: AsyncRespond, work: Work, *, name: str, outcome: Outcome) -> None:
+        tasks.spawn(_answer(respond, work, outcome), name=name)
 
     @app.command(re.compile(r"^/rollback"))
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         try:
-            reply, work = await _take_command(deps, command)
+            taken = await _take_command(deps, command)
         except Exception:
             log.exception("command could not be read")
-            reply, work = blocks.problem(INTERNAL), None
-        await ack(text=reply.text, blocks=reply.blocks or None, response_type="ephemeral")
-        if work is not None:
-            later(respond, work, name="command")
+            taken = _Taken(reports.problem(INTERNAL), outcome="error")
+        await ack(
+            text=taken.reply.text, blocks=taken.reply.blocks or None, response_type="ephemeral"
+        )
+        counter = deps.metrics.commands
+        if taken.work is None:
+            counter.labels(taken.subcommand, taken.outcome).inc()
+            return
+
+        def outcome(result: str) -> None:
+            counter.labels(taken.subcommand, result).inc()
+
+        later(respond, taken.work, name="command", outcome=outcome)
 
     async def on_button(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
@@ -54,24 +65,35 @@ def register(app: AsyncApp, deps: Deps, tasks: TaskTracker) -> None:
         except Exception:
             log.exception("button press could not be read")
             work = _fixed(INTERNAL)
-        later(respond, work, name="button")
+        later(respond, work, name="button", outcome=lambda _: None)
 
     app.action(re.compile(".*"))(on_button)
 
 
-async def _take_command(deps: Deps, command: dict[str, Any]) -> tuple[blocks.Message, Work | None]:
-    """What to answer at once, and the work to do after the ack (if any)."""
+@dataclass(frozen=True)
+class _Taken:
+    """What to answer at once, the work to do after the ack (if any), and for metrics."""
+
+    reply: blocks.Message
+    work: Work | None = None
+    subcommand: str = "unknown"
+    outcome: str = ""
+
+
+async def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
     parsed = commands.parse(str(command.get("text") or ""))
     user = str(command.get("user_id") or "")
     channel = str(command.get("channel_id") or "")
+    name = type(parsed).__name__.lower()
     if isinstance(parsed, commands.Help):
-        return blocks.usage(parsed), None
+        return _Taken(reports.usage(parsed), None, name, "invalid" if parsed.problem else "ok")
     refusal = channel_refusal(deps.settings.rollback_channels, channel=channel, app=None)
     if refusal:
         log.info("command from %s refused in %s: %s", user, channel, refusal)
-        return blocks.problem(refusal), None
+        return _Taken(reports.problem(refusal), None, name, "refused")
     if not user or not channel:
-        return blocks.problem("That command arrived without a user or a channel."), None
+        problem = reports.problem("That command arrived without a user or a channel.")
+        return _Taken(problem, None, name, "invalid")
     trigger = str(command.get("trigger_id") or "")
     try:
         # Slack may deliver the same command twice (X-Slack-Retry-Num); act on it once.
@@ -79,14 +101,15 @@ async def _take_command(deps: Deps, command: dict[str, Any]) -> tuple[blocks.Mes
             first = not trigger or await deps.store.first_delivery(f"command:{trigger}")
     except (StoreUnavailableError, TimeoutError):
         log.error("command refused: Redis is unavailable")
-        return blocks.problem(StoreUnavailableError().user_message), None
+        return _Taken(
+            reports.problem(StoreUnavailableError().user_message), None, name, "unavailable"
+        )
     if not first:
         log.info("command %s already handled", trigger)
-        return blocks.Message(text="Already working on it."), None
-    log.info("command %s from %s in %s", type(parsed).__name__.lower(), user, channel)
-    return blocks.Message(text="Working on it…"), _command_work(
-        deps, parsed, user=user, channel=channel
-    )
+        return _Taken(blocks.Message(text="Already working on it."), None, name, "duplicate")
+    log.info("command %s from %s in %s", name, user, channel)
+    work = _command_work(deps, parsed, user=user, channel=channel)
+    return _Taken(blocks.Message(text="Working on it…"), work, name)
 
 
 def _command_work(deps: Deps, parsed: commands.Command, *, user: str, channel: str) -> Work:
@@ -145,15 +168,18 @@ def _fixed(text: str) -> Work:
     return reply
 
 
-async def _answer(respond: AsyncRespond, work: Work) -> None:
+async def _answer(respond: AsyncRespond, work: Work, outcome: Outcome) -> None:
     try:
         message = await work()
+        outcome("ok")
     except BotError as exc:
         log.warning("request refused: %s", exc.user_message)
-        message = blocks.problem(exc.user_message)
+        message = reports.problem(exc.user_message)
+        outcome("refused")
     except Exception:
         log.exception("request failed")
-        message = blocks.problem(INTERNAL)
+        message = reports.problem(INTERNAL)
+        outcome("error")
     try:
         await respond(
             text=message.text,

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from bot import blocks, progress
+from bot import blocks, cards, progress, replies
 from bot.audit import AuditLog
 from bot.chat import Chat
 from bot.digitalocean import DigitalOceanClient
@@ -27,6 +27,7 @@ from bot.errors import (
     StoreUnavailableError,
 )
 from bot.locks import AppLocks
+from bot.metrics import Metrics
 from bot.models import Deployment, Phase, StepStatus
 from bot.records import Event, Watch, WatchKind
 from bot.store import Store
@@ -38,6 +39,7 @@ class Narrator:
     def __init__(
         self,
         *,
+        metrics: Metrics,
         do: DigitalOceanClient,
         store: Store,
         chat: Chat,
@@ -47,6 +49,7 @@ class Narrator:
         watch_timeout: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._metrics = metrics
         self._do = do
         self._store = store
         self._chat = chat
@@ -69,7 +72,10 @@ class Narrator:
             log.error("watch %s: giving up: %s", watch.deployment_id, exc.user_message)
             try:
                 return await self._finish(
-                    watch, blocks.lost(watch, exc.user_message), reason=exc.user_message
+                    watch,
+                    replies.lost(watch, exc.user_message),
+                    reason=exc.user_message,
+                    ended="lost",
                 )
             except (SlackError, StoreUnavailableError) as again:
                 log.warning("watch %s: will retry: %s", watch.deployment_id, again.user_message)
@@ -80,7 +86,10 @@ class Narrator:
         elapsed = self._clock() - watch.started_at
         if elapsed > self._timeout:
             return await self._finish(
-                watch, blocks.gave_up(watch, int(self._timeout)), reason="watch timed out"
+                watch,
+                replies.gave_up(watch, int(self._timeout)),
+                reason="watch timed out",
+                ended="timed_out",
             )
         deployment = await self._do.get_deployment(watch.app_id, watch.deployment_id)
         changes = progress.diff(watch.statuses, deployment.progress.steps)
@@ -88,7 +97,7 @@ class Narrator:
         if changes:
             await self._chat.post(
                 watch.channel,
-                blocks.step_changes(changes, deployment.phase),
+                replies.step_changes(changes, deployment.phase),
                 thread_ts=watch.thread_ts,
             )
             for change in changes:
@@ -105,16 +114,21 @@ class Narrator:
 
     async def _conclude(self, watch: Watch, deployment: Deployment) -> Watch:
         if deployment.phase == Phase.ACTIVE:
-            return await self._finish(watch, blocks.succeeded(watch))
+            return await self._finish(watch, replies.succeeded(watch))
         failed = progress.failed_steps(deployment.progress.steps)
         return await self._finish(
-            watch, blocks.failed(watch, failed), reason=f"ended in phase {deployment.phase.value}"
+            watch, replies.failed(watch, failed), reason=f"ended in phase {deployment.phase.value}"
         )
 
-    async def _finish(self, watch: Watch, message: blocks.Message, *, reason: str = "") -> Watch:
+    async def _finish(
+        self, watch: Watch, message: blocks.Message, *, reason: str = "", ended: str = ""
+    ) -> Watch:
         ts = await self._chat.post(watch.channel, message, thread_ts=watch.thread_ts)
         done = watch.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
         await self._store.save_watch(done, owner=self.owner)
+        self._metrics.rollbacks.labels(watch.kind.value, ended or watch.phase.value).inc()
+        if watch.kind == WatchKind.ROLLBACK:
+            self._metrics.rollback_duration.observe(max(0.0, self._clock() - watch.started_at))
         await self._record(done, Event.FAILED if reason else Event.SUCCEEDED, reason=reason)
         if watch.kind == WatchKind.ROLLBACK and watch.card_id:
             await self._locks.release(watch.app_id, watch.card_id)
@@ -139,7 +153,7 @@ class Narrator:
         decision = await self._store.get_decision(watch.card_id)
         if card is None or not card.ts:
             return
-        message = blocks.card(card, now=self._clock(), decision=decision, watch=watch)
+        message = cards.card(card, now=self._clock(), decision=decision, watch=watch)
         try:
             await self._chat.update(card.channel, card.ts, message)
         except SlackError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from bot import blocks
+from bot import blocks, cards
 from bot.access import channel_refusal
 from bot.deps import Deps
 from bot.errors import DONotFoundError, UsageError
@@ -55,7 +55,7 @@ async def propose(
         Event.REQUESTED, user=user, app=app.name, app_id=app.id, card=card.id,
         target=target.id, reason=error,
     )  # fmt: skip
-    ts = await deps.chat.post(channel, blocks.card(card, now=now))
+    ts = await deps.chat.post(channel, cards.card(card, now=now))
     card = card.model_copy(update={"ts": ts})
     await deps.store.save_card(card)
     if error:

@@ -7,6 +7,7 @@ there is one code path for the logic.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from bot.digitalocean import DigitalOceanClient
 from bot.errors import StoreUnavailableError
 from bot.leases import Leases, replica_id
 from bot.locks import AppLocks
+from bot.metrics import Metrics
 from bot.narrator import Narrator
 from bot.settings import Settings
 from bot.store import Store
@@ -39,6 +41,7 @@ class Runtime:
     tasks: TaskTracker
     bolt: AsyncApp
     sweeper: Sweeper
+    budget: RateBudget
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -60,7 +63,9 @@ class Runtime:
             # Taken over within a few poll intervals of a replica's death.
             ttl=max(3 * settings.rollback_poll_interval, 1.0),
         )
+        metrics = Metrics()
         narrator = Narrator(
+            metrics=metrics,
             do=do,
             store=store,
             chat=chat,
@@ -87,10 +92,23 @@ class Runtime:
             approvers=approvers,
             locks=locks,
             audit=audit,
+            metrics=metrics,
         )
+        _expose(metrics, do=do, chat=chat, watcher=watcher)
         bolt = _bolt_app(settings, token)
         listeners.register(bolt, deps, tasks)
-        return cls(deps=deps, tasks=tasks, bolt=bolt, sweeper=Sweeper(deps, tasks=tasks))
+        return cls(
+            deps=deps, tasks=tasks, bolt=bolt, sweeper=Sweeper(deps, tasks=tasks), budget=budget
+        )
+
+    async def scrape(self) -> bytes:
+        """The metrics page, with the shared budget read fresh from Redis."""
+        try:
+            used = await self.budget.used()
+            self.deps.metrics.budget_remaining.set(max(0, self.budget.per_minute - used))
+        except StoreUnavailableError:
+            pass  # the last value stays; /readyz reports the outage
+        return self.deps.metrics.render()
 
     async def start(self) -> None:
         try:
@@ -106,6 +124,22 @@ class Runtime:
         await self.tasks.aclose(grace=10.0)
         await self.deps.do.aclose()
         await self.deps.store.aclose()
+
+
+def _expose(metrics: Metrics, *, do: DigitalOceanClient, chat: Chat, watcher: Watcher) -> None:
+    metrics.count_calls(
+        "rollback_bot_digitalocean_requests",
+        "DigitalOcean API answers by HTTP status (0: no answer).",
+        ("status",),
+        lambda: Counter({(str(status),): n for status, n in do.calls.items()}),
+    )
+    metrics.count_calls(
+        "rollback_bot_slack_requests",
+        "Slack Web API calls by method and outcome.",
+        ("method", "outcome"),
+        lambda: Counter({key: n for key, n in chat.calls.items()}),
+    )
+    metrics.watches.set_function(lambda: watcher.running)
 
 
 def _bolt_app(settings: Settings, token: str) -> AsyncApp:

@@ -7,6 +7,7 @@ adapter), ``GET /healthz`` (the process answers) and ``GET /readyz`` (Redis answ
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.metrics import CONTENT_TYPE
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -30,6 +32,13 @@ def create_app(settings: Settings) -> Starlette:
     verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
 
     async def slack_events(request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            return await answer_slack(request)
+        finally:
+            runtime.deps.metrics.ack_latency.observe(time.perf_counter() - started)
+
+    async def answer_slack(request: Request) -> Response:
         body = await request.body()
         if verifier is not None and not verifier.is_valid_request(body, dict(request.headers)):
             return JSONResponse({"error": "invalid request"}, status_code=401)
@@ -43,6 +52,9 @@ def create_app(settings: Settings) -> Starlette:
             log.warning("request not handled (Bolt answered %s)", response.status_code)
             return _not_understood()
         return response
+
+    async def metrics(_: Request) -> Response:
+        return Response(await runtime.scrape(), media_type=CONTENT_TYPE)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -65,6 +77,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

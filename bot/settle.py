@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot import blocks
+from bot import blocks, cards, replies
 from bot.access import channel_refusal
 from bot.deps import Deps
 from bot.errors import DigitalOceanError, DOUncertainError, UsageError
@@ -69,7 +69,7 @@ async def _settle(
     if watch is not None and watch.deployment_id != pinned.id:
         watch = None  # the pinned rollback is not one this bot narrated
     # One settlement per pinned deployment, however many clicks or commands race.
-    key = blocks.settle_key(pinned.id)
+    key = replies.settle_key(pinned.id)
     won, decision = await deps.store.claim_decision(
         key, Decision(kind=kind, user=user, at=deps.clock())
     )
@@ -96,9 +96,9 @@ async def _settle(
         card=watch.card_id if watch else "",
     )
     if revert and deployment is not None:
-        reply = blocks.reverting(user, app.name, deployment.id)
+        reply = replies.reverting(user, app.name, deployment.id)
     else:
-        reply = blocks.committed(user, app.name)
+        reply = replies.committed(user, app.name)
     thread = await _narrate(deps, watch, reply, decision=decision, channel=channel, clicked=clicked)
     if deployment is not None and thread is not None:
         await _watch_revert(deps, app, deployment, thread, watch=watch, user=user)
@@ -144,11 +144,11 @@ async def _narrate(
     # The final reply loses its buttons, so nobody clicks a settled rollback again.
     if clicked is not None and clicked.ts and clicked.blocks:
         await deps.chat.update(
-            watch.channel, clicked.ts, blocks.without_buttons(clicked.blocks, note)
+            watch.channel, clicked.ts, replies.without_buttons(clicked.blocks, note)
         )
     elif watch.result_ts:
         await deps.chat.update(
-            watch.channel, watch.result_ts, blocks.settled_result(watch.result_text, note)
+            watch.channel, watch.result_ts, replies.settled_result(watch.result_text, note)
         )
     await _refresh_card(deps, watch, decision)
     return watch.channel, watch.thread_ts
@@ -159,7 +159,7 @@ async def _refresh_card(deps: Deps, watch: Watch, settled: Decision) -> None:
     approval = await deps.store.get_decision(watch.card_id) if watch.card_id else None
     if card is None or not card.ts:
         return
-    message = blocks.card(card, now=deps.clock(), decision=approval, watch=watch, settled=settled)
+    message = cards.card(card, now=deps.clock(), decision=approval, watch=watch, settled=settled)
     await deps.chat.update(card.channel, card.ts, message)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot import blocks
+from bot import cards
 from bot.deps import Deps
 from bot.errors import BotError, SlackError
 from bot.records import Decision, DecisionKind, Event
@@ -59,6 +59,7 @@ class Sweeper:
             if card is None:
                 continue
             expired += 1
+            deps.metrics.decisions.labels("expired").inc()
             await deps.audit.record(
                 Event.EXPIRED, app=card.app_name, app_id=card.app_id, card=card.id,
                 target=card.target.id, user=card.requester,
@@ -66,7 +67,7 @@ class Sweeper:
             if card.ts:
                 try:
                     await deps.chat.update(
-                        card.channel, card.ts, blocks.card(card, now=now, decision=decision)
+                        card.channel, card.ts, cards.card(card, now=now, decision=decision)
                     )
                 except SlackError:
                     log.warning("card %s expired but could not be edited", card.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from bot import blocks
+from bot import blocks, cards, replies
 from bot.models import Phase, StepStatus
 from bot.progress import FlatStep
 from bot.records import Card, Decision, DecisionKind, DeploymentSummary, Watch
@@ -36,7 +36,7 @@ def buttons(message: blocks.Message) -> dict[str, dict[str, object]]:
 
 
 def test_pending_card_has_a_guarded_approve_and_a_cancel() -> None:
-    message = blocks.card(make_card(), now=NOW)
+    message = cards.card(make_card(), now=NOW)
     found = buttons(message)
     assert found.keys() == {blocks.APPROVE, blocks.CANCEL}
     approve = found[blocks.APPROVE]
@@ -49,7 +49,7 @@ def test_pending_card_has_a_guarded_approve_and_a_cancel() -> None:
 
 
 def test_invalid_card_says_why_and_offers_no_approve() -> None:
-    message = blocks.card(make_card(error="app is pinned"), now=NOW)
+    message = cards.card(make_card(error="app is pinned"), now=NOW)
     assert buttons(message) == {}
     assert "will not do this rollback:* app is pinned" in json.dumps(message.blocks)
 
@@ -67,12 +67,10 @@ def test_decided_card_has_no_buttons_and_shows_progress() -> None:
         total_steps=6,
     )
     approved = Decision(kind=DecisionKind.APPROVED, user="UBOB", at=NOW)
-    message = blocks.card(make_card(), now=NOW, decision=approved, watch=watch)
+    message = cards.card(make_card(), now=NOW, decision=approved, watch=watch)
     assert buttons(message) == {}
     assert "Approved by <@UBOB> · *BUILDING* 2/6 steps" in message.text
-    expired = blocks.card(
-        make_card(), now=NOW, decision=Decision(kind=DecisionKind.EXPIRED, at=NOW)
-    )
+    expired = cards.card(make_card(), now=NOW, decision=Decision(kind=DecisionKind.EXPIRED, at=NOW))
     assert buttons(expired) == {} and "Expired" in expired.text
 
 
@@ -87,19 +85,19 @@ def test_failure_reply_quotes_reasons_and_offers_revert() -> None:
         phase=Phase.ERROR,
     )
     failed = [FlatStep("a/b", "a › b", StepStatus.ERROR, "", "exit status 1")]
-    message = blocks.failed(watch, failed)
+    message = replies.failed(watch, failed)
     assert "• `a › b`: exit status 1" in message.text
     assert buttons(message).keys() == {blocks.REVERT}
 
 
 def test_long_text_is_cut_to_slacks_section_limit() -> None:
     warnings = tuple("w" * 500 for _ in range(10))
-    message = blocks.card(make_card(warnings=warnings), now=NOW)
+    message = cards.card(make_card(warnings=warnings), now=NOW)
     assert all(len(b["text"]["text"]) <= 3000 for b in message.blocks if b["type"] == "section")
 
 
 def test_without_buttons_keeps_the_text() -> None:
-    original = blocks.succeeded(
+    original = replies.succeeded(
         Watch(
             deployment_id="d",
             app_id="a",
@@ -109,6 +107,6 @@ def test_without_buttons_keeps_the_text() -> None:
             started_at=NOW,
         )
     )
-    settled = blocks.without_buttons(original.blocks, "Committed by <@U1>")
+    settled = replies.without_buttons(original.blocks, "Committed by <@U1>")
     assert buttons(settled) == {}
     assert settled.text == original.text
