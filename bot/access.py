@@ -10,7 +10,9 @@ import logging
 from collections.abc import Mapping, Sequence
 
 from bot.chat import Chat
-from bot.errors import SlackError
+from bot.digitalocean import DigitalOceanClient
+from bot.errors import SlackError, UsageError
+from bot.models import App
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,17 @@ class Approvers:
             return []
         await self._store.cache_group(group, members)
         return members
+
+
+async def find_app_here(
+    do: DigitalOceanClient, rules: Mapping[str, Sequence[str]], *, app_ref: str, channel: str
+) -> App:
+    """Resolve ``app_ref``, refusing (``UsageError``) an app this channel may not touch."""
+    app = await do.find_app(app_ref)
+    refusal = channel_refusal(rules, channel=channel, app=app.name, app_id=app.id)
+    if refusal:
+        raise UsageError(refusal)
+    return app
 
 
 def channel_refusal(

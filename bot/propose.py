@@ -6,7 +6,7 @@ import logging
 import secrets
 
 from bot import blocks, cards
-from bot.access import channel_refusal
+from bot.access import find_app_here
 from bot.deps import Deps
 from bot.errors import DONotFoundError, UsageError
 from bot.models import App, Deployment
@@ -22,12 +22,9 @@ async def propose(
     deps: Deps, *, user: str, channel: str, app_ref: str, deployment_id: str | None
 ) -> blocks.Message:
     """Resolve the app and target, validate with DigitalOcean, post the card."""
-    app = await deps.do.find_app(app_ref)
-    refusal = channel_refusal(
-        deps.settings.rollback_channels, channel=channel, app=app.name, app_id=app.id
+    app = await find_app_here(
+        deps.do, deps.settings.rollback_channels, app_ref=app_ref, channel=channel
     )
-    if refusal:
-        raise UsageError(refusal)
     target = await _target(deps, app, deployment_id)
     validation = await deps.do.validate_rollback(app.id, target.id)
     error = await _blocked(deps, app)

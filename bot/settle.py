@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot import blocks, cards, replies
-from bot.access import channel_refusal
+from bot.access import find_app_here
 from bot.deps import Deps
 from bot.errors import DigitalOceanError, DOUncertainError, UsageError
 from bot.models import App, Deployment
@@ -33,12 +33,9 @@ async def settle_from_button(
 async def settle_from_command(
     deps: Deps, *, app_ref: str, user: str, revert: bool, channel: str
 ) -> blocks.Message:
-    app = await deps.do.find_app(app_ref)
-    refusal = channel_refusal(
-        deps.settings.rollback_channels, channel=channel, app=app.name, app_id=app.id
+    app = await find_app_here(
+        deps.do, deps.settings.rollback_channels, app_ref=app_ref, channel=channel
     )
-    if refusal:
-        raise UsageError(refusal)
     watch = await deps.store.latest_rollback(app.id)
     return await _settle(deps, app=app, watch=watch, user=user, revert=revert, channel=channel)
 
