@@ -17,9 +17,20 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+import redis.asyncio
 
+from bot import keys
 from bot.demo import Demo, DemoOptions
-from bot.demo.redis_server import NoRedis, StartPrivate, UseUrl, answers, choose, private_redis
+from bot.demo.redis_server import (
+    NoRedis,
+    StartPrivate,
+    UseUrl,
+    answers,
+    choose,
+    holds_bot_state,
+    mark,
+    private_redis,
+)
 from tests.redis_server import free_port
 
 T = TypeVar("T")
@@ -211,6 +222,26 @@ def test_redis_choice() -> None:
         assert "apt-get install redis-server" in sentence and "brew install redis" in sentence
         assert "docker run" in sentence and "REDIS_URL" in sentence
     assert "REDIS_URL did not answer" in str(choose(env_url=url, env_answers=False, binary=None))
+
+
+def test_a_redis_holding_a_real_bots_state_is_not_used() -> None:
+    url = "redis://cache.internal:6379/0"
+    choice = choose(env_url=url, env_answers=True, env_busy=True, binary="/usr/bin/redis-server")
+    assert choice == StartPrivate(
+        "/usr/bin/redis-server", note="REDIS_URL holds a real bot's state"
+    )
+
+
+async def test_bot_state_is_detected_unless_the_demo_wrote_it(redis_url: str) -> None:
+    client = redis.asyncio.from_url(redis_url)
+    try:
+        assert not await holds_bot_state(redis_url)  # empty
+        await client.set(keys.watch("d1"), "{}")
+        assert await holds_bot_state(redis_url)  # a real bot's watch
+        await mark(redis_url)
+        assert not await holds_bot_state(redis_url)  # the demo's own
+    finally:
+        await client.aclose()
 
 
 async def test_private_redis_starts_and_stops() -> None:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import redis.asyncio
 from redis.exceptions import RedisError
 
+from bot import keys
+
 HOW_TO_GET_REDIS = (
     "install redis-server (`apt-get install redis-server` or `brew install redis`) so the "
     "demo can start its own, or run one with `docker run -p 6379:6379 redis` and set "
@@ -46,15 +48,50 @@ class NoRedis:
 RedisChoice = UseUrl | StartPrivate | NoRedis
 
 
-def choose(*, env_url: str | None, env_answers: bool, binary: str | None) -> RedisChoice:
-    """The decision alone, so it can be tested without servers."""
-    if env_url and env_answers:
+def choose(
+    *, env_url: str | None, env_answers: bool, binary: str | None, env_busy: bool = False
+) -> RedisChoice:
+    """The decision alone, so it can be tested without servers.
+
+    ``env_busy``: the Redis at REDIS_URL holds a real bot's state, which the demo must not
+    touch (it would poll those rollbacks against the simulator and end them).
+    """
+    if env_url and env_answers and not env_busy:
         return UseUrl(env_url)
-    note = "REDIS_URL did not answer" if env_url else ""
+    note = ""
+    if env_url:
+        note = "REDIS_URL holds a real bot's state" if env_answers else "REDIS_URL did not answer"
     if binary:
         return StartPrivate(binary, note=note)
     reason = f"{note}, and there is no redis-server on PATH" if note else "no Redis was found"
     return NoRedis(f"The demo needs Redis but {reason}: {HOW_TO_GET_REDIS}.")
+
+
+DEMO_MARKER = keys.PREFIX + "demo"
+"""Set by the demo in a Redis it uses, so a later demo knows that state is its own."""
+
+
+async def holds_bot_state(url: str) -> bool:
+    """Whether the Redis at ``url`` has a bot's keys that the demo did not write."""
+    client = redis.asyncio.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
+    try:
+        if await client.exists(DEMO_MARKER):
+            return False
+        async for _ in client.scan_iter(match=keys.PREFIX + "*", count=500):
+            return True
+        return False
+    except (RedisError, OSError, ValueError):
+        return True  # unsure: leave it alone
+    finally:
+        await client.aclose()
+
+
+async def mark(url: str) -> None:
+    client = redis.asyncio.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
+    try:
+        await client.set(DEMO_MARKER, "1")
+    finally:
+        await client.aclose()
 
 
 async def answers(url: str, *, patience: float = 1.0) -> bool:
@@ -75,13 +112,16 @@ class RedisUnavailable(Exception):
 @contextlib.asynccontextmanager
 async def demo_redis(env_url: str | None) -> AsyncIterator[str]:
     """Yield the Redis URL the demo should use, running a private server if need be."""
+    env_answers = bool(env_url) and await answers(str(env_url))
     choice = choose(
         env_url=env_url,
-        env_answers=bool(env_url) and await answers(str(env_url)),
+        env_answers=env_answers,
+        env_busy=env_answers and await holds_bot_state(str(env_url)),
         binary=shutil.which("redis-server"),
     )
     match choice:
         case UseUrl(url=url):
+            await mark(url)
             print("Using the Redis at REDIS_URL.", flush=True)
             yield url
         case StartPrivate(binary=binary, note=note):
