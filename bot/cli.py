@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 
 import uvicorn
 
-from bot import demo
+from bot import check, demo, logs, socket_mode
 from bot.errors import SettingsError
 from bot.server import create_app
 from bot.settings import load_settings
@@ -24,6 +23,16 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve Slack requests over HTTP (uvicorn)")
     serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a container's service binds all
     serve.add_argument("--port", type=int, default=3000)
+    socket = sub.add_parser(
+        "socket",
+        help="take Slack requests over Socket Mode (SLACK_APP_TOKEN); "
+        "/healthz and /readyz on --port",
+    )
+    socket.add_argument("--host", default="0.0.0.0")  # noqa: S104 - probes come from outside
+    socket.add_argument("--port", type=int, default=3000)
+    sub.add_parser(
+        "check", help="check the settings, Slack and DigitalOcean tokens and Redis, then exit"
+    )
     sandbox = sub.add_parser(
         "demo", help="a local sandbox in the browser: simulated Slack and DigitalOcean"
     )
@@ -31,29 +40,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging() -> None:
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(
-        level=level if level in logging.getLevelNamesMapping() else "INFO",
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    _configure_logging()
+    logs.configure()
     if args.command == "demo":
         return _demo(args.port)
+    if args.command == "check":
+        return check.main()
     try:
         settings = load_settings(require_signing_secret=args.command == "serve")
+        token = socket_mode.app_token(settings) if args.command == "socket" else ""
     except SettingsError as exc:
         print(f"rollback-bot: {exc.user_message}", file=sys.stderr)
         return 2
+    if args.command == "socket":
+        try:
+            socket_mode.run(settings, token=token, host=args.host, port=args.port)
+        except socket_mode.SocketModeError as exc:
+            print(f"rollback-bot: {exc.user_message}", file=sys.stderr)
+            return 1
+        return 0
     uvicorn.run(
         create_app(settings),
         host=args.host,
         port=args.port,
-        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+        log_config=None,  # uvicorn logs through bot.logs, at the root's level
         lifespan="on",
     )
     return 0

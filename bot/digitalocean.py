@@ -88,8 +88,8 @@ class DigitalOceanClient:
         body = await self._read("GET", f"/v2/apps/{app_id}", what=f"an app with id `{app_id}`")
         return App.model_validate(body["app"])
 
-    async def iter_apps(self) -> AsyncIterator[App]:
-        async for item in self._paged("/v2/apps", "apps", per_page=200, what="the app list"):
+    async def iter_apps(self, *, per_page: int = 200) -> AsyncIterator[App]:
+        async for item in self._paged("/v2/apps", "apps", per_page=per_page, what="the app list"):
             yield App.model_validate(item)
 
     async def find_app(self, name_or_id: str) -> App:

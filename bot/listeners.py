@@ -19,6 +19,7 @@ from bot import blocks, commands, decide, propose, queries, reports, settle
 from bot.access import channel_refusal
 from bot.deps import Deps
 from bot.errors import BotError, StoreUnavailableError
+from bot.logs import bind, new_request_id
 from bot.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,15 @@ def register(app: AsyncApp, deps: Deps, tasks: TaskTracker) -> None:
 
     @app.command(re.compile(r"^/rollback"))
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        # Every line logged for this request, here and in the task it starts, carries these.
+        with bind(
+            request_id=new_request_id(),
+            user=str(command.get("user_id") or ""),
+            channel=str(command.get("channel_id") or ""),
+        ):
+            await handle_command(ack, command, respond)
+
+    async def handle_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         try:
             taken = await _take_command(deps, command)
         except Exception:
@@ -60,12 +70,13 @@ def register(app: AsyncApp, deps: Deps, tasks: TaskTracker) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        try:
-            work = _take_button(deps, body, action)
-        except Exception:
-            log.exception("button press could not be read")
-            work = _fixed(INTERNAL)
-        later(respond, work, name="button", outcome=lambda _: None)
+        with bind(request_id=new_request_id(), action=str(action.get("action_id") or "")):
+            try:
+                work = _take_button(deps, body, action)
+            except Exception:
+                log.exception("button press could not be read")
+                work = _fixed(INTERNAL)
+            later(respond, work, name="button", outcome=lambda _: None)
 
     app.action(re.compile(".*"))(on_button)
 

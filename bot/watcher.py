@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.errors import BotError, LeaseLostError
 from bot.leases import Leases
+from bot.logs import bind
 from bot.narrator import Narrator
 from bot.records import Watch
 from bot.store import Store
@@ -95,7 +96,8 @@ class Watcher:
     def _follow_claimed(self, watch: Watch) -> None:
         self._following.add(watch.deployment_id)
         self._lost.discard(watch.deployment_id)
-        self._tasks.spawn(self._follow(watch), name=f"follow:{watch.deployment_id}")
+        with bind(deployment=watch.deployment_id, app=watch.app_name):
+            self._tasks.spawn(self._follow(watch), name=f"follow:{watch.deployment_id}")
 
     async def _follow(self, watch: Watch) -> None:
         dep = watch.deployment_id

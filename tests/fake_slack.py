@@ -1,21 +1,31 @@
-"""A loopback stand-in for the Slack Web API and for ``response_url``s.
+"""A loopback stand-in for the Slack Web API, for ``response_url``s and for Socket Mode.
 
 It answers like Slack (``{"ok": true, ...}``; errors as HTTP 200 ``ok: false``; rate
 limits as HTTP 429 with ``Retry-After``), keeps the messages it was sent so tests can
 read a channel and a thread, and records every call.
+
+Socket Mode (``with slack.socket_mode():``): ``apps.connections.open`` answers with the
+URL of a WebSocket that greets with a ``hello`` envelope, lets a test ``push`` envelopes
+and records the acks the bot sends back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import functools
 import itertools
 import json
+import socket
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
+from aiohttp import WSCloseCode, WSMsgType, web
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -23,6 +33,8 @@ from starlette.routing import Route
 
 T = TypeVar("T")
 BOT_USER = "UBOT0001"
+APP_TOKEN = "xapp-1-A0001-3333-" + "s0ck3t" * 4
+SCOPES = ("commands", "chat:write", "chat:write.public")
 
 
 @dataclass
@@ -71,11 +83,17 @@ class FakeSlack:
     responses: list[dict[str, Any]] = field(default_factory=list)
     groups: dict[str, list[str]] = field(default_factory=dict)
     url: str = ""
+    app_token: str = APP_TOKEN
+    scopes: tuple[str, ...] = SCOPES
+    """What ``auth.test`` reports in its ``x-oauth-scopes`` header."""
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    """Socket Mode acks, as the bot sent them (``{"envelope_id", "payload"?}``)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
         self._faults: list[_Fault] = []
         self._ts = itertools.count(1)
+        self._socket: _SocketServer | None = None
 
     # --- test helpers ----------------------------------------------------------------
 
@@ -123,6 +141,51 @@ class FakeSlack:
         with self._lock:
             return [str(r.get("text", "")) for r in self.responses]
 
+    # --- Socket Mode -----------------------------------------------------------------
+
+    @contextmanager
+    def socket_mode(self) -> Iterator[FakeSlack]:
+        """Serve the Socket Mode WebSocket for the duration of the block."""
+        server = _SocketServer(self)
+        self._socket = server.start()
+        try:
+            yield self
+        finally:
+            self._socket = None
+            server.stop()
+
+    def socket_open(self) -> int:
+        """How many Socket Mode connections are open now."""
+        return self._socket.open_count() if self._socket is not None else 0
+
+    def push(self, kind: str, payload: dict[str, Any]) -> str:
+        """Deliver an envelope (``slash_commands``, ``interactive``) on the newest connection."""
+        if self._socket is None:
+            raise AssertionError("Socket Mode is not being served")
+        envelope_id = str(uuid.uuid4())
+        self._socket.send(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": True,
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+        return envelope_id
+
+    def wait_ack(self, envelope_id: str, *, timeout: float = 10.0) -> dict[str, Any]:
+        return self.wait_for(
+            lambda: next((a for a in self.acks if a.get("envelope_id") == envelope_id), None),
+            timeout=timeout,
+        )
+
+    def _notify(self, change: Callable[[], None] = lambda: None) -> None:
+        with self._lock:
+            change()
+            self._lock.notify_all()
+
     # --- the server ------------------------------------------------------------------
 
     def app(self) -> Starlette:
@@ -140,7 +203,9 @@ class FakeSlack:
             **dict(request.query_params),
             **_parse(raw, request.headers.get("content-type", "")),
         }
-        if request.headers.get("authorization") != f"Bearer {self.token}":
+        # apps.connections.open is the one method called with the app-level token.
+        token = self.app_token if method == "apps.connections.open" else self.token
+        if request.headers.get("authorization") != f"Bearer {token}":
             return self._record(method, args, 200, {"ok": False, "error": "invalid_auth"})
         fault = self._take_fault(method)
         if fault is not None:
@@ -150,7 +215,8 @@ class FakeSlack:
                     method, args, 429, {"ok": False, "error": "ratelimited"}, headers
                 )
             return self._record(method, args, fault.status, {"ok": False, "error": fault.error})
-        return self._record(method, args, 200, self._answer(method, args))
+        scopes = {"x-oauth-scopes": ",".join(self.scopes)} if method == "auth.test" else None
+        return self._record(method, args, 200, self._answer(method, args), scopes)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -183,6 +249,10 @@ class FakeSlack:
                     message.edits += 1
                     return {"ok": True, "channel": message.channel, "ts": message.ts}
             return {"ok": False, "error": "message_not_found"}
+        if method == "apps.connections.open":
+            if self._socket is None:
+                return {"ok": False, "error": "internal_error"}
+            return {"ok": True, "url": self._socket.url}
         if method == "usergroups.users.list":
             group = str(args.get("usergroup", ""))
             if group not in self.groups:
@@ -230,3 +300,84 @@ def _blocks(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, str):
         value = json.loads(value)
     return list(value or [])
+
+
+class _SocketServer:
+    """The Socket Mode WebSocket, on aiohttp in its own thread and event loop.
+
+    Not a Starlette route: uvicorn serves WebSockets only with the ``websockets`` or
+    ``wsproto`` package, and aiohttp is already a dependency of the bot (slack_sdk's
+    Socket Mode client).
+    """
+
+    def __init__(self, fake: FakeSlack) -> None:
+        self._fake = fake
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self.url = f"ws://127.0.0.1:{self._sock.getsockname()[1]}/socket"
+        self._loop = asyncio.new_event_loop()
+        self._open: list[web.WebSocketResponse] = []
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        app = web.Application()
+        app.router.add_get("/socket", self._connection)
+        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
+
+    def start(self) -> _SocketServer:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the Socket Mode server did not start")
+        return self
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._sock.close()
+
+    def open_count(self) -> int:
+        return len(self._open)
+
+    def send(self, envelope: dict[str, Any]) -> None:
+        async def deliver() -> None:
+            if not self._open:
+                raise AssertionError("the bot has no Socket Mode connection open")
+            await self._open[-1].send_str(json.dumps(envelope))
+
+        asyncio.run_coroutine_threadsafe(deliver(), self._loop).result(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._runner.setup())
+        self._loop.run_until_complete(web.SockSite(self._runner, self._sock).start())
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.close()
+
+    async def _shutdown(self) -> None:
+        for ws in list(self._open):
+            await ws.close(code=WSCloseCode.GOING_AWAY)
+        await self._runner.cleanup()
+
+    async def _connection(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()  # answers the client's pings itself
+        await ws.prepare(request)
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": len(self._open) + 1,
+                    "debug_info": {"host": "fake-slack", "approximate_connection_time": 18060},
+                    "connection_info": {"app_id": "A0001"},
+                }
+            )
+        )
+        self._fake._notify(lambda: self._open.append(ws))
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    ack = json.loads(message.data)
+                    self._fake._notify(functools.partial(self._fake.acks.append, ack))
+        finally:
+            self._fake._notify(lambda: self._open.remove(ws))
+        return ws

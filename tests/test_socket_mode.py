@@ -1,0 +1,311 @@
+"""``rollback-bot socket``: the HTTP mode's listeners, reached over a Socket Mode WebSocket.
+
+The bot runs as a real child process against the loopback Slack (which serves the
+WebSocket), the DigitalOcean simulator and a private Redis; no signing secret is set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from bot import blocks, keys
+from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
+from tests.fake_slack import APP_TOKEN, FakeSlack, Message
+from tests.flow import wait_card, wait_reply
+from tests.redis_server import free_port
+
+_n = itertools.count(1)
+
+
+def _env(**values: str) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGITALOCEAN_"))}
+    return {**keep, **values}
+
+
+class SocketBot:
+    """``python -m bot socket`` as a child process, its output in a file."""
+
+    def __init__(self, slack: FakeSlack, *, sim_url: str, redis_url: str, **extra: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        base = _env(
+            SLACK_BOT_TOKEN=SLACK_TOKEN,
+            SLACK_APP_TOKEN=APP_TOKEN,
+            SLACK_API_URL=f"{slack.url}/api/",
+            DIGITALOCEAN_TOKEN=DO_TOKEN,
+            DIGITALOCEAN_API_URL=sim_url,
+            REDIS_URL=redis_url,
+            ROLLBACK_POLL_INTERVAL="0.2",
+            LOG_FORMAT="json",
+            LOG_LEVEL="INFO",
+        )
+        self.env = {**base, **extra}
+        fd, name = tempfile.mkstemp(prefix="rollback-bot-socket-", suffix=".log")
+        os.close(fd)
+        self.log_path = Path(name)
+        args = ["-m", "bot", "socket", "--host", "127.0.0.1", "--port", str(self.port)]
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, *args],
+                env=self.env,
+                cwd=tempfile.gettempdir(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def probe(self, path: str, want: Callable[[httpx.Response], bool]) -> httpx.Response:
+        """GET ``path`` until ``want(response)``; a child process cannot notify us."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(self.url + path, timeout=1)
+                if want(response):
+                    return response
+            except httpx.TransportError:
+                pass
+            assert self.proc.poll() is None, f"rollback-bot socket exited:\n{self.log()}"
+            assert time.monotonic() < deadline, f"{path} never as wanted:\n{self.log()}"
+            time.sleep(0.05)
+
+    def terminate(self, sig: signal.Signals = signal.SIGTERM) -> int:
+        self.proc.send_signal(sig)
+        return self.proc.wait(30)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.log_path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def socket_bot(
+    slack: FakeSlack, sim_url: str, redis_url: str
+) -> Iterator[Callable[..., SocketBot]]:
+    started: list[SocketBot] = []
+
+    def start(**extra: str) -> SocketBot:
+        started.append(SocketBot(slack, sim_url=sim_url, redis_url=redis_url, **extra))
+        return started[-1]
+
+    yield start
+    for bot in started:
+        bot.close()
+
+
+def command(slack: FakeSlack, text: str, *, user: str = "UALICE") -> dict[str, Any]:
+    """A slash command's payload, the same fields as the HTTP form body."""
+    n = next(_n)
+    return {
+        "token": "legacy-verification-token",
+        "team_id": "T0001",
+        "team_domain": "example",
+        "channel_id": "CDEPLOY",
+        "channel_name": "deploys",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/rollback",
+        "text": text,
+        "api_app_id": "A0001",
+        "is_enterprise_install": "false",
+        "response_url": f"{slack.url}/response/s{n}",
+        "trigger_id": f"{n}.{int(time.time())}.socket-trigger",
+    }
+
+
+def click(slack: FakeSlack, card: Message, action_id: str, *, user: str) -> dict[str, Any]:
+    """A button press's payload, as tests/slack_driver.py ``click`` builds it."""
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0001"},
+        "api_app_id": "A0001",
+        "token": "legacy-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": card.ts,
+            "channel_id": card.channel,
+            "is_ephemeral": False,
+        },
+        "trigger_id": "1.2.3",
+        "team": {"id": "T0001", "domain": "example"},
+        "channel": {"id": card.channel, "name": "deploys"},
+        "message": {"type": "message", "ts": card.ts, "text": card.text, "blocks": card.blocks},
+        "state": {"values": {}},
+        "response_url": f"{slack.url}/response/s{next(_n)}",
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "b",
+                "type": "button",
+                "value": card.buttons()[action_id],
+                "text": {"type": "plain_text", "text": action_id},
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+
+
+def connected(bot: SocketBot, slack: FakeSlack) -> None:
+    slack.wait_for(lambda: slack.socket_open() > 0, timeout=30)
+    ready = bot.probe("/readyz", lambda r: r.status_code == 200)
+    assert ready.json() == {"status": "ready"}
+
+
+def approve_rollback(slack: FakeSlack) -> Message:
+    """Ask for a rollback of sample-golang and approve it, all over the socket."""
+    asked = slack.push("slash_commands", command(slack, "sample-golang"))
+    ack = slack.wait_ack(asked)
+    assert ack["payload"]["text"].startswith("Working on it")
+    assert ack["payload"]["response_type"] == "ephemeral"
+    card = wait_card(slack, "sample-golang")
+    assert card.blocks and blocks.APPROVE in card.buttons()
+    approved = slack.push("interactive", click(slack, card, blocks.APPROVE, user="UBOB"))
+    assert slack.wait_ack(approved)["envelope_id"] == approved
+    return card
+
+
+def test_socket_mode_rolls_back_with_a_second_persons_approval(
+    slack: FakeSlack, socket_bot: Callable[..., SocketBot]
+) -> None:
+    with slack.socket_mode():
+        bot = socket_bot()
+        connected(bot, slack)
+        assert bot.probe("/healthz", lambda r: True).json() == {"status": "ok"}
+        card = approve_rollback(slack)
+        wait_reply(slack, card.ts, "is live on the rollback", timeout=30)
+        assert any(c.args.get("blocks") for c in slack.calls_to("chat.postMessage"))
+        assert bot.terminate() == 0
+    output = bot.log()
+    records = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
+    assert any(r["logger"].startswith("uvicorn") for r in records)  # one format for all
+    assert records[-1]["message"] == "socket mode: stopped"
+    for secret in (SLACK_TOKEN, APP_TOKEN, DO_TOKEN):
+        assert secret not in output
+
+
+def test_sigterm_mid_rollback_hands_the_watch_to_the_next_bot(
+    slack: FakeSlack, socket_bot: Callable[..., SocketBot], redis_url: str
+) -> None:
+    with slack.socket_mode():
+        # With a signing secret too: Bolt does not verify Socket Mode envelopes.
+        first = socket_bot(SLACK_SIGNING_SECRET=SIGNING_SECRET)
+        connected(first, slack)
+        card = approve_rollback(slack)
+        wait_reply(slack, card.ts, "*RUNNING*", timeout=30)
+        assert first.terminate() == 0
+        assert slack.socket_open() == 0
+        # The lease was given back on the way out, not left to expire.
+        client = redis.Redis.from_url(redis_url, decode_responses=True)
+        owners = [client.get(k) for k in client.scan_iter(keys.LEASE_PREFIX + "*")]
+        assert not any(f":{first.proc.pid}:" in str(owner) for owner in owners)
+        assert client.scard(keys.ACTIVE_WATCHES) == 1
+        second = socket_bot()
+        connected(second, slack)
+        wait_reply(slack, card.ts, "is live on the rollback", timeout=30)
+        assert "following 1 more watch(es)" in second.log()
+
+
+def test_readyz_says_unready_when_the_socket_drops(
+    slack: FakeSlack, socket_bot: Callable[..., SocketBot]
+) -> None:
+    with slack.socket_mode():
+        bot = socket_bot()
+        connected(bot, slack)
+    unready = bot.probe("/readyz", lambda r: r.status_code == 503)
+    assert unready.json() == {"status": "unready", "reason": "not connected to slack"}
+    assert bot.probe("/healthz", lambda r: True).status_code == 200
+    assert bot.terminate(signal.SIGINT) == 0
+    assert "socket mode: stopped" in bot.log()
+
+
+def test_unreachable_slack_is_live_but_unready_and_stops_on_sigterm(
+    socket_bot: Callable[..., SocketBot],
+) -> None:
+    bot = socket_bot(SLACK_API_URL=f"http://127.0.0.1:{free_port()}/api/")
+    unready = bot.probe("/readyz", lambda r: r.status_code == 503)
+    assert unready.json() == {"status": "unready", "reason": "not connected to slack"}
+    assert bot.probe("/healthz", lambda r: True).status_code == 200
+    assert bot.terminate() == 0  # even while still trying to reach Slack
+    assert "socket mode: stopped" in bot.log()
+
+
+@pytest.mark.parametrize(
+    ("app_token", "expected"),
+    [
+        (
+            None,
+            "rollback-bot: SLACK_APP_TOKEN is not set: set it to an app-level token (xapp-…) "
+            "with the connections:write scope (Slack app settings › Basic Information › "
+            "App-Level Tokens).",
+        ),
+        (
+            SLACK_TOKEN,
+            "rollback-bot: SLACK_APP_TOKEN is not valid: it must be an app-level token "
+            "starting with xapp- (Slack app settings › Basic Information › App-Level Tokens).",
+        ),
+    ],
+)
+def test_socket_mode_needs_an_app_token(
+    tmp_path: Path, app_token: str | None, expected: str
+) -> None:
+    env = _env(SLACK_BOT_TOKEN=SLACK_TOKEN, DIGITALOCEAN_TOKEN=DO_TOKEN)
+    if app_token is not None:
+        env["SLACK_APP_TOKEN"] = app_token
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "socket"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == expected  # and so no token in it
+
+
+def test_a_rejected_app_token_stops_start_up(
+    tmp_path: Path, slack: FakeSlack, sim_url: str, redis_url: str
+) -> None:
+    slack.app_token = "xapp-1-A0001-9999-another"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "socket", "--host", "127.0.0.1", "--port", "0"],
+        cwd=tmp_path,
+        env=_env(
+            SLACK_BOT_TOKEN=SLACK_TOKEN,
+            SLACK_APP_TOKEN=APP_TOKEN,
+            SLACK_API_URL=f"{slack.url}/api/",
+            DIGITALOCEAN_TOKEN=DO_TOKEN,
+            DIGITALOCEAN_API_URL=sim_url,
+            REDIS_URL=redis_url,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "rollback-bot: Slack rejected SLACK_APP_TOKEN (invalid_auth): an operator should "
+        "check that it is the app's app-level token with the connections:write scope and "
+        "that Socket Mode is enabled for the app."
+    )
+    assert APP_TOKEN not in result.stderr and SLACK_TOKEN not in result.stderr
