@@ -48,7 +48,11 @@ class Runtime:
         token = settings.slack_bot_token.get_secret_value()
         chat = Chat(make_web_client(token=token, base_url=settings.slack_api_url))
         store = Store.from_url(settings.redis_url)
-        budget = RateBudget(store.client, per_minute=settings.digitalocean_requests_per_minute)
+        budget = RateBudget(
+            store.client,
+            per_minute=settings.digitalocean_requests_per_minute,
+            window=settings.digitalocean_budget_window,
+        )
         do = DigitalOceanClient(
             token=settings.digitalocean_token.get_secret_value(),
             base_url=settings.digitalocean_api_url,
@@ -81,6 +85,7 @@ class Runtime:
             tasks=tasks,
             poll_interval=settings.rollback_poll_interval,
             budget_per_minute=settings.digitalocean_requests_per_minute,
+            budget_window=settings.digitalocean_budget_window,
         )
         approvers = Approvers(ids=settings.rollback_approvers, chat=chat, store=store)
         deps = Deps(

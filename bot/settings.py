@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     digitalocean_token: SecretStr
     digitalocean_api_url: str = "https://api.digitalocean.com"
     digitalocean_requests_per_minute: int = Field(default=240, gt=0)
+    digitalocean_budget_window: float = Field(default=60.0, gt=0)
+    """Seconds the budget counts over: DigitalOcean's minute. Only a benchmark or test that
+    speeds up a simulated DigitalOcean's clock has reason to change it."""
 
     redis_url: str = "redis://localhost:6379/0"
 

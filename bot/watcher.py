@@ -40,6 +40,7 @@ class Watcher:
         tasks: TaskTracker,
         poll_interval: float,
         budget_per_minute: int,
+        budget_window: float = 60.0,
     ) -> None:
         self._narrator = narrator
         self._store = store
@@ -47,6 +48,7 @@ class Watcher:
         self._tasks = tasks
         self._poll_interval = poll_interval
         self._budget = budget_per_minute
+        self._window = budget_window
         self._following: set[str] = set()
         self._lost: set[str] = set()
         self._active = 0
@@ -59,7 +61,7 @@ class Watcher:
     @property
     def interval(self) -> float:
         """Seconds between two polls of one watch, given how many watches run in all."""
-        fair = self._active * 60.0 / (self._budget * POLL_SHARE)
+        fair = self._active * self._window / (self._budget * POLL_SHARE)
         return max(self._poll_interval, fair)
 
     def start(self, watch: Watch) -> None:

@@ -1,0 +1,69 @@
+"""Twenty rollbacks at once against DigitalOcean's budget: no 429, every thread complete.
+
+DigitalOcean's minute is compressed tenfold (the simulator's clock runs 10x and the bot's
+budget window is 6 s) so the test takes seconds; the counts are the real ones.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bot.simulator import Simulator, create_app
+from tests.conftest import BotFactory
+from tests.constants import DO_TOKEN
+from tests.fake_slack import FakeSlack
+from tests.flow import wait_reply
+from tests.servers import ServerThread
+
+SPEED = 10.0
+APPS = 20
+
+
+@pytest.fixture
+def busy_sim() -> Simulator:
+    started = time.time()
+    sim = Simulator(
+        token=DO_TOKEN,
+        enforce_rate_limit=True,
+        rate_limit_per_minute=250,
+        clock=lambda: started + (time.time() - started) * SPEED,
+    )
+    now = sim.clock()
+    for n in range(APPS):
+        app = sim.add_app(f"shop-{n:02d}", created=now - 30 * 86400)
+        sim.add_deployment(app, phase="SUPERSEDED", created=now - 3 * 86400)
+        sim.add_deployment(app, phase="ACTIVE", created=now - 86400)
+    return sim
+
+
+@pytest.fixture
+def busy_sim_url(busy_sim: Simulator) -> Iterator[str]:
+    with ServerThread(create_app(busy_sim), lifespan="off") as server:
+        yield server.url
+
+
+def test_twenty_rollbacks_at_once_stay_within_the_budget(
+    start_bot: BotFactory, slack: FakeSlack, busy_sim: Simulator, busy_sim_url: str
+) -> None:
+    driver = start_bot(
+        digitalocean_api_url=busy_sim_url,
+        digitalocean_requests_per_minute=240,
+        digitalocean_budget_window=60 / SPEED,
+        rollback_poll_interval=0.05,
+    )
+    for n in range(APPS):
+        driver.command(f"shop-{n:02d}", user="UALICE")
+    slack.wait_for(lambda: len(slack.top_level()) == APPS, timeout=60)
+    for card in slack.top_level():
+        driver.press(card, "rollback_approve", user="UBOB")
+    for card in slack.top_level():
+        wait_reply(slack, card.ts, "is live on the rollback", timeout=120)
+        texts = [m.text for m in slack.thread(card.ts)]
+        assert len(texts) == len(set(texts)) == 10, card.text
+    statuses = [r.status for r in busy_sim.requests]
+    assert 429 not in statuses
+    # More requests than one (compressed) minute allows: the budget really was needed.
+    assert len(statuses) > 250
