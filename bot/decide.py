@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 
+import stamina
+
 from bot import blocks, cards, progress, replies
 from bot.deps import Deps
-from bot.errors import DigitalOceanError, DOUncertainError
+from bot.errors import DigitalOceanError, DOUncertainError, StoreUnavailableError
 from bot.models import Deployment
 from bot.records import Card, Decision, DecisionKind, Event, Watch, WatchKind
 from bot.targets import blocked_by
@@ -19,6 +21,7 @@ from bot.targets import blocked_by
 log = logging.getLogger(__name__)
 
 _LOCK_MARGIN = 600
+_REMEMBER_FOR = 120.0  # seconds to keep trying to record a rollback that already started
 
 
 async def approve(deps: Deps, *, card_id: str, user: str, message_ts: str = "") -> blocks.Message:
@@ -71,13 +74,29 @@ async def approve(deps: Deps, *, card_id: str, user: str, message_ts: str = "") 
         return blocks.Message(text=f"The rollback did not start: {exc.user_message}")
     watch = _watch_for(deps, card, deployment, approver=user)
     # Stored before anything else can fail: from here on a restart resumes the watch.
-    await deps.store.start_watch(watch)
+    if not await _remember(deps, watch):
+        await deps.chat.post(card.channel, replies.untracked(watch), thread_ts=card.ts)
+        return blocks.Message(text=replies.untracked(watch).text)
     await _audit(deps, Event.STARTED, card, user=user, deployment=deployment.id)
     await deps.chat.post(card.channel, replies.started(watch, card.target), thread_ts=card.ts)
     await _show(deps, card, decision, watch=watch)
     deps.watcher.start(watch)
     _count(deps, "approved")
     return blocks.Message(text=f"Rolling `{card.app_name}` back; follow it in the card's thread.")
+
+
+async def _remember(deps: Deps, watch: Watch) -> bool:
+    """Store a new watch, waiting out a short Redis outage: the rollback already runs."""
+    try:
+        async for attempt in stamina.retry_context(
+            on=StoreUnavailableError, attempts=None, timeout=_REMEMBER_FOR, wait_max=5.0
+        ):
+            with attempt:
+                await deps.store.start_watch(watch)
+    except StoreUnavailableError:
+        log.error("deployment %s started but could not be recorded", watch.deployment_id)
+        return False
+    return True
 
 
 async def cancel(deps: Deps, *, card_id: str, user: str, message_ts: str = "") -> blocks.Message:

@@ -20,6 +20,7 @@ from bot.audit import AuditLog
 from bot.chat import Chat
 from bot.digitalocean import DigitalOceanClient
 from bot.errors import (
+    BotError,
     DigitalOceanError,
     DOTransientError,
     LeaseLostError,
@@ -126,13 +127,18 @@ class Narrator:
         ts = await self._chat.post(watch.channel, message, thread_ts=watch.thread_ts)
         done = watch.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
         await self._store.save_watch(done, owner=self.owner)
+        # The outcome is told and stored; what follows must not undo that if it fails,
+        # or the next poll would tell it again.
         self._metrics.rollbacks.labels(watch.kind.value, ended or watch.phase.value).inc()
         if watch.kind == WatchKind.ROLLBACK:
             self._metrics.rollback_duration.observe(max(0.0, self._clock() - watch.started_at))
         await self._record(done, Event.FAILED if reason else Event.SUCCEEDED, reason=reason)
-        if watch.kind == WatchKind.ROLLBACK and watch.card_id:
-            await self._locks.release(watch.app_id, watch.card_id)
-        await self._refresh_card(done)
+        try:
+            if watch.kind == WatchKind.ROLLBACK and watch.card_id:
+                await self._locks.release(watch.app_id, watch.card_id)
+            await self._refresh_card(done)
+        except BotError as exc:
+            log.warning("watch %s: after the outcome: %s", watch.deployment_id, exc.user_message)
         return done
 
     async def _record(self, watch: Watch, event: Event, *, reason: str = "") -> None:

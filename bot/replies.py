@@ -147,3 +147,13 @@ def reverting(user: str, app_name: str, deployment_id: str) -> Message:
         f"`{app_name}` as it was before the rollback."
     )
     return Message(text=text, blocks=[section(text)])
+
+
+def untracked(watch: Watch) -> Message:
+    text = (
+        f"⚠️ The rollback started (DigitalOcean deployment `{watch.deployment_id}`), but the "
+        "bot could not record it, so it cannot narrate it here. Follow it in the DigitalOcean "
+        "control panel, then commit or revert it there or with `/rollback commit "
+        f"{watch.app_name}`."
+    )
+    return Message(text=text, blocks=[section(text)])
