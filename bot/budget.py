@@ -60,13 +60,17 @@ class RateBudget:
         self.window = window  # seconds; shorter only where a test or benchmark speeds time up
         self._clock = clock
         self._take = client.register_script(_TAKE)
+        # One waiter of this process asks Redis at a time: when a slot frees, a crowd of
+        # waiters asking at once would exhaust the connection pool for nothing.
+        self._turn = asyncio.Lock()
 
     async def acquire(self) -> float:
         """Wait for a slot; return how long this call waited (seconds)."""
         waited = 0.0
         while True:
             try:
-                wait = await self._try()
+                async with self._turn:
+                    wait = await self._try()
             except StoreUnavailableError:
                 # Without Redis there is no shared count; DigitalOcean's own 429 and
                 # retry-after still protect us, so go ahead rather than stall.

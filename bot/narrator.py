@@ -108,6 +108,8 @@ class Narrator:
                     )
         if deployment.phase.is_terminal:
             return await self._conclude(updated, deployment)
+        if updated == watch:
+            return watch  # nothing new: nothing to store (the heartbeat guards the lease)
         if changes or updated.phase != watch.phase:
             await self._refresh_card(updated)
         await self._store.save_watch(updated, owner=self.owner)
@@ -155,8 +157,7 @@ class Narrator:
     async def _refresh_card(self, watch: Watch) -> None:
         if watch.kind != WatchKind.ROLLBACK or not watch.card_id:
             return
-        card = await self._store.get_card(watch.card_id)
-        decision = await self._store.get_decision(watch.card_id)
+        card, decision = await self._store.get_card_and_decision(watch.card_id)
         if card is None or not card.ts:
             return
         message = cards.card(card, now=self._clock(), decision=decision, watch=watch)

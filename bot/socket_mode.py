@@ -77,7 +77,7 @@ def app_token(settings: Settings) -> str:
 
 def bind(host: str, port: int) -> socket.socket:
     """The probe server's socket, bound up front so a taken port is one clear sentence."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 
 import redis.asyncio as redis
@@ -73,6 +73,9 @@ class Store:
                 socket_connect_timeout=1.0,
                 retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1),
                 health_check_interval=15,
+                # redis-py fails at once past the pool's size; bursts of commands and
+                # hundreds of watches need more than its default of 100.
+                max_connections=1000,
             )
         )
 
@@ -164,6 +167,17 @@ class Store:
         async with guard():
             await self._redis.delete(keys.decision(card_id))
 
+    async def get_card_and_decision(self, card_id: str) -> tuple[Card | None, Decision | None]:
+        """Both in one round trip (the narrator needs them on every card edit)."""
+        async with guard():
+            card_raw, decision_raw = await self._redis.mget(
+                [keys.card(card_id), keys.decision(card_id)]
+            )
+        return (
+            Card.model_validate_json(card_raw) if card_raw else None,
+            Decision.model_validate_json(decision_raw) if decision_raw else None,
+        )
+
     async def get_decision(self, card_id: str) -> Decision | None:
         async with guard():
             raw = await self._redis.get(keys.decision(card_id))
@@ -208,9 +222,11 @@ class Store:
             raw = await self._redis.get(keys.watch(deployment_id))
         return Watch.model_validate_json(raw) if raw else None
 
-    async def active_watches(self) -> list[Watch]:
+    async def active_watches(self, *, skip: Collection[str] = ()) -> list[Watch]:
+        """Unfinished watches, except those in ``skip`` (not even read)."""
         async with guard():
-            ids = sorted(str(i) for i in await self._redis.smembers(keys.ACTIVE_WATCHES))
+            members = await self._redis.smembers(keys.ACTIVE_WATCHES)
+            ids = sorted(str(i) for i in members if str(i) not in skip)
             if not ids:
                 return []
             raws = await self._redis.mget([keys.watch(i) for i in ids])

@@ -78,8 +78,9 @@ class Watcher:
 
     async def scan(self) -> int:
         """Claim and follow every listed watch nobody follows; return how many."""
-        watches = await self._store.active_watches()
-        self._active = len(watches)
+        following = set(self._following)
+        watches = await self._store.active_watches(skip=following)
+        self._active = len(watches) + len(following)
         started = 0
         for watch in watches:
             if watch.deployment_id in self._following or self._stopping.is_set():

@@ -312,7 +312,7 @@ class _SocketServer:
 
     def __init__(self, fake: FakeSlack) -> None:
         self._fake = fake
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.bind(("127.0.0.1", 0))
         self.url = f"ws://127.0.0.1:{self._sock.getsockname()[1]}/socket"
         self._loop = asyncio.new_event_loop()

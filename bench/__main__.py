@@ -1,0 +1,95 @@
+"""``python -m bench``: every figure, each beside its floor; see BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from bench import ack, calls, machine, profiling, watches
+from bench.stack import private_redis
+from bench.stats import Row, render
+
+SECTIONS = ("ack", "watch", "calls")
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"comma-separated, of {', '.join(SECTIONS)} (default: all)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer requests, at most 100 watches (~2 min)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="then profile the ack path and the watch loop"
+    )
+    parser.add_argument("--scale", type=float, default=30.0, help="simulated s per real s")
+    return parser.parse_args(argv)
+
+
+def _section_ack(quick: bool) -> None:
+    cfg = ack.AckConfig(requests_one=500, requests_many=1000) if quick else ack.AckConfig()
+    print("\n# 1. Ack latency: /rollback sample-golang to `rollback-bot serve`", flush=True)
+    measured = ack.measure(cfg)
+    print(render("Ack latency: the bot against the floors", ack.rows(measured)))
+    print(render("The floors (minimal Bolt apps that only ack)", ack.floor_rows(measured)))
+    for line in ack.sanity(measured):
+        print(f"note: {line}")
+
+
+def _section_watch(quick: bool, scale: float) -> None:
+    cfg = watches.WatchConfig(scale=scale, counts=(20, 100) if quick else (20, 100, 500))
+    print(
+        f"\n# 2. Many rollbacks at once (clock x{cfg.scale:g}: a budget minute is "
+        f"{cfg.window:g} s real; lags in simulated seconds)",
+        flush=True,
+    )
+    rows: list[Row] = []
+    with private_redis() as redis_server:
+        for replicas in cfg.replicas:
+            for n in cfg.counts:
+                run = watches.run_one(cfg, n, replicas, redis_server)
+                print(f"  {watches.notes(cfg, run)}", flush=True)
+                rows += watches.rows(cfg, run)
+    print(render("Many rollbacks at once (budget 250 DigitalOcean calls/minute)", rows))
+
+
+def _section_calls() -> None:
+    cfg = calls.CallsConfig()
+    print("\n# 3. Calls per rollback of sample-golang (real time)", flush=True)
+    with private_redis() as redis_server:
+        run = calls.measure(cfg, redis_server)
+    print(render("Calls for one full rollback", calls.rows(cfg, run)))
+    print(calls.notes(cfg, run))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    chosen = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        print(f"unknown section(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    began = time.monotonic()
+    print(f"machine: {machine.describe()}")
+    print("all servers on 127.0.0.1; the stand-ins run in this process, the bot, the floors "
+          "and the load generator in their own")  # fmt: skip
+    with machine.OtherLoad() as others:
+        if "ack" in chosen:
+            _section_ack(args.quick)
+        if "watch" in chosen:
+            _section_watch(args.quick, args.scale)
+        if "calls" in chosen:
+            _section_calls()
+        if args.profile:
+            print("\n# Profiles (py-spy)\n", flush=True)
+            print(profiling.run(watches=100 if args.quick else 500))
+    print(f"\ntotal time: {time.monotonic() - began:.0f} s; meanwhile {others.report()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

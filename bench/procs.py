@@ -1,0 +1,137 @@
+"""Child processes (the bot, its replicas, the floors): start, watch CPU and memory, stop.
+
+Like tests/processes.py, but any command line, optionally run under py-spy, with
+CPU seconds and resident memory read from /proc.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
+from tests.redis_server import free_port
+
+PY_SPY = Path(sys.executable).with_name("py-spy")
+ROOT = Path(__file__).resolve().parent.parent  # so children can import bench and tests
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def bot_env(*, slack_url: str, do_url: str, redis_url: str, **settings: str) -> dict[str, str]:
+    """The environment ``rollback-bot serve`` gets (as tests/processes.py builds it)."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGITAL"))}
+    return {
+        **keep,
+        "SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": f"{slack_url}/api/",
+        "DIGITALOCEAN_TOKEN": DO_TOKEN,
+        "DIGITALOCEAN_API_URL": do_url,
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "INFO",
+        **{k.upper(): v for k, v in settings.items()},
+    }
+
+
+class Service:
+    """``python -m <module> ... --port <free port>``, ready once GET /healthz answers."""
+
+    def __init__(
+        self,
+        module: str,
+        args: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        profile_to: Path | None = None,
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.command = [sys.executable, "-m", module, *args, "--port", str(self.port)]
+        if profile_to is not None:
+            spy = [str(PY_SPY), "record", "--format", "raw", "--rate", "200", "--nonblocking"]
+            self.command = [*spy, "--output", str(profile_to), "--", *self.command]
+        self.profiled = profile_to is not None
+        self.env = child_env(env)
+        fd, name = tempfile.mkstemp(prefix=f"bench-{module.rsplit('.', 1)[-1]}-", suffix=".log")
+        os.close(fd)
+        self.log_path = Path(name)
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, *, timeout: float = 30) -> Service:
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                self.command,
+                env=self.env,
+                cwd=tempfile.gettempdir(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                httpx.get(f"{self.url}/healthz", timeout=1)
+                return self
+            except httpx.TransportError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"{self.command} exited: {self.log()[-2000:]}") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{self.command} did not start") from None
+                time.sleep(0.05)  # a child process cannot tell us it listens
+
+    @property
+    def pid(self) -> int:
+        """The Python process itself (under py-spy: py-spy's child)."""
+        assert self.proc is not None
+        if not self.profiled:
+            return self.proc.pid
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        return int(children.split()[0])
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
+
+    def memory_kib(self) -> tuple[int, int]:
+        """(resident now, peak resident) in KiB."""
+        found = {}
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0])
+        return found["VmRSS"], found["VmHWM"]
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, *, grace: float = 30.0) -> None:
+        """SIGTERM (a clean shutdown), then SIGKILL after ``grace`` seconds."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.kill(self.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.kill(self.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def close(self) -> None:
+        self.kill()
+        self.log_path.unlink(missing_ok=True)

@@ -1,0 +1,330 @@
+"""Section 2: many rollbacks watched at once, by one replica and by two.
+
+Time is compressed: the simulator's clock runs ``scale`` times real time and the bot's
+DigitalOcean budget window is 60/scale real seconds (``DIGITALOCEAN_BUDGET_WINDOW``, or
+bench.replica for a bot without that setting), so "a minute" below
+is a simulated minute and lags are simulated seconds. Setup (a command and an approval
+per rollback, through the replicas' HTTP path) runs with the simulator's clock frozen
+and its rate limit off; the figures are taken afterwards, with the clock running and the
+simulator enforcing the same budget (429 beyond it).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+from starlette.datastructures import MutableHeaders
+
+from bench import replica
+from bench.clock import ScaledClock
+from bench.lag import Lags, lags, step_events, thread_replies
+from bench.procs import Service, bot_env
+from bench.rollouts import start_rollbacks, thread_owners
+from bench.stack import Stands, add_apps, redis_client, stands
+from bench.stats import Row, percentile
+from bench.tap import Rewrite, max_in_window
+from bot import keys
+from bot.settings import Settings
+from bot.simulator import Simulator
+from bot.simulator.ratelimit import RateLimiter
+from tests.constants import DO_TOKEN, SIGNING_SECRET
+from tests.redis_server import RedisServer
+from tests.slack_driver import SlackDriver
+
+UNLIMITED = 10**9
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    counts: tuple[int, ...] = (20, 100, 500)
+    replicas: tuple[int, ...] = (1, 2)
+    scale: float = 30.0  # simulated seconds per real second
+    budget: int = 250  # DigitalOcean requests per simulated minute (bot and simulator)
+    # Simulated seconds per tick (a rollback is 8 ticks, ~5 min); not a divisor of any
+    # poll interval, so step changes fall at every phase of the polls.
+    step_seconds: float = 37.0
+    poll_interval: float = 5.0  # ROLLBACK_POLL_INTERVAL, simulated seconds
+    batch: int = 25
+
+    @property
+    def window(self) -> float:
+        """The budget's minute, in real seconds."""
+        return 60.0 / self.scale
+
+    def floor_interval(self, n: int) -> float:
+        """Simulated seconds between two polls of one watch that the budget allows."""
+        return max(self.poll_interval, 60.0 * n / self.budget)
+
+
+@dataclass
+class WatchRun:
+    n: int
+    replicas: int
+    setup_seconds: float = 0.0
+    measured_seconds: float = 0.0  # real
+    do_calls: int = 0
+    max_per_minute: int = 0
+    max_per_minute_setup: int = 0
+    too_many: int = 0  # 429s
+    polls: int = 0
+    slack_posts: int = 0
+    slack_edits: int = 0
+    lags: Lags = field(default_factory=Lags)
+    cpu_seconds: float = 0.0
+    memory_kib: float = 0.0  # peak resident above the idle replica, all replicas
+    split: list[int] = field(default_factory=list)
+    unfinished: int = 0
+    paused: bool = False
+    refused: int = 0  # setup commands the bot refused at the ack (sent again)
+    pressed_again: int = 0
+
+    @property
+    def per_minute(self) -> float:
+        minutes = self.measured_seconds / (60.0 / self.scale) if self.measured_seconds else 0
+        return self.do_calls / minutes if minutes else 0.0
+
+    scale: float = 30.0
+
+
+def _to_real_headers(clock: ScaledClock) -> Rewrite:
+    """DigitalOcean's rate-limit headers speak simulated time; the bot lives in real time."""
+
+    def rewrite(headers: MutableHeaders) -> None:
+        if clock.rate <= 0:
+            return
+        if "ratelimit-reset" in headers:
+            reset = clock.to_real(float(headers["ratelimit-reset"]))
+            headers["ratelimit-reset"] = str(math.ceil(reset))
+        if "retry-after" in headers:
+            headers["retry-after"] = f"{float(headers['retry-after']) / clock.rate:.3f}"
+
+    return rewrite
+
+
+def _enforce(st: Stands, clock: ScaledClock, cfg: WatchConfig) -> None:
+    """Switch the simulator to the real budget, counting what the last window already used."""
+    now_real, now_sim = time.time(), clock()
+    recent = [
+        h.start for h in st.sim_tap.hits() if h.start > now_real - cfg.window and h.status < 400
+    ]
+    prefill: list[float] = []
+
+    def limiter_clock() -> float:
+        return prefill[-1] if prefill else clock()
+
+    limiter = RateLimiter(cfg.budget, enforce=True, clock=limiter_clock)
+    for start in sorted(recent):
+        prefill.append(now_sim - (now_real - start) * cfg.scale)
+        limiter.hit()
+    prefill.clear()  # from here on the limiter reads the live clock
+    st.sim.rate_limiter = limiter
+
+
+def _owners(store: redis.Redis, services: list[Service]) -> list[int]:
+    """How many leases each replica holds (lease values are ``host:pid:random``)."""
+    counts = [0] * len(services)
+    pids = {str(s.pid): i for i, s in enumerate(services)}
+    for key in store.scan_iter(match=keys.LEASE_PREFIX + "*", count=1000):
+        owner = str(store.get(key) or "")
+        parts = owner.split(":")
+        if len(parts) >= 2 and parts[-2] in pids:
+            counts[pids[parts[-2]]] += 1
+    return counts
+
+
+def _replicas(
+    cfg: WatchConfig,
+    st: Stands,
+    redis_server: RedisServer,
+    count: int,
+    profile_to: Path | None,
+) -> list[Service]:
+    """``count`` replicas (not started); the first one under py-spy if asked."""
+    env = bot_env(
+        slack_url=st.slack.url,
+        do_url=st.sim_url,
+        redis_url=redis_server.url,
+        digitalocean_requests_per_minute=str(cfg.budget),
+        rollback_poll_interval=str(cfg.poll_interval / cfg.scale),
+    )
+    if replica.SETTING in Settings.model_fields:  # `rollback-bot serve` as it ships
+        module, args = "bot", ["serve", "--host", "127.0.0.1"]
+        env[replica.SETTING.upper()] = str(cfg.window)
+    else:  # an older bot: the harness patches the window in
+        module, args = "bench.replica", ["--budget-window", str(cfg.window)]
+    return [
+        Service(module, args, env=env, profile_to=profile_to if i == 0 else None)
+        for i in range(count)
+    ]
+
+
+def run_one(
+    cfg: WatchConfig,
+    n: int,
+    replicas: int,
+    redis_server: RedisServer,
+    *,
+    profile_to: Path | None = None,
+) -> WatchRun:
+    run = WatchRun(n=n, replicas=replicas, scale=cfg.scale)
+    clock = ScaledClock()
+    clock.freeze()
+    sim = Simulator(
+        token=DO_TOKEN,
+        step_seconds=cfg.step_seconds,
+        rate_limit_per_minute=UNLIMITED,
+        enforce_rate_limit=False,
+        clock=clock,
+    )
+    apps = add_apps(sim, n)
+    redis_server.flush()
+    store = redis_client(redis_server)
+    with stands(sim, rewrite=_to_real_headers(clock)) as st:
+        services = _replicas(cfg, st, redis_server, replicas, profile_to)
+        drivers: list[SlackDriver] = []
+        try:
+            for s in services:
+                s.start()
+            idle = sum(s.memory_kib()[0] for s in services)
+            drivers = [
+                SlackDriver(bot_url=s.url, slack_url=st.slack.url, signing_secret=SIGNING_SECRET)
+                for s in services
+            ]
+            began = time.time()
+            batches = math.ceil(n / cfg.batch)
+            setup = start_rollbacks(
+                apps,
+                drivers=drivers,
+                slack=st.slack,
+                store=store,
+                batch=cfg.batch,
+                before_batch=lambda: clock.advance(cfg.step_seconds / batches),
+            )
+            run.refused, run.pressed_again = setup.refused, setup.pressed_again
+            # Let the setup's commands leave the budget window before DigitalOcean counts.
+            time.sleep(cfg.window + 0.5)
+            run.setup_seconds = time.time() - began
+            _enforce(st, clock, cfg)
+            clock.set_rate(cfg.scale)
+            resumed_sim, resumed = clock(), time.time()
+            cpu0 = [s.cpu_seconds() for s in services]
+            run.split = _owners(store, services)
+            duration = (8 + 1) * cfg.step_seconds + 3 * cfg.floor_interval(n) / 0.8
+            deadline = resumed + duration / cfg.scale * 2 + 30
+            while int(store.scard(keys.ACTIVE_WATCHES)) > 0 and time.time() < deadline:
+                time.sleep(0.2)  # the replicas work in other processes
+            ended = time.time()
+            run.unfinished = int(store.scard(keys.ACTIVE_WATCHES))
+            run.paused = bool(store.exists(keys.BUDGET_PAUSE))
+            run.cpu_seconds = sum(s.cpu_seconds() - c for s, c in zip(services, cpu0, strict=True))
+            run.memory_kib = sum(s.memory_kib()[1] for s in services) - idle
+            run.measured_seconds = ended - resumed
+        except Exception:
+            for s in services:
+                problems = [x for x in s.log().splitlines() if " WARNING " in x or " ERROR " in x]
+                print(f"--- {' '.join(s.command)}: last warnings\n" + "\n".join(problems[-20:]))
+            raise
+        finally:
+            for d in drivers:
+                d.close()
+            for s in services:
+                s.stop()
+                s.close()
+        _tally(
+            run,
+            st=st,
+            cfg=cfg,
+            sim=sim,
+            apps=apps,
+            clock=clock,
+            resumed_sim=resumed_sim,
+            resumed=resumed,
+            ended=ended,
+        )
+    store.close()
+    return run
+
+
+def _tally(
+    run: WatchRun,
+    *,
+    st: Stands,
+    cfg: WatchConfig,
+    sim: Simulator,
+    apps: list[tuple[str, str]],
+    clock: ScaledClock,
+    resumed_sim: float,
+    resumed: float,
+    ended: float,
+) -> None:
+    hits = st.sim_tap.hits()
+    during = [h for h in hits if resumed <= h.start <= ended]
+    run.do_calls = len(during)
+    run.too_many = sum(h.status == 429 for h in during)
+    run.max_per_minute = max_in_window([h.start for h in during], cfg.window)
+    run.max_per_minute_setup = max_in_window(
+        [h.start for h in hits if h.start < resumed], cfg.window
+    )
+    run.polls = sum("/deployments/" in h.path for h in during)
+    slack = [h for h in st.slack_tap.hits() if resumed <= h.start <= ended]
+    run.slack_posts = sum(h.path.endswith("/chat.postMessage") for h in slack)
+    run.slack_edits = sum(h.path.endswith("/chat.update") for h in slack)
+    replies = thread_replies(st.slack_tap.hits())
+    names = {app_id: name for name, app_id in apps}
+    polls: dict[str, list[float]] = {}
+    for h in sorted(hits, key=lambda h: h.start):
+        parts = h.path.split("/")  # /v2/apps/<app>/deployments/<deployment>
+        if len(parts) == 6 and parts[4] == "deployments" and parts[3] in names:
+            polls.setdefault(names[parts[3]], []).append(h.start)
+    run.lags = lags(
+        step_events(sim, apps),
+        replies,
+        polls,
+        thread_owners(st.slack),
+        clock,
+        since=resumed_sim,
+    )
+
+
+def rows(cfg: WatchConfig, run: WatchRun) -> list[Row]:
+    n, b = run.n, cfg.budget
+    interval = cfg.floor_interval(n)
+    real_speed = run.lags.at_real_speed()
+    who = f"{n} watches, {run.replicas} replica{'s' if run.replicas > 1 else ''}"
+    return [
+        Row(f"{who}: DO calls in the busiest minute", run.max_per_minute, "/min", b, "budget",
+            "≤ 1×", run.max_per_minute <= b),
+        Row(f"{who}: DO calls per minute (mean)", run.per_minute, "/min", b, "budget"),
+        Row(f"{who}: 429 answers", run.too_many, "", 0, "", "0", run.too_many == 0),
+        Row(f"{who}: lag p50", percentile(run.lags.total, 50), "s", interval / 2,
+            "half a budget interval"),
+        Row(f"{who}: lag p99", percentile(run.lags.total, 99), "s", 0.99 * interval,
+            "budget interval"),
+        Row(f"{who}: lag p50 at real speed", percentile(real_speed, 50), "s", interval / 2,
+            "half a budget interval"),
+        Row(f"{who}: lag p99 at real speed", percentile(real_speed, 99), "s", 0.99 * interval,
+            "budget interval"),
+        Row(f"{who}: poll → reply p50", percentile(run.lags.telling, 50) * 1000, "ms"),
+        Row(f"{who}: poll → reply p99", percentile(run.lags.telling, 99) * 1000, "ms"),
+        Row(f"{who}: CPU per watched rollback", run.cpu_seconds / n * 1000, "ms"),
+        Row(f"{who}: peak memory per watched rollback", run.memory_kib / n, "KiB"),
+    ]  # fmt: skip
+
+
+def notes(cfg: WatchConfig, run: WatchRun) -> str:
+    return (
+        f"{run.n} watches / {run.replicas} replica(s): setup {run.setup_seconds:.0f} s, "
+        f"measured {run.measured_seconds:.1f} s real = "
+        f"{run.measured_seconds * cfg.scale / 60:.1f} simulated min; split {run.split}; "
+        f"{run.polls} polls, {run.do_calls} DO calls, {run.slack_posts} posts, "
+        f"{run.slack_edits} edits; {len(run.lags.total)} step events told, "
+        f"{run.lags.untold} untold; "
+        f"busiest setup minute {run.max_per_minute_setup} calls; setup commands refused "
+        f"{run.refused}, approvals pressed again {run.pressed_again}; "
+        f"unfinished {run.unfinished}; budget pause set: {run.paused}; "
+        f"CPU {run.cpu_seconds:.2f} s = {run.cpu_seconds / max(run.polls, 1) * 1000:.2f} ms/poll"
+    )
