@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
 import signal
 import socket
@@ -32,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.errors import BotError, SettingsError
+from bot.listen import ListenError, listen
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -77,18 +77,10 @@ def app_token(settings: Settings) -> str:
 
 def bind(host: str, port: int) -> socket.socket:
     """The probe server's socket, bound up front so a taken port is one clear sentence."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise SocketModeError(
-                f"Port {port} is already in use; choose another with --port."
-            ) from None
-        raise SocketModeError(f"Cannot listen on {host}:{port} ({exc.strerror}).") from None
-    return sock
+        return listen(host, port)
+    except ListenError as exc:
+        raise SocketModeError(exc.user_message) from None
 
 
 def run(settings: Settings, *, token: str, host: str, port: int) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
 import signal
 import socket
@@ -20,6 +19,7 @@ import uvicorn
 from bot.demo.app import Sandbox, create_sandbox
 from bot.demo.config import DemoOptions
 from bot.demo.redis_server import demo_redis
+from bot.listen import ListenError, listen
 
 
 class PortInUse(Exception):
@@ -134,13 +134,7 @@ def _stop_on_signals(demo: Demo) -> Generator[None, None, None]:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise PortInUse(f"Port {port} is already in use; choose another with --port.") from None
-        raise
-    return sock
+        return listen(host, port)
+    except ListenError as exc:
+        raise PortInUse(exc.user_message) from None
