@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from bot.simulator import Simulator
 from tests.fake_slack import FakeSlack
@@ -41,9 +42,12 @@ def test_metrics_move_after_a_rollback(
     driver.press(card, "rollback_approve", user="UBOB")
     wait_reply(slack, card.ts, "is live on the rollback")
     driver.command("history")  # usage: a bad command
-    slack.wait_for(lambda: "rollback_bot_rollbacks_total" in scrape())
+    # The watch ends just after its last Slack call, so nothing notifies us: poll the page.
+    deadline = time.monotonic() + 10
+    while sample(page := scrape(), "rollback_bot_watches_in_flight") != 0:
+        assert time.monotonic() < deadline, "the watch never ended"
+        time.sleep(0.02)
 
-    page = scrape()
     assert (
         sample(page, "rollback_bot_slash_commands_total", subcommand="propose", outcome="ok") == 1
     )
