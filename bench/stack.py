@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import redis
 
-from bench.serve import ServerThread
 from bench.tap import Rewrite, Tap
 from bot.simulator import Simulator
 from bot.simulator import create_app as create_simulator_app
 from tests.constants import SLACK_TOKEN
 from tests.fake_slack import FakeSlack
 from tests.redis_server import RedisServer
+from tests.servers import ServerThread
 
 _DAY = 86400.0
 
@@ -53,8 +53,8 @@ def stands(sim: Simulator, *, rewrite: Rewrite | None = None) -> Iterator[Stands
     sim_tap = Tap(create_simulator_app(sim), rewrite=rewrite)
     slack_tap = Tap(slack.app(), keep_bodies=True)
     with (
-        ServerThread(sim_tap) as sim_server,
-        ServerThread(slack_tap) as slack_server,
+        ServerThread(sim_tap, lifespan="off") as sim_server,
+        ServerThread(slack_tap, lifespan="off") as slack_server,
     ):
         slack.url = slack_server.url
         yield Stands(sim, sim_server.url, sim_tap, slack, slack_tap)

@@ -16,13 +16,21 @@ from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.redis_server import free_port
 
 
+def clean_env(**values: str) -> dict[str, str]:
+    """This process's environment without the bot's credentials, plus ``values``.
+
+    A child must see only the settings a test gives it, never a developer's real tokens.
+    """
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGITALOCEAN_"))}
+    return {**keep, **values}
+
+
 class BotProcess:
     def __init__(self, *, slack_url: str, do_url: str, redis_url: str, **settings: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGITAL"))}
         self.env = {
-            **keep,
+            **clean_env(),
             "SLACK_BOT_TOKEN": SLACK_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": f"{slack_url}/api/",

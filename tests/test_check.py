@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.fake_slack import APP_TOKEN, FakeSlack
+from tests.processes import clean_env
 from tests.redis_server import free_port
 
 SECRETS = (SLACK_TOKEN, DO_TOKEN, SIGNING_SECRET, APP_TOKEN)
@@ -25,9 +25,8 @@ SETTINGS_OK = "ok   settings: loaded; SLACK_SIGNING_SECRET is set, SLACK_APP_TOK
 
 @pytest.fixture
 def env(slack: FakeSlack, sim_url: str, redis_url: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGITALOCEAN_"))}
     return {
-        **keep,
+        **clean_env(),
         "SLACK_BOT_TOKEN": SLACK_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": f"{slack.url}/api/",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -12,19 +11,15 @@ import httpx
 
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.fake_slack import FakeSlack
+from tests.processes import clean_env
 from tests.redis_server import free_port
-
-
-def _env(**values: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGITALOCEAN_"))}
-    return {**keep, **values}
 
 
 def test_missing_setting_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
         cwd=tmp_path,
-        env=_env(SLACK_SIGNING_SECRET="x", DIGITALOCEAN_TOKEN="y"),
+        env=clean_env(SLACK_SIGNING_SECRET="x", DIGITALOCEAN_TOKEN="y"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -40,7 +35,7 @@ def test_serve_without_signing_secret_refuses_to_start(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
         cwd=tmp_path,
-        env=_env(SLACK_BOT_TOKEN=SLACK_TOKEN, DIGITALOCEAN_TOKEN=DO_TOKEN),
+        env=clean_env(SLACK_BOT_TOKEN=SLACK_TOKEN, DIGITALOCEAN_TOKEN=DO_TOKEN),
         capture_output=True,
         text=True,
         timeout=60,
@@ -55,7 +50,7 @@ def test_malformed_setting_is_named_without_its_value(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
         cwd=tmp_path,
-        env=_env(
+        env=clean_env(
             SLACK_BOT_TOKEN=SLACK_TOKEN,
             SLACK_SIGNING_SECRET=SIGNING_SECRET,
             DIGITALOCEAN_TOKEN=DO_TOKEN,
@@ -78,7 +73,7 @@ def test_serve_answers_health_and_readiness(
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=tmp_path,
-        env=_env(
+        env=clean_env(
             SLACK_BOT_TOKEN=SLACK_TOKEN,
             SLACK_SIGNING_SECRET=SIGNING_SECRET,
             SLACK_API_URL=f"{slack.url}/api/",

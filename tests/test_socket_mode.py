@@ -26,14 +26,10 @@ from bot import blocks, keys
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.fake_slack import APP_TOKEN, FakeSlack, Message
 from tests.flow import wait_card, wait_reply
+from tests.processes import clean_env
 from tests.redis_server import free_port
 
 _n = itertools.count(1)
-
-
-def _env(**values: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGITALOCEAN_"))}
-    return {**keep, **values}
 
 
 class SocketBot:
@@ -42,7 +38,7 @@ class SocketBot:
     def __init__(self, slack: FakeSlack, *, sim_url: str, redis_url: str, **extra: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        base = _env(
+        base = clean_env(
             SLACK_BOT_TOKEN=SLACK_TOKEN,
             SLACK_APP_TOKEN=APP_TOKEN,
             SLACK_API_URL=f"{slack.url}/api/",
@@ -266,7 +262,7 @@ def test_unreachable_slack_is_live_but_unready_and_stops_on_sigterm(
 def test_socket_mode_needs_an_app_token(
     tmp_path: Path, app_token: str | None, expected: str
 ) -> None:
-    env = _env(SLACK_BOT_TOKEN=SLACK_TOKEN, DIGITALOCEAN_TOKEN=DO_TOKEN)
+    env = clean_env(SLACK_BOT_TOKEN=SLACK_TOKEN, DIGITALOCEAN_TOKEN=DO_TOKEN)
     if app_token is not None:
         env["SLACK_APP_TOKEN"] = app_token
     result = subprocess.run(
@@ -289,7 +285,7 @@ def test_a_rejected_app_token_stops_start_up(
     result = subprocess.run(
         [sys.executable, "-m", "bot", "socket", "--host", "127.0.0.1", "--port", "0"],
         cwd=tmp_path,
-        env=_env(
+        env=clean_env(
             SLACK_BOT_TOKEN=SLACK_TOKEN,
             SLACK_APP_TOKEN=APP_TOKEN,
             SLACK_API_URL=f"{slack.url}/api/",
