@@ -31,7 +31,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _section_ack(quick: bool) -> None:
-    cfg = ack.AckConfig(requests_one=500, requests_many=1000) if quick else ack.AckConfig()
+    cfg = (
+        ack.AckConfig(requests_one=500, requests_many=1000, rounds=2) if quick else ack.AckConfig()
+    )
     print("\n# 1. Ack latency: /rollback sample-golang to `rollback-bot serve`", flush=True)
     measured = ack.measure(cfg)
     print(render("Ack latency: the bot against the floors", ack.rows(measured)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.loadgen import LoadResult, LoadSpec, run_load
@@ -11,6 +11,7 @@ from bench.stack import Stands, private_redis, stands
 from bench.stats import Row, percentile
 from bot.simulator import Simulator
 from tests.constants import DO_TOKEN, SIGNING_SECRET
+from tests.redis_server import RedisServer
 
 SLACK_LIMIT_MS = 3000.0
 NOT_NEAR = "< 1 s (⅓ of it)"
@@ -19,9 +20,13 @@ CONCURRENCY = (1, 50)
 
 @dataclass(frozen=True)
 class AckConfig:
-    requests_one: int = 2000  # one at a time
-    requests_many: int = 5000  # 50 at a time
-    warmup: int = 200
+    requests_one: int = 2000  # one at a time, over all rounds
+    requests_many: int = 5000  # 50 at a time, over all rounds
+    warmup: int = 100  # per round
+    # The fast floor, the bot and /rollback help take turns, a fresh process each time,
+    # so that the machine's drift (on this VM the floor's p50 alone ranged 0.35-0.84 ms
+    # from run to run) weighs on all three alike; their figures are pooled.
+    rounds: int = 10
     slow_latency: float = 1.0  # the slow DigitalOcean stand-in, seconds per request
 
 
@@ -60,67 +65,70 @@ class Figures:
 Measured = dict[tuple[str, int], Figures]  # (target, concurrency) -> figures
 
 
-def _load(
-    cfg: AckConfig,
-    service: Service,
-    st: Stands,
-    concurrency: int,
-    *,
-    expect: str,
-    text: str = "sample-golang",
-) -> Figures:
-    spec = LoadSpec(
-        port=service.port,
+_TEXT = {"bot": "sample-golang", "bot-slow-do": "sample-golang", "bot-help": "help"}
+ROUNDS = ("floor-fast", "bot", "bot-help")  # measured in turns
+ONCE = ("floor-default", "bot-slow-do")  # for reference, one run each
+
+
+def _spec(cfg: AckConfig, st: Stands, target: str, c: int, *, share: int = 1) -> LoadSpec:
+    """``1/share`` of the configured requests for ``target``, ``c`` at a time."""
+    text = _TEXT.get(target, "sample-golang")
+    total = cfg.requests_one if c == 1 else cfg.requests_many
+    expect = "" if target.startswith("floor") or text == "help" else "Working on it"
+    return LoadSpec(
+        port=0,  # the service's, once it runs
         secret=SIGNING_SECRET,
-        concurrency=concurrency,
-        requests=cfg.requests_one if concurrency == 1 else cfg.requests_many,
+        concurrency=c,
+        requests=max(1, total // share),
         warmup=cfg.warmup,
         text=text,
         response_url=f"{st.slack.url}/response/bench",
         expect=expect,
     )
-    return Figures.of(run_load(spec))
+
+
+def _start(target: str, st: Stands, redis_url: str) -> Service:
+    if target.startswith("floor-"):
+        return Service("bench.floor", [target.removeprefix("floor-"), f"{st.slack.url}/api/"])
+    env = bot_env(slack_url=st.slack.url, do_url=st.sim_url, redis_url=redis_url)
+    return Service("bot", ["serve", "--host", "127.0.0.1"], env=env)
+
+
+def _run(target: str, st: Stands, redis_server: RedisServer, spec: LoadSpec) -> LoadResult:
+    """One load against a fresh process (and, for the bot, an empty Redis)."""
+    redis_server.flush()
+    service = _start(target, st, redis_server.url).start()
+    try:
+        return run_load(replace(spec, port=service.port))
+    finally:
+        # A bot still has thousands of proposals queued on the DigitalOcean budget;
+        # nothing of them is measured, so do not wait for them.
+        service.kill()
+        service.close()
 
 
 def measure(cfg: AckConfig, *, log: bool = True) -> Measured:
     sim = Simulator.with_sample_apps(token=DO_TOKEN)
-    out: Measured = {}
+    pooled: dict[tuple[str, int], LoadResult] = {}
     with private_redis() as redis_server, stands(sim) as st:
-        for mode in ("default", "fast"):
-            floor = Service("bench.floor", [mode, f"{st.slack.url}/api/"]).start()
-            try:
-                for c in CONCURRENCY:
-                    out[(f"floor-{mode}", c)] = _load(cfg, floor, st, c, expect="")
+        for c in CONCURRENCY:
+            for n in range(cfg.rounds):
+                for target in ROUNDS:
+                    result = _run(
+                        target, st, redis_server, _spec(cfg, st, target, c, share=cfg.rounds)
+                    )
+                    pooled.setdefault((target, c), LoadResult()).add(result)
                     if log:
-                        figures = out[(f"floor-{mode}", c)]
-                        print(f"  floor-{mode:7} {c:2} at a time: {figures}", flush=True)
-            finally:
-                floor.stop()
-                floor.close()
-        runs = (
-            ("bot", 0.0, "sample-golang"),
-            ("bot-slow-do", cfg.slow_latency, "sample-golang"),
-            # No follow-up work at all: what the ack path itself costs.
-            ("bot-help", 0.0, "help"),
-        )
-        for target, latency, text in runs:
-            sim.latency = latency
-            for c in CONCURRENCY:
-                redis_server.flush()
-                env = bot_env(slack_url=st.slack.url, do_url=st.sim_url, redis_url=redis_server.url)
-                bot = Service("bot", ["serve", "--host", "127.0.0.1"], env=env).start()
-                try:
-                    expect = "Working on it" if text != "help" else ""
-                    out[(target, c)] = _load(cfg, bot, st, c, expect=expect, text=text)
-                    if log:
-                        print(f"  {target:13} {c:2} at a time: {out[(target, c)]}", flush=True)
-                finally:
-                    # Thousands of proposals are still queued on the DigitalOcean budget;
-                    # nothing of them is measured, so do not wait for them.
-                    bot.kill()
-                    bot.close()
-        sim.latency = 0.0
-    return out
+                        print(f"  round {n + 1} {target:13} {c:2} at a time: "
+                              f"{Figures.of(result)}", flush=True)  # fmt: skip
+            for target in ONCE:
+                sim.latency = cfg.slow_latency if target == "bot-slow-do" else 0.0
+                pooled[(target, c)] = _run(target, st, redis_server, _spec(cfg, st, target, c))
+                sim.latency = 0.0
+                if log:
+                    print(f"  {target:21} {c:2} at a time: {Figures.of(pooled[(target, c)])}",
+                          flush=True)  # fmt: skip
+    return {key: Figures.of(result) for key, result in pooled.items()}
 
 
 def profile_ack(cfg: AckConfig, out: Path) -> None:
@@ -132,7 +140,7 @@ def profile_ack(cfg: AckConfig, out: Path) -> None:
         bot.start()
         try:
             for c in (50, 1):
-                _load(cfg, bot, st, c, expect="Working on it")
+                run_load(replace(_spec(cfg, st, "bot", c), port=bot.port))
         finally:
             bot.kill()  # py-spy writes its file when the process ends
             assert bot.proc is not None

@@ -4,7 +4,8 @@ It runs in its own process (``python -m bench.loadgen``, a JSON spec on stdin, a
 result on stdout) so its CPU time does not share the GIL with anything it measures.
 Requests are built and signed before the clock starts; each connection sends one
 request and reads the whole answer before sending the next (closed loop), and the
-latency is from the first byte written to the last byte read.
+latency is from the first byte written to the last byte read. Throughput is counted
+from the last warm-up answer to the last answer.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ class LoadResult:
     @property
     def per_second(self) -> float:
         return len(self.latencies_ms) / self.elapsed if self.elapsed else 0.0
+
+    def add(self, other: LoadResult) -> None:
+        """Pool another run's figures into this one (rounds of the same measurement)."""
+        self.latencies_ms += other.latencies_ms
+        self.elapsed += other.elapsed
+        self.non_200 += other.non_200
+        self.unexpected += other.unexpected
+        self.samples += other.samples[: max(0, 3 - len(self.samples))]
 
 
 def run_load(spec: LoadSpec) -> LoadResult:
@@ -108,10 +117,15 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
         chunks.append(chunk[:-2])
 
 
-async def _phase(spec: LoadSpec, requests: list[bytes], result: LoadResult | None) -> None:
-    pending = iter(requests)
+async def generate(spec: LoadSpec) -> LoadResult:
+    """One unbroken burst; the first ``warmup`` answers are left out of the figures.
+
+    No pause between warm-up and measurement: a pause would be a lull, and the bot uses
+    lulls for the work its acks deferred (which would then land on the measurement)."""
+    pending = iter([_request(spec, n) for n in range(spec.warmup + spec.requests)])
     deadline = time.monotonic() + spec.time_limit
     expect = spec.expect.encode()
+    done: list[tuple[float, float, int, bytes]] = []  # (finished, took, status, body)
 
     async def connection() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", spec.port)
@@ -122,28 +136,25 @@ async def _phase(spec: LoadSpec, requests: list[bytes], result: LoadResult | Non
                 started = time.perf_counter()
                 writer.write(request)
                 status, body = await _read_answer(reader)
-                took = time.perf_counter() - started
-                if result is not None:
-                    result.latencies_ms.append(took * 1000)
-                    result.non_200 += status != 200
-                    if expect and expect not in body:
-                        result.unexpected += 1
-                        if len(result.samples) < 3:
-                            result.samples.append(body[:300].decode(errors="replace"))
+                finished = time.perf_counter()
+                done.append((finished, finished - started, status, body))
         finally:
             writer.close()
 
-    started = time.perf_counter()
+    began = time.perf_counter()
     await asyncio.gather(*(connection() for _ in range(spec.concurrency)))
-    if result is not None:
-        result.elapsed = time.perf_counter() - started
-
-
-async def generate(spec: LoadSpec) -> LoadResult:
-    requests = [_request(spec, n) for n in range(spec.warmup + spec.requests)]
-    await _phase(spec, requests[: spec.warmup], None)
+    done.sort()
     result = LoadResult()
-    await _phase(spec, requests[spec.warmup :], result)
+    if len(done) <= spec.warmup:
+        return result
+    result.elapsed = done[-1][0] - (done[spec.warmup - 1][0] if spec.warmup else began)
+    for _, took, status, body in done[spec.warmup :]:
+        result.latencies_ms.append(took * 1000)
+        result.non_200 += status != 200
+        if expect and expect not in body:
+            result.unexpected += 1
+            if len(result.samples) < 3:
+                result.samples.append(body[:300].decode(errors="replace"))
     return result
 
 

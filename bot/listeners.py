@@ -6,7 +6,6 @@ Every outcome reaches the person as an ephemeral reply through the payload's
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -19,23 +18,23 @@ from bot import blocks, commands, decide, propose, queries, reports, settle
 from bot.access import channel_refusal
 from bot.deps import Deps
 from bot.errors import BotError, StoreUnavailableError
+from bot.followups import FollowUps
 from bot.logs import bind, new_request_id
-from bot.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
 
-Work = Callable[[], Awaitable[blocks.Message]]
+# The work after an ack; None when there is nothing to say (a repeated delivery).
+Work = Callable[[], Awaitable[blocks.Message | None]]
 Outcome = Callable[[str], None]
 INTERNAL = "Something went wrong inside the bot; nothing more was done and the error was logged."
-_STORE_WAIT = 1.5  # seconds the ack may wait on Redis; Slack allows 3 in all
 _BUTTONS = (blocks.APPROVE, blocks.CANCEL, blocks.COMMIT, blocks.REVERT)
 
 
-def register(app: AsyncApp, deps: Deps, tasks: TaskTracker) -> None:
+def register(app: AsyncApp, deps: Deps, followups: FollowUps) -> None:
     """Attach the slash command and the buttons to ``app``."""
 
     def later(respond: AsyncRespond, work: Work, *, name: str, outcome: Outcome) -> None:
-        tasks.spawn(_answer(respond, work, outcome), name=name)
+        followups.submit(lambda: _answer(respond, work, outcome), name=name)
 
     @app.command(re.compile(r"^/rollback"))
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
@@ -49,7 +48,7 @@ def register(app: AsyncApp, deps: Deps, tasks: TaskTracker) -> None:
 
     async def handle_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         try:
-            taken = await _take_command(deps, command)
+            taken = _take_command(deps, command)
         except Exception:
             log.exception("command could not be read")
             taken = _Taken(reports.problem(INTERNAL), outcome="error")
@@ -91,7 +90,7 @@ class _Taken:
     outcome: str = ""
 
 
-async def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
+def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
     parsed = commands.parse(str(command.get("text") or ""))
     user = str(command.get("user_id") or "")
     channel = str(command.get("channel_id") or "")
@@ -105,22 +104,25 @@ async def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
     if not user or not channel:
         problem = reports.problem("That command arrived without a user or a channel.")
         return _Taken(problem, None, name, "invalid")
-    trigger = str(command.get("trigger_id") or "")
-    try:
-        # Slack may deliver the same command twice (X-Slack-Retry-Num); act on it once.
-        async with asyncio.timeout(_STORE_WAIT):
-            first = not trigger or await deps.store.first_delivery(f"command:{trigger}")
-    except (StoreUnavailableError, TimeoutError):
-        log.error("command refused: Redis is unavailable")
-        return _Taken(
-            reports.problem(StoreUnavailableError().user_message), None, name, "unavailable"
-        )
-    if not first:
-        log.info("command %s already handled", trigger)
-        return _Taken(blocks.Message(text="Already working on it."), None, name, "duplicate")
-    log.info("command %s from %s in %s", name, user, channel)
     work = _command_work(deps, parsed, user=user, channel=channel)
-    return _Taken(blocks.Message(text="Working on it…"), work, name)
+    trigger = str(command.get("trigger_id") or "")
+    what = f"{name} from {user} in {channel}"
+    return _Taken(blocks.Message(text="Working on it…"), _once(deps, trigger, what, work), name)
+
+
+def _once(deps: Deps, trigger: str, what: str, work: Work) -> Work:
+    """``work``, unless this command was delivered before (a Slack retry, maybe to another
+    replica). Checked after the ack, so a Redis outage is told through ``response_url``;
+    logged there too, to keep the ack path short."""
+
+    async def first_time() -> blocks.Message | None:
+        if trigger and not await deps.store.first_delivery(f"command:{trigger}"):
+            log.info("command %s: already handled (%s)", what, trigger)
+            return None
+        log.info("command %s", what)
+        return await work()
+
+    return first_time
 
 
 def _command_work(deps: Deps, parsed: commands.Command, *, user: str, channel: str) -> Work:
@@ -180,17 +182,9 @@ def _fixed(text: str) -> Work:
 
 
 async def _answer(respond: AsyncRespond, work: Work, outcome: Outcome) -> None:
-    try:
-        message = await work()
-        outcome("ok")
-    except BotError as exc:
-        log.warning("request refused: %s", exc.user_message)
-        message = reports.problem(exc.user_message)
-        outcome("refused")
-    except Exception:
-        log.exception("request failed")
-        message = reports.problem(INTERNAL)
-        outcome("error")
+    message = await _do(work, outcome)
+    if message is None:
+        return
     try:
         await respond(
             text=message.text,
@@ -200,3 +194,19 @@ async def _answer(respond: AsyncRespond, work: Work, outcome: Outcome) -> None:
         )
     except Exception as exc:  # the reply is best effort; the work itself is done
         log.warning("could not reply through response_url: %s", type(exc).__name__)
+
+
+async def _do(work: Work, outcome: Outcome) -> blocks.Message | None:
+    """The work's message, or one sentence saying why there is none."""
+    try:
+        message = await work()
+    except BotError as exc:
+        log.warning("request refused: %s", exc.user_message)
+        outcome("unavailable" if isinstance(exc, StoreUnavailableError) else "refused")
+        return reports.problem(exc.user_message)
+    except Exception:
+        log.exception("request failed")
+        outcome("error")
+        return reports.problem(INTERNAL)
+    outcome("ok" if message is not None else "duplicate")
+    return message

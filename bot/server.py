@@ -34,7 +34,8 @@ def create_app(settings: Settings) -> Starlette:
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
         try:
-            return await answer_slack(request)
+            with runtime.lull.request():
+                return await answer_slack(request)
         finally:
             runtime.deps.metrics.ack_latency.observe(time.perf_counter() - started)
 

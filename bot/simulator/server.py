@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -155,7 +155,10 @@ class _Edge:
             return
         sim = self.sim
         request = Request(scope, receive)
-        raw = await request.body()
+        try:
+            raw = await request.body()
+        except ClientDisconnect:
+            return  # the client went away mid-request (a bot killed); no one to answer
         method, path = str(scope["method"]).upper(), str(scope["path"])
         if sim.latency > 0:
             await asyncio.sleep(sim.latency)
