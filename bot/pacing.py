@@ -76,7 +76,7 @@ class Pacer:
 
     def next_turn(self, now: float, *, interval: float, fair: float) -> Turn | float:
         """The turn to take now, or the seconds until one is due (``inf``: none queued,
-        or as many polls under way as allowed: ask again after ``done``).
+        or as many polls under way as allowed: ask again after ``done`` or ``discard``).
 
         Each key is due ``interval`` after its last turn; turns come at least
         ``fair / n`` apart, ``fair`` being the interval the budget allows these n keys

@@ -158,10 +158,11 @@ class Watcher:
             log.warning("watch %s: another replica took it over", dep)
             keep_lease = True
         finally:
+            # Either way a poll fewer is under way: the pacing loop may be waiting for that.
+            self._wake.set()
             if carry_on and not self._stopping.is_set() and dep not in self._lost:
                 self._watches[dep] = watch
                 self._pacer.done(dep)
-                self._wake.set()
             else:
                 self._forget(dep)
                 if watch.done:

@@ -158,6 +158,20 @@ def test_polls_waiting_for_the_budget_hold_up_further_turns() -> None:
     assert [t for t, _ in drive.turns] == [0.0, 1.0, 2.0, 30.0, 31.0, 32.0]
 
 
+def test_a_watch_that_ends_mid_poll_frees_its_place() -> None:
+    pacer = Pacer(concurrency=1)
+    pacer.add("a", 0.0)
+    pacer.add("b", 0.0)
+    first = pacer.next_turn(0.0, interval=10.0, fair=10.0)
+    assert isinstance(first, Turn) and first.key == "a"
+    assert pacer.next_turn(6.0, interval=10.0, fair=10.0) == math.inf  # a's poll holds on
+    pacer.discard("a")  # that poll found the rollback finished
+    assert pacer.next_turn(6.0, interval=10.0, fair=10.0) == 4.0  # b's turn, one gap on
+    turn = pacer.next_turn(10.0, interval=10.0, fair=10.0)
+    assert isinstance(turn, Turn) and turn.key == "b"
+    assert len(pacer) == 1
+
+
 def test_nothing_queued_means_wait_until_told() -> None:
     pacer = Pacer()
     assert pacer.next_turn(0.0, interval=5.0, fair=5.0) == math.inf
