@@ -1,4 +1,4 @@
-"""The watcher: decides which replica follows which rollback, and how often it polls.
+"""The watcher: decides which replica follows which rollback, and when it polls each.
 
 Every unfinished watch is listed in Redis. Each replica scans that list, claims the
 lease of any watch nobody holds, and follows it (``bot.narrator`` does one poll at a
@@ -6,27 +6,36 @@ time). A heartbeat renews this replica's leases; when a replica dies its leases 
 and another replica takes the watches over within a few poll intervals. On shutdown
 the leases are released at once so another replica carries on without waiting.
 
-Polling slows fairly when many rollbacks run at once: every watch polls at the same
-interval, stretched so that all of them together stay within the DigitalOcean budget.
+Polling slows fairly when many rollbacks run at once: every watch is polled once per
+interval, stretched so that all of them together stay within the DigitalOcean budget,
+and one pacing loop per replica spreads its polls evenly over that interval
+(``bot.pacing``), so they never arrive at DigitalOcean in bunches.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 
 from bot.errors import BotError, LeaseLostError
 from bot.leases import Leases
 from bot.logs import bind
 from bot.narrator import Narrator
+from bot.pacing import Pacer
 from bot.records import Watch
 from bot.store import Store
 from bot.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
 
-# Share of the DigitalOcean budget polls may use; the rest is kept for people's commands.
+# Share of the DigitalOcean budget polls may use; the rest is kept for people's commands
+# (a proposal makes 3 calls, an approval 2). Paced polls use this share in every minute,
+# not only on average, so 50 calls a minute of 250 stay free at any moment, and the
+# window never nears DigitalOcean's "nearly spent" mark, which pauses every call.
 POLL_SHARE = 0.8
 
 
@@ -49,74 +58,123 @@ class Watcher:
         self._poll_interval = poll_interval
         self._budget = budget_per_minute
         self._window = budget_window
-        self._following: set[str] = set()
+        self._watches: dict[str, Watch] = {}  # followed here, as of their latest poll
+        self._pacer = Pacer()
         self._lost: set[str] = set()
         self._active = 0
         self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()  # the pacing loop has a new turn to consider
 
     @property
     def running(self) -> int:
-        return len(self._following)
+        return len(self._watches)
 
     @property
     def interval(self) -> float:
         """Seconds between two polls of one watch, given how many watches run in all."""
-        fair = self._active * self._window / (self._budget * POLL_SHARE)
-        return max(self._poll_interval, fair)
+        return max(self._poll_interval, self._fair)
+
+    @property
+    def _fair(self) -> float:
+        """The interval the budget allows: all replicas together poll each watch once."""
+        return self._active * self._window / (self._budget * POLL_SHARE)
 
     def start(self, watch: Watch) -> None:
         """Follow a watch this replica just created (it claims the lease first)."""
         self._active += 1
-        self._tasks.spawn(self._claim_and_follow(watch), name=f"watch:{watch.deployment_id}")
+        self._tasks.spawn(self._claim(watch), name=f"watch:{watch.deployment_id}")
 
     def run_background(self) -> None:
+        self._tasks.spawn(self._pace(), name="watch-pacer")
         self._tasks.spawn(self._every(self._poll_interval, self.scan), name="watch-scan")
         self._tasks.spawn(self._every(self._leases.ttl / 3, self._renew), name="lease-heartbeat")
 
     def stop(self) -> None:
         self._stopping.set()
+        self._wake.set()
 
     async def scan(self) -> int:
         """Claim and follow every listed watch nobody follows; return how many."""
-        following = set(self._following)
+        following = set(self._watches)
         watches = await self._store.active_watches(skip=following)
         self._active = len(watches) + len(following)
         started = 0
         for watch in watches:
-            if watch.deployment_id in self._following or self._stopping.is_set():
+            if watch.deployment_id in self._watches or self._stopping.is_set():
                 continue
-            if await self._leases.claim(watch.deployment_id):
-                self._follow_claimed(watch)
+            if await self._claim(watch):
                 started += 1
         if started:
             log.info("following %d more watch(es)", started)
         return started
 
-    async def _claim_and_follow(self, watch: Watch) -> None:
-        if await self._leases.claim(watch.deployment_id):
-            self._follow_claimed(watch)
-
-    def _follow_claimed(self, watch: Watch) -> None:
-        self._following.add(watch.deployment_id)
-        self._lost.discard(watch.deployment_id)
-        with bind(deployment=watch.deployment_id, app=watch.app_name):
-            self._tasks.spawn(self._follow(watch), name=f"follow:{watch.deployment_id}")
-
-    async def _follow(self, watch: Watch) -> None:
+    async def _claim(self, watch: Watch) -> bool:
         dep = watch.deployment_id
-        keep_lease = False
+        if not await self._leases.claim(dep):
+            return False
+        if self._stopping.is_set():  # the pacing loop has let go of its watches already
+            await self._release(dep)
+            return False
+        self._watches[dep] = watch
+        self._lost.discard(dep)
+        self._pacer.add(dep, time.monotonic())
+        self._wake.set()
+        return True
+
+    async def _pace(self) -> None:
+        """Start each poll on its turn; polls run as tasks, so a slow one delays no other."""
         try:
-            while not watch.done:
-                if await self._pause(self.interval) or dep in self._lost:
-                    break
-                watch = await self._narrator.poll_safely(watch)
+            while not self._stopping.is_set():
+                self._wake.clear()
+                now = time.monotonic()
+                turn = self._pacer.next_turn(now, interval=self.interval, fair=self._fair)
+                if isinstance(turn, float):
+                    await self._nap(turn)
+                else:
+                    self._begin(turn.key)
+        finally:
+            # Polls under way release their own leases when they end.
+            idle = [dep for dep in self._pacer.waiting() if dep not in self._lost]
+            for dep in self._pacer.waiting():
+                self._forget(dep)
+            await asyncio.gather(*(self._release(dep) for dep in idle))
+
+    def _begin(self, dep: str) -> None:
+        if dep in self._lost:  # the heartbeat found another replica holds it now
+            self._forget(dep)
+            return
+        watch = self._watches[dep]
+        with bind(deployment=dep, app=watch.app_name):
+            if self._tasks.spawn(self._poll(watch), name=f"poll:{dep}") is None:
+                self._pacer.done(dep)  # shutting down: released when the loop ends
+
+    async def _poll(self, watch: Watch) -> None:
+        dep = watch.deployment_id
+        carry_on = keep_lease = False
+        try:
+            watch = await self._narrator.poll_safely(watch)
+            carry_on = not watch.done
         except LeaseLostError:
             log.warning("watch %s: another replica took it over", dep)
             keep_lease = True
         finally:
-            self._following.discard(dep)
-            if not keep_lease and dep not in self._lost:
-                await self._release(dep)
+            # Either way a poll fewer is under way: the pacing loop may be waiting for that.
+            self._wake.set()
+            if carry_on and not self._stopping.is_set() and dep not in self._lost:
+                self._watches[dep] = watch
+                self._pacer.done(dep)
+            else:
+                self._forget(dep)
+                if watch.done:
+                    # One fewer in all, at once: waiting for the next scan to learn it
+                    # would space the remaining polls too far apart meanwhile.
+                    self._active = max(0, self._active - 1)
+                if not keep_lease and dep not in self._lost:
+                    await self._release(dep)
+
+    def _forget(self, dep: str) -> None:
+        self._watches.pop(dep, None)
+        self._pacer.discard(dep)
 
     async def _release(self, dep: str) -> None:
         try:
@@ -125,7 +183,7 @@ class Watcher:
             log.warning("watch %s: lease not released (%s); it will expire", dep, exc.user_message)
 
     async def _renew(self) -> None:
-        lost = await self._leases.renew(set(self._following))
+        lost = await self._leases.renew(set(self._watches))
         for dep in lost:
             log.warning("watch %s: lease lost; stopping here", dep)
         self._lost |= lost
@@ -139,6 +197,11 @@ class Watcher:
                 log.warning("%s skipped: %s", getattr(work, "__name__", "work"), exc.user_message)
             if await self._pause(seconds):
                 return
+
+    async def _nap(self, seconds: float) -> None:
+        """Wait until a turn is due or something changes (a watch added, a poll ended, stop)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), None if math.isinf(seconds) else seconds)
 
     async def _pause(self, seconds: float) -> bool:
         """Wait; True when the bot is shutting down."""
