@@ -56,7 +56,7 @@ class Lull:
 
     async def wait(self) -> None:
         """Return at the next lull, or after ``longest`` seconds at most."""
-        if self.quiet() and not self._waiters:
+        if self._opened:
             return
         future = asyncio.get_running_loop().create_future()
         self._waiters.append((self._clock() + self._longest, future))
@@ -72,9 +72,12 @@ class Lull:
     async def _tick(self) -> None:
         try:
             while self._waiters:
-                self._release(everyone=self.quiet())
-                if self._waiters:
-                    await asyncio.sleep(self._settle)
+                asked = self._clock()
+                await asyncio.sleep(self._settle)
+                # Waking late means the loop was busy (earlier follow-up work, a garbage
+                # collection): requests may be waiting in it unseen, so that is no lull.
+                on_time = self._clock() - asked < 1.5 * self._settle
+                self._release(everyone=on_time and self.quiet())
         finally:
             self._ticker = None
 

@@ -54,7 +54,8 @@ async def propose(
     )  # fmt: skip
     ts = await deps.chat.post(channel, cards.card(card, now=now))
     card = card.model_copy(update={"ts": ts})
-    await deps.store.save_card(card)
+    # Listed as pending by the first save; an approval may have taken it off meanwhile.
+    await deps.store.save_card(card, pending=False)
     if error:
         return blocks.Message(
             text=f"`{app.name}` cannot be rolled back to `{blocks.short(target.id)}`: {error}"

@@ -92,6 +92,7 @@ class FakeSlack:
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
         self._faults: list[_Fault] = []
+        self._holds: dict[str, threading.Event] = {}
         self._ts = itertools.count(1)
         self._socket: _SocketServer | None = None
 
@@ -108,6 +109,14 @@ class FakeSlack:
     ) -> None:
         with self._lock:
             self._faults.append(_Fault(method, status, times, retry_after, error))
+
+    def hold(self, method: str) -> threading.Event:
+        """The next ``method`` call takes effect at once but is answered only when the
+        returned event is set (10 s at most): a slow Slack, for races."""
+        gate = threading.Event()
+        with self._lock:
+            self._holds[method] = gate
+        return gate
 
     def wait_for(self, probe: Callable[[], T | None], *, timeout: float = 10.0) -> T:
         """Wait until ``probe()`` is truthy (re-checked whenever Slack is called)."""
@@ -216,7 +225,12 @@ class FakeSlack:
                 )
             return self._record(method, args, fault.status, {"ok": False, "error": fault.error})
         scopes = {"x-oauth-scopes": ",".join(self.scopes)} if method == "auth.test" else None
-        return self._record(method, args, 200, self._answer(method, args), scopes)
+        response = self._record(method, args, 200, self._answer(method, args), scopes)
+        with self._lock:
+            gate = self._holds.pop(method, None)
+        if gate is not None:
+            await asyncio.get_running_loop().run_in_executor(None, gate.wait, 10.0)
+        return response
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

@@ -198,3 +198,19 @@ def test_audit_lists_what_happened(driver: SlackDriver, slack: FakeSlack) -> Non
     events = [line.split("`")[1] for line in trail.splitlines()[1:]]
     assert events == ["committed", "succeeded", "started", "approved", "refused", "requested"]
     assert "by <@UBOB>" in trail.splitlines()[1]
+
+
+def test_a_card_approved_while_it_is_being_posted_is_not_listed_as_waiting(
+    start_bot: BotFactory, slack: FakeSlack, sim: Simulator
+) -> None:
+    driver = start_bot()
+    posted = slack.hold("chat.postMessage")  # the card reaches Slack; its answer is slow
+    driver.command("sample-golang", user="UALICE")
+    card = wait_card(slack, "sample-golang")
+    driver.press(card, "rollback_approve", user="UBOB")
+    slack.wait_for(lambda: rollback_posts(sim, GOLANG_ID))
+    posted.set()
+    wait_reply(slack, card.ts, "is live on the rollback")
+    driver.command("status")
+    overview = wait_response(slack, "in flight")
+    assert "Waiting for approval" not in overview
