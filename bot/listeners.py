@@ -1,4 +1,4 @@
-"""Slack listeners: thin. Parse, ack at once, hand the slow part to a tracked task.
+"""Slack listeners: thin. Parse, ack at once, queue the slow part (``bot.followups``).
 
 Every outcome reaches the person as an ephemeral reply through the payload's
 ``response_url``; errors become one sentence, never a traceback.

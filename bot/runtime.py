@@ -188,7 +188,7 @@ def _bolt_app(settings: Settings, token: str) -> AsyncApp:
         # bot.server checks every HTTP request's signature before Bolt sees it (Socket
         # Mode has none to check), so Bolt checking again would only cost time.
         request_verification_enabled=False,
-        # Our listeners only ack and spawn a tracked task, so answering after the
-        # listener returns is immediate and skips Bolt's 10 ms ack polling.
+        # Our listeners only ack and queue their work (bot.followups), so answering after
+        # the listener returns is immediate and skips Bolt's 10 ms ack polling.
         process_before_response=True,
     )

@@ -1,8 +1,9 @@
 """Background work the bot owns: kept referenced, logged when it fails, awaited on shutdown.
 
-Slack gives three seconds for an ack, so listeners ack first and hand the slow part
-here rather than to bare ``asyncio.create_task`` (whose tasks can be garbage collected
-mid-flight and whose errors vanish).
+Everything the bot runs in the background (the follow-up workers behind the acks, polls,
+the scan, the heartbeat, the sweeper) is spawned here rather than with bare
+``asyncio.create_task``, whose tasks can be garbage collected mid-flight and whose errors
+vanish.
 """
 
 from __future__ import annotations
