@@ -115,7 +115,14 @@ class Watcher:
         if self._stopping.is_set():  # the pacing loop has let go of its watches already
             await self._release(dep)
             return False
-        self._watches[dep] = watch
+        # Read again now that it is ours: the copy in hand may predate the last owner's
+        # final poll (it finished and let go between our read and our claim), and
+        # following that copy would tell the end, or steps, a second time.
+        fresh = await self._store.get_watch(dep)
+        if fresh is None or fresh.done:
+            await self._release(dep)
+            return False
+        self._watches[dep] = fresh
         self._lost.discard(dep)
         self._pacer.add(dep, time.monotonic())
         self._wake.set()

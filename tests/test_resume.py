@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import redis
+
+from bot import keys
+from bot.runtime import Runtime
 from bot.server import create_app
 from bot.simulator import Simulator
 from tests.conftest import SettingsFactory
@@ -10,6 +16,7 @@ from tests.fake_slack import FakeSlack
 from tests.flow import wait_card, wait_reply
 from tests.servers import ServerThread
 from tests.slack_driver import SlackDriver
+from tests.test_store import make_watch
 
 
 def test_restarted_bot_continues_the_thread_without_repeating(
@@ -38,3 +45,25 @@ def test_restarted_bot_continues_the_thread_without_repeating(
     assert len(texts) == 10  # started + 8 progress replies + success: nothing lost or repeated
     lines = [line for t in texts for line in t.splitlines() if "`: *" in line]
     assert len(lines) == len(set(lines))
+
+
+async def test_a_watch_that_ended_while_being_claimed_is_not_followed_again(
+    make_settings: SettingsFactory, redis_url: str, slack: FakeSlack, sim: Simulator
+) -> None:
+    # A scan read the watch unfinished; its owner then told the end and let go; this
+    # replica claims the lease with the old copy in hand.
+    runtime = Runtime.build(make_settings())
+    await runtime.start()
+    try:
+        finished = make_watch("d-ended", done=True)
+        await runtime.deps.store.save_watch(finished)
+        runtime.deps.watcher.start(finished.model_copy(update={"done": False}))
+        # A negative: give a follower twenty poll intervals (0.05 s) to poll or post.
+        await asyncio.sleep(1.0)
+        assert not [r for r in sim.requests if "d-ended" in r.path]
+        assert slack.messages == []
+        assert runtime.deps.watcher.running == 0
+        lease = redis.Redis.from_url(redis_url).exists(keys.lease("d-ended"))
+        assert lease == 0  # let go at once, for nobody to follow
+    finally:
+        await runtime.aclose()
