@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -57,6 +58,17 @@ class Chat:
         self.client = client
         self.calls: Counter[tuple[str, str]] = Counter()
         """Calls by (method, outcome), for metrics: "ok" or Slack's error code."""
+
+    async def open(self) -> None:
+        """One HTTP session for every call: without it slack_sdk opens (and, against
+        slack.com, TLS-handshakes) a new connection per call."""
+        if self.client.session is None or self.client.session.closed:
+            self.client.session = aiohttp.ClientSession()
+
+    async def aclose(self) -> None:
+        session, self.client.session = self.client.session, None
+        if session is not None:
+            await session.close()
 
     async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
         """Post a message (in a thread when ``thread_ts`` is given) and return its ts."""

@@ -128,6 +128,7 @@ class Runtime:
         return self.deps.metrics.render()
 
     async def start(self) -> None:
+        await self.deps.chat.open()
         try:
             await self.deps.watcher.scan()
         except StoreUnavailableError:
@@ -141,6 +142,7 @@ class Runtime:
         self.deps.watcher.stop()
         self.lull.open()
         await self.tasks.aclose(grace=10.0)
+        await self.deps.chat.aclose()
         await self.deps.do.aclose()
         await self.deps.store.aclose()
 
