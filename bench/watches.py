@@ -97,8 +97,11 @@ def _to_real_headers(clock: ScaledClock) -> Rewrite:
         if clock.rate <= 0:
             return
         if "ratelimit-reset" in headers:
+            # DigitalOcean's whole seconds are 1/60 of its window; rounded up to whole real
+            # seconds here they would be half the 2 s window. Keep the fraction (the bot
+            # reads a float).
             reset = clock.to_real(float(headers["ratelimit-reset"]))
-            headers["ratelimit-reset"] = str(math.ceil(reset))
+            headers["ratelimit-reset"] = f"{reset:.3f}"
         if "retry-after" in headers:
             headers["retry-after"] = f"{float(headers['retry-after']) / clock.rate:.3f}"
 
