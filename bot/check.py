@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.chat import make_web_client
 from bot.digitalocean import DigitalOceanClient
+from bot.do_http import Transport
 from bot.errors import DigitalOceanError, DONetworkError, SettingsError
 from bot.settings import Settings, load_settings
 from bot.socket_mode import app_token
@@ -163,10 +164,12 @@ async def socket_mode(settings: Settings) -> Result:
 
 async def digitalocean(settings: Settings) -> Result:
     do = DigitalOceanClient(
-        token=settings.digitalocean_token.get_secret_value(),
-        base_url=settings.digitalocean_api_url,
-        timeout=5.0,
-        retry_attempts=1,  # an answer now beats a patient one here
+        Transport(
+            token=settings.digitalocean_token.get_secret_value(),
+            base_url=settings.digitalocean_api_url,
+            timeout=5.0,
+            retry_attempts=1,  # an answer now beats a patient one here
+        )
     )
     try:
         async for _ in do.iter_apps(per_page=1):

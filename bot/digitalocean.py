@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from collections.abc import AsyncIterator
 
-from bot.do_http import Throttle, Transport
+from bot.do_http import Transport
 from bot.errors import DONotFoundError
 from bot.models import App, Deployment, RollbackValidation
 
@@ -24,24 +24,8 @@ def looks_like_id(text: str) -> bool:
 class DigitalOceanClient:
     """The App Platform endpoints the bot needs, with typed errors."""
 
-    def __init__(
-        self,
-        *,
-        token: str,
-        base_url: str = "https://api.digitalocean.com",
-        timeout: float = 15.0,
-        retry_attempts: int = 4,
-        retry_timeout: float = 60.0,
-        throttle: Throttle | None = None,
-    ) -> None:
-        self._t = Transport(
-            token=token,
-            base_url=base_url,
-            timeout=timeout,
-            retry_attempts=retry_attempts,
-            retry_timeout=retry_timeout,
-            throttle=throttle,
-        )
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
 
     @property
     def calls(self) -> Counter[int]:

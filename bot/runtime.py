@@ -22,6 +22,7 @@ from bot.budget import RateBudget
 from bot.chat import Chat, make_web_client
 from bot.deps import Deps
 from bot.digitalocean import DigitalOceanClient
+from bot.do_http import Transport
 from bot.errors import StoreUnavailableError
 from bot.followups import FollowUps
 from bot.leases import Leases, replica_id
@@ -60,9 +61,11 @@ class Runtime:
             window=settings.digitalocean_budget_window,
         )
         do = DigitalOceanClient(
-            token=settings.digitalocean_token.get_secret_value(),
-            base_url=settings.digitalocean_api_url,
-            throttle=budget,
+            Transport(
+                token=settings.digitalocean_token.get_secret_value(),
+                base_url=settings.digitalocean_api_url,
+                throttle=budget,
+            )
         )
         audit = AuditLog(store.client, maxlen=settings.rollback_audit_maxlen)
         locks = AppLocks(store.client)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from bot.digitalocean import DigitalOceanClient
+from bot.do_http import Transport
 from bot.errors import (
     DOAuthError,
     DONetworkError,
@@ -35,7 +36,7 @@ def paged_url(paged_sim: Simulator) -> Iterator[str]:
 
 @pytest.fixture
 async def client(sim_url: str) -> AsyncIterator[DigitalOceanClient]:
-    do = DigitalOceanClient(token=DO_TOKEN, base_url=sim_url, retry_timeout=10)
+    do = DigitalOceanClient(Transport(token=DO_TOKEN, base_url=sim_url, retry_timeout=10))
     yield do
     await do.aclose()
 
@@ -43,7 +44,7 @@ async def client(sim_url: str) -> AsyncIterator[DigitalOceanClient]:
 async def test_pagination_is_followed_to_the_last_page(
     paged_sim: Simulator, paged_url: str
 ) -> None:
-    do = DigitalOceanClient(token=DO_TOKEN, base_url=paged_url)
+    do = DigitalOceanClient(Transport(token=DO_TOKEN, base_url=paged_url))
     try:
         names = [app.name async for app in do.iter_apps()]
         app = await do.find_app("filler-05")
@@ -69,7 +70,7 @@ async def test_find_app_by_name_or_id(client: DigitalOceanClient) -> None:
 
 
 async def test_401_is_a_sentence_without_the_token(sim_url: str) -> None:
-    do = DigitalOceanClient(token="dop_v1_wrong", base_url=sim_url)
+    do = DigitalOceanClient(Transport(token="dop_v1_wrong", base_url=sim_url))
     try:
         with pytest.raises(DOAuthError) as caught:
             await do.find_app("sample-golang")
@@ -102,7 +103,7 @@ async def test_get_retries_server_errors(client: DigitalOceanClient, sim: Simula
 
 
 async def test_get_gives_up_after_its_attempts(sim_url: str, sim: Simulator) -> None:
-    do = DigitalOceanClient(token=DO_TOKEN, base_url=sim_url, retry_attempts=2)
+    do = DigitalOceanClient(Transport(token=DO_TOKEN, base_url=sim_url, retry_attempts=2))
     sim.inject("GET", rf"/v2/apps/{GOLANG_ID}", status=503, times=None)
     try:
         with pytest.raises(DOServerError) as caught:
@@ -145,7 +146,7 @@ async def test_rollback_commit_and_revert(client: DigitalOceanClient, sim: Simul
 
 async def test_unreachable_api_is_a_network_error() -> None:
     do = DigitalOceanClient(
-        token=DO_TOKEN, base_url=f"http://127.0.0.1:{free_port()}", retry_attempts=1
+        Transport(token=DO_TOKEN, base_url=f"http://127.0.0.1:{free_port()}", retry_attempts=1)
     )
     try:
         with pytest.raises(DONetworkError) as caught:
