@@ -6,11 +6,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.loadgen import LoadResult, LoadSpec, run_load
-from bench.procs import Service, bot_env
+from bench.procs import Service
 from bench.stack import Stands, private_redis, stands
 from bench.stats import Row, percentile
 from bot.simulator import Simulator
 from tests.constants import DO_TOKEN, SIGNING_SECRET
+from tests.processes import serve_env
 from tests.redis_server import RedisServer
 
 SLACK_LIMIT_MS = 3000.0
@@ -91,7 +92,7 @@ def _spec(cfg: AckConfig, st: Stands, target: str, c: int, *, share: int = 1) ->
 def _start(target: str, st: Stands, redis_url: str) -> Service:
     if target.startswith("floor-"):
         return Service("bench.floor", [target.removeprefix("floor-"), f"{st.slack.url}/api/"])
-    env = bot_env(slack_url=st.slack.url, do_url=st.sim_url, redis_url=redis_url)
+    env = serve_env(slack_url=st.slack.url, do_url=st.sim_url, redis_url=redis_url)
     return Service("bot", ["serve", "--host", "127.0.0.1"], env=env)
 
 
@@ -136,7 +137,7 @@ def profile_ack(cfg: AckConfig, out: Path) -> None:
     """The bot under py-spy while it takes 50 commands at a time, then one at a time."""
     sim = Simulator.with_sample_apps(token=DO_TOKEN)
     with private_redis() as redis_server, stands(sim) as st:
-        env = bot_env(slack_url=st.slack.url, do_url=st.sim_url, redis_url=redis_server.url)
+        env = serve_env(slack_url=st.slack.url, do_url=st.sim_url, redis_url=redis_server.url)
         bot = Service("bot", ["serve", "--host", "127.0.0.1"], env=env, profile_to=out)
         bot.start()
         try:

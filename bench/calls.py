@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bench.lag import step_events, thread_replies
-from bench.procs import Service, bot_env
+from bench.procs import Service
 from bench.redismon import Monitor, tally
 from bench.stack import Stands, stands
 from bench.stats import Row
@@ -23,6 +23,7 @@ from bot.blocks import APPROVE
 from bot.simulator import Simulator
 from tests.constants import DO_TOKEN, SIGNING_SECRET
 from tests.flow import GOLANG_ID, wait_card, wait_reply
+from tests.processes import serve_env
 from tests.redis_server import RedisServer
 from tests.slack_driver import SlackDriver
 
@@ -64,7 +65,7 @@ def measure(cfg: CallsConfig, redis_server: RedisServer) -> CallsRun:
     sim = Simulator.with_sample_apps(token=DO_TOKEN, step_seconds=cfg.step_seconds)
     redis_server.flush()
     with stands(sim) as st:
-        env = bot_env(
+        env = serve_env(
             slack_url=st.slack.url,
             do_url=st.sim_url,
             redis_url=redis_server.url,

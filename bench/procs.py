@@ -11,12 +11,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
-
-from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
+from tests.processes import start_child, wait_http
 from tests.redis_server import free_port
 
 PY_SPY = Path(sys.executable).with_name("py-spy")
@@ -28,22 +25,6 @@ def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if env is None else env)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     return env
-
-
-def bot_env(*, slack_url: str, do_url: str, redis_url: str, **settings: str) -> dict[str, str]:
-    """The environment ``rollback-bot serve`` gets (as tests/processes.py builds it)."""
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGITAL"))}
-    return {
-        **keep,
-        "SLACK_BOT_TOKEN": SLACK_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": f"{slack_url}/api/",
-        "DIGITALOCEAN_TOKEN": DO_TOKEN,
-        "DIGITALOCEAN_API_URL": do_url,
-        "REDIS_URL": redis_url,
-        "LOG_LEVEL": "INFO",
-        **{k.upper(): v for k, v in settings.items()},
-    }
 
 
 class Service:
@@ -71,25 +52,9 @@ class Service:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 30) -> Service:
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                self.command,
-                env=self.env,
-                cwd=tempfile.gettempdir(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                httpx.get(f"{self.url}/healthz", timeout=1)
-                return self
-            except httpx.TransportError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"{self.command} exited: {self.log()[-2000:]}") from None
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{self.command} did not start") from None
-                time.sleep(0.05)  # a child process cannot tell us it listens
+        self.proc = start_child(self.command, env=self.env, log_path=self.log_path)
+        wait_http(f"{self.url}/healthz", self.proc, log=self.log, timeout=timeout)
+        return self
 
     @property
     def pid(self) -> int:

@@ -22,7 +22,7 @@ from starlette.datastructures import MutableHeaders
 from bench import replica
 from bench.clock import ScaledClock
 from bench.lag import Lags, lags, step_events, thread_replies
-from bench.procs import Service, bot_env
+from bench.procs import Service
 from bench.rollouts import start_rollbacks, thread_owners
 from bench.stack import Stands, add_apps, redis_client, stands
 from bench.stats import Row, percentile
@@ -32,6 +32,7 @@ from bot.settings import Settings
 from bot.simulator import Simulator
 from bot.simulator.ratelimit import RateLimiter
 from tests.constants import DO_TOKEN, SIGNING_SECRET
+from tests.processes import serve_env
 from tests.redis_server import RedisServer
 from tests.slack_driver import SlackDriver
 
@@ -147,7 +148,7 @@ def _replicas(
     profile_to: Path | None,
 ) -> list[Service]:
     """``count`` replicas (not started); the first one under py-spy if asked."""
-    env = bot_env(
+    env = serve_env(
         slack_url=st.slack.url,
         do_url=st.sim_url,
         redis_url=redis_server.url,

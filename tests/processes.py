@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -25,56 +26,80 @@ def clean_env(**values: str) -> dict[str, str]:
     return {**keep, **values}
 
 
+def serve_env(*, slack_url: str, do_url: str, redis_url: str, **settings: str) -> dict[str, str]:
+    """The environment of ``rollback-bot serve`` against the stand-ins, plus ``settings``."""
+    return clean_env(
+        SLACK_BOT_TOKEN=SLACK_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=f"{slack_url}/api/",
+        DIGITALOCEAN_TOKEN=DO_TOKEN,
+        DIGITALOCEAN_API_URL=do_url,
+        REDIS_URL=redis_url,
+        LOG_LEVEL="INFO",
+        **{k.upper(): v for k, v in settings.items()},
+    )
+
+
+def start_child(
+    command: Sequence[str], *, env: Mapping[str, str], log_path: Path
+) -> subprocess.Popen[bytes]:
+    """Run ``command`` (from a scratch directory), its output appended to ``log_path``."""
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            list(command),
+            env=dict(env),
+            cwd=tempfile.gettempdir(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_http(
+    url: str,
+    proc: subprocess.Popen[bytes],
+    *,
+    log: Callable[[], str],
+    want: Callable[[httpx.Response], bool] = lambda _: True,
+    timeout: float = 30,
+) -> httpx.Response:
+    """GET ``url`` until ``want(answer)``; fails if ``proc`` exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            response = httpx.get(url, timeout=1)
+            if want(response):
+                return response
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited:\n{log()[-4000:]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} never answered as wanted:\n{log()[-4000:]}")
+        time.sleep(0.05)  # a child process cannot tell us it listens
+
+
 class BotProcess:
     def __init__(self, *, slack_url: str, do_url: str, redis_url: str, **settings: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **clean_env(),
-            "SLACK_BOT_TOKEN": SLACK_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": f"{slack_url}/api/",
-            "DIGITALOCEAN_TOKEN": DO_TOKEN,
-            "DIGITALOCEAN_API_URL": do_url,
-            "REDIS_URL": redis_url,
-            "ROLLBACK_POLL_INTERVAL": "0.2",
-            "LOG_LEVEL": "INFO",
-            **{k.upper(): v for k, v in settings.items()},
-        }
+        self.env = serve_env(
+            slack_url=slack_url,
+            do_url=do_url,
+            redis_url=redis_url,
+            **{"rollback_poll_interval": "0.2", **settings},
+        )
         fd, name = tempfile.mkstemp(prefix="rollback-bot-", suffix=".log")
         os.close(fd)
         self.log_path = Path(name)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 30) -> BotProcess:
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "bot",
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
-                env=self.env,
-                cwd=tempfile.gettempdir(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                httpx.get(f"{self.url}/healthz", timeout=1)
-                return self
-            except httpx.TransportError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"bot exited: {self.log()}") from None
-                if time.monotonic() > deadline:
-                    raise RuntimeError("bot did not start") from None
-                time.sleep(0.05)  # a child process cannot tell us it listens
+        command = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"]
+        self.proc = start_child(
+            [*command, "--port", str(self.port)], env=self.env, log_path=self.log_path
+        )
+        wait_http(f"{self.url}/healthz", self.proc, log=self.log, timeout=timeout)
+        return self
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a crash."""

@@ -26,7 +26,7 @@ from bot import blocks, keys
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.fake_slack import APP_TOKEN, FakeSlack, Message
 from tests.flow import wait_card, wait_reply
-from tests.processes import clean_env
+from tests.processes import clean_env, start_child, wait_http
 from tests.redis_server import free_port
 
 _n = itertools.count(1)
@@ -54,28 +54,11 @@ class SocketBot:
         os.close(fd)
         self.log_path = Path(name)
         args = ["-m", "bot", "socket", "--host", "127.0.0.1", "--port", str(self.port)]
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, *args],
-                env=self.env,
-                cwd=tempfile.gettempdir(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self.proc = start_child([sys.executable, *args], env=self.env, log_path=self.log_path)
 
     def probe(self, path: str, want: Callable[[httpx.Response], bool]) -> httpx.Response:
-        """GET ``path`` until ``want(response)``; a child process cannot notify us."""
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = httpx.get(self.url + path, timeout=1)
-                if want(response):
-                    return response
-            except httpx.TransportError:
-                pass
-            assert self.proc.poll() is None, f"rollback-bot socket exited:\n{self.log()}"
-            assert time.monotonic() < deadline, f"{path} never as wanted:\n{self.log()}"
-            time.sleep(0.05)
+        """GET ``path`` until ``want(response)``."""
+        return wait_http(self.url + path, self.proc, log=self.log, want=want)
 
     def terminate(self, sig: signal.Signals = signal.SIGTERM) -> int:
         self.proc.send_signal(sig)
