@@ -51,22 +51,12 @@ class SlackDriver:
         return f"{self.slack_url}/response/{self._n}"
 
     def command_body(self, text: str, *, user: str = "UALICE", channel: str = "CDEPLOY") -> str:
-        self._n += 1
+        response_url = self.response_url()  # counts this command too
+        trigger = f"{self._n}.{int(time.time())}.trigger"
         return urlencode(
-            {
-                "token": "legacy-verification-token",
-                "team_id": "T0001",
-                "team_domain": "example",
-                "channel_id": channel,
-                "channel_name": "deploys",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": "/rollback",
-                "text": text,
-                "api_app_id": "A0001",
-                "response_url": self.response_url(),
-                "trigger_id": f"{self._n}.{int(time.time())}.trigger",
-            }
+            command_fields(
+                text, user=user, channel=channel, response_url=response_url, trigger_id=trigger
+            )
         )
 
     def command(
@@ -129,3 +119,24 @@ class SlackDriver:
             ],
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))
+
+
+def command_fields(
+    text: str, *, user: str, channel: str, response_url: str, trigger_id: str
+) -> dict[str, str]:
+    """A slash command's fields, as Slack sends them (form-encoded over HTTP, JSON over
+    Socket Mode)."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": "T0001",
+        "team_domain": "example",
+        "channel_id": channel,
+        "channel_name": "deploys",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/rollback",
+        "text": text,
+        "api_app_id": "A0001",
+        "response_url": response_url,
+        "trigger_id": trigger_id,
+    }

@@ -28,6 +28,7 @@ from tests.fake_slack import APP_TOKEN, FakeSlack, Message
 from tests.flow import wait_card, wait_reply
 from tests.processes import clean_env, start_child, wait_http
 from tests.redis_server import free_port
+from tests.slack_driver import command_fields
 
 _n = itertools.count(1)
 
@@ -92,20 +93,13 @@ def socket_bot(
 def command(slack: FakeSlack, text: str, *, user: str = "UALICE") -> dict[str, Any]:
     """A slash command's payload, the same fields as the HTTP form body."""
     n = next(_n)
+    response_url = f"{slack.url}/response/s{n}"
+    trigger = f"{n}.{int(time.time())}.socket-trigger"
     return {
-        "token": "legacy-verification-token",
-        "team_id": "T0001",
-        "team_domain": "example",
-        "channel_id": "CDEPLOY",
-        "channel_name": "deploys",
-        "user_id": user,
-        "user_name": user.lower(),
-        "command": "/rollback",
-        "text": text,
-        "api_app_id": "A0001",
+        **command_fields(
+            text, user=user, channel="CDEPLOY", response_url=response_url, trigger_id=trigger
+        ),
         "is_enterprise_install": "false",
-        "response_url": f"{slack.url}/response/s{n}",
-        "trigger_id": f"{n}.{int(time.time())}.socket-trigger",
     }
 
 
