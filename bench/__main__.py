@@ -6,11 +6,11 @@ import argparse
 import sys
 import time
 
-from bench import ack, calls, machine, profiling, watches
+from bench import ack, calls, hours, machine, profiling, watches
 from bench.stack import private_redis
 from bench.stats import Row, render
 
-SECTIONS = ("ack", "watch", "calls")
+SECTIONS = ("ack", "watch", "calls", "hours")
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -68,6 +68,18 @@ def _section_calls() -> None:
     print(calls.notes(cfg, run))
 
 
+def _section_hours(quick: bool, scale: float) -> None:
+    cfg = hours.HoursConfig(hours=1.2 if quick else 3.0, scale=max(scale, 60.0))
+    print(
+        f"\n# 4. Hours of rollbacks back to back ({cfg.lanes} lanes, {cfg.hours:g} simulated h, "
+        f"clock x{cfg.scale:g}; DigitalOcean's 250/min and 5,000/h enforced)",
+        flush=True,
+    )
+    run = hours.measure(cfg)
+    print(f"  {hours.notes(cfg, run)}")
+    print(render("Hours of rollbacks within both DigitalOcean windows", hours.rows(cfg, run)))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     chosen = [s.strip() for s in args.sections.split(",") if s.strip()]
@@ -86,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             _section_watch(args.quick, args.scale)
         if "calls" in chosen:
             _section_calls()
+        if "hours" in chosen:
+            _section_hours(args.quick, args.scale)
         if args.profile:
             print("\n# Profiles (py-spy)\n", flush=True)
             print(profiling.run(watches=100 if args.quick else 500))

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
-from bench.clock import ScaledClock
 from bench.tap import Hit
 from bot.simulator import Simulator
+from bot.simulator.clock import ScaledClock
 from bot.simulator.progress import ZERO_TIME, iter_steps
 
 

@@ -84,7 +84,8 @@ def _request(spec: LoadSpec, n: int) -> bytes:
             "command": "/rollback",
             "text": spec.text,
             "api_app_id": "A0001",
-            "response_url": spec.response_url,
+            # Slack gives every command a response URL of its own (usable 5 times).
+            "response_url": f"{spec.response_url}-{os.getpid()}-{n}",
             # Unique per request: the bot acts on a trigger id once.
             "trigger_id": f"{os.getpid()}.{n}.{time.time_ns()}.bench",
         }

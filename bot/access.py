@@ -13,6 +13,7 @@ from bot.chat import Chat
 from bot.digitalocean import DigitalOceanClient
 from bot.errors import SlackError, UsageError
 from bot.models import App
+from bot.mrkdwn import escape
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -80,4 +81,4 @@ def channel_refusal(
         return "Rollbacks are not enabled in this channel; ask in one of the bot's channels."
     if app is None or ALL_APPS in allowed or app in allowed or (app_id and app_id in allowed):
         return ""
-    return f"`{app}` cannot be rolled back from this channel."
+    return f"`{escape(app)}` cannot be rolled back from this channel."

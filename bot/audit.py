@@ -40,6 +40,8 @@ class AuditLog:
         card: str = "",
         reason: str = "",
     ) -> None:
+        """Append an event. ``reason`` is a sentence fit for Slack, like an error's
+        ``user_message``: whatever it quotes from DigitalOcean or a user is escaped."""
         entry = AuditEntry(
             event=event,
             at=time.time(),

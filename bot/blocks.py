@@ -5,15 +5,24 @@ thread) and ``reports`` (answers to commands).
 
 Raw dicts rather than slack_sdk classes: they are what Slack receives, so tests (and
 the demo page) can read them directly.
+
+Every constructor here clips its fields to Slack's limits (``bot.limits``), so a message
+built from them is one Slack accepts. Text is taken as the caller's mrkdwn: whatever did
+not come from the bot's own templates must already be escaped (``mrkdwn.escape``,
+``shown`` or ``code``). Plain-text fields (header, button, dialog) are shown literally by
+Slack, so they are clipped but never escaped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot import limits
 from bot.models import StepStatus
+from bot.mrkdwn import clip, shown
 from bot.records import DeploymentSummary
 
 Block = dict[str, Any]
@@ -30,23 +39,59 @@ STATUS_ICON = {
     StepStatus.ERROR: "❌",
     StepStatus.UNKNOWN: "❔",
 }
-MAX_SECTION = 2900
+# Visible characters of a name, id or commit shown in a code span: DigitalOcean's app
+# names have at most 32, ids 36; more is someone else's mistake, not worth a message.
+CODE_SHOWN = 100
+# Visible characters of a deployment's cause in a one-line summary.
+CAUSE_SHOWN = 120
+# An app's name inside a confirm dialog, whose whole text may have 300 characters.
+DIALOG_NAME = 60
 
 
 @dataclass(frozen=True)
 class Message:
+    """A message as sent to Slack: ``text`` (the notification fallback, mrkdwn) and blocks.
+
+    Clipped on creation, wherever it was built, so no caller can post a message Slack
+    refuses for its length or its number of blocks.
+    """
+
     text: str
     blocks: list[Block] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", clip(self.text, limits.FALLBACK_TEXT))
+        if len(self.blocks) > limits.MESSAGE_BLOCKS:
+            object.__setattr__(self, "blocks", self.blocks[: limits.MESSAGE_BLOCKS])
+
 
 def section(text: str) -> Block:
-    if len(text) > MAX_SECTION:
-        text = text[: MAX_SECTION - 1] + "…"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": _mrkdwn(text, limits.SECTION_TEXT)}
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {"type": "context", "elements": [_mrkdwn(text, limits.CONTEXT_TEXT)]}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, limits.HEADER_TEXT)}
+
+
+def actions(block_id: str, elements: Sequence[Block]) -> Block:
+    return {
+        "type": "actions",
+        "block_id": clip(block_id, limits.BLOCK_ID),
+        "elements": list(elements[: limits.ACTIONS_ELEMENTS]),
+    }
+
+
+def plain(text: str, limit: int) -> Block:
+    """A plain_text object: Slack shows it as is, so it is clipped, never escaped."""
+    return {"type": "plain_text", "text": clip(text, limit)}
+
+
+def _mrkdwn(text: str, limit: int) -> Block:
+    return {"type": "mrkdwn", "text": clip(text, limit)}
 
 
 def button(
@@ -54,9 +99,9 @@ def button(
 ) -> Block:
     button: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": text},
-        "action_id": action_id,
-        "value": value,
+        "text": plain(text, limits.BUTTON_TEXT),
+        "action_id": clip(action_id, limits.ACTION_ID),
+        "value": clip(value, limits.BUTTON_VALUE),
     }
     if style:
         button["style"] = style
@@ -67,14 +112,21 @@ def button(
 
 def confirm_dialog(title: str, text: str, yes: str, *, danger: bool = False) -> Block:
     dialog: Block = {
-        "title": {"type": "plain_text", "text": title},
-        "text": {"type": "plain_text", "text": text},
-        "confirm": {"type": "plain_text", "text": yes},
-        "deny": {"type": "plain_text", "text": "Not now"},
+        "title": plain(title, limits.CONFIRM_TITLE),
+        "text": plain(text, limits.CONFIRM_TEXT),
+        "confirm": plain(yes, limits.CONFIRM_BUTTON),
+        "deny": plain("Not now", limits.CONFIRM_BUTTON),
     }
     if danger:
         dialog["style"] = "danger"
     return dialog
+
+
+def code(raw: str, limit: int = CODE_SHOWN) -> str:
+    """Foreign ``raw`` text (a name, id or commit) as an escaped mrkdwn code span."""
+    # A backtick inside would end the span early; an apostrophe reads the same.
+    inside = shown(raw.replace("`", "'"), limit)
+    return f"`{inside}`"
 
 
 def short(deployment_id: str) -> str:
@@ -98,10 +150,10 @@ def slack_time(epoch: float) -> str:
 
 
 def summary_line(summary: DeploymentSummary, now: float) -> str:
-    parts = [f"`{short(summary.id)}`"]
+    parts = [code(short(summary.id))]
     if summary.commit:
-        parts.append(f"commit `{summary.commit}`")
+        parts.append(f"commit {code(summary.commit)}")
     if summary.cause:
-        parts.append(summary.cause[:120])
+        parts.append(shown(summary.cause, CAUSE_SHOWN))
     parts.append(age(summary.created_at, now))
     return " · ".join(parts)

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from bot import limits
 from bot.blocks import (
     APPROVE,
     CANCEL,
+    CODE_SHOWN,
+    DIALOG_NAME,
     Block,
     Message,
+    actions,
     button,
     confirm_dialog,
     context,
+    header,
     section,
     short,
     slack_time,
     summary_line,
 )
+from bot.mrkdwn import clip, clip_lines, escape, shown
 from bot.records import Card, Decision, DecisionKind, Watch
+
+# Visible characters of one validation warning, and of a reason a rollback did not start:
+# enough for DigitalOcean's sentences, short enough that several warnings fit a section.
+WARNING_SHOWN = 1000
+REASON_SHOWN = 1000
 
 
 def card(
@@ -30,14 +41,19 @@ def card(
     """The card in any state: pending (with buttons), decided, expired or invalid."""
     live = summary_line(card_.live, now) if card_.live else "nothing is live"
     blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"Rollback {card_.app_name}?"}},
+        header(f"Rollback {card_.app_name}?"),
         section(f"*Live now:* {live}\n*Roll back to:* {summary_line(card_.target, now)}"),
     ]
     if card_.warnings:
-        warned = "\n".join(f"• {w}" for w in card_.warnings)
-        blocks.append(section(f"⚠️ *DigitalOcean warns:*\n{warned}"))
+        warned = [f"• {shown(w, WARNING_SHOWN)}" for w in card_.warnings]
+        blocks.append(
+            section(clip_lines(["⚠️ *DigitalOcean warns:*", *warned], limits.SECTION_TEXT))
+        )
     if card_.error:
-        blocks.append(section(f"⛔ *DigitalOcean will not do this rollback:* {card_.error}"))
+        # DigitalOcean's validation message, or the bot's own sentence: escaped either
+        # way (the bot's sentences carry no markup, so escaping leaves them unchanged).
+        error = escape(card_.error)
+        blocks.append(section(f"⛔ *DigitalOcean will not do this rollback:* {error}"))
     requested = f"Requested by <@{card_.requester}>"
     if decision is None and card_.approvable:
         blocks.append(context(f"{requested} · expires {slack_time(card_.expires_at)}"))
@@ -51,32 +67,28 @@ def card(
         blocks.append(section(state))
     if note:
         blocks.append(context(note))
-    text = f"Rollback {card_.app_name} to {short(card_.target.id)}? {state}".strip()
+    name = shown(card_.app_name, CODE_SHOWN)
+    text = f"Rollback {name} to {escape(short(card_.target.id))}? {state}".strip()
     return Message(text=text, blocks=blocks)
 
 
 def _card_buttons(card_: Card) -> Block:
-    target = short(card_.target.id)
-    return {
-        "type": "actions",
-        "block_id": f"card:{card_.id}",
-        "elements": [
-            button(
-                "Approve rollback",
-                APPROVE,
-                card_.id,
-                style="danger",
-                confirm=confirm_dialog(
-                    "Roll back now?",
-                    f"{card_.app_name} will be redeployed from {target} and pinned there "
-                    "until someone commits or reverts.",
-                    "Roll back",
-                    danger=True,
-                ),
-            ),
-            button("Cancel", CANCEL, card_.id),
-        ],
-    }
+    # Plain text in the dialog: Slack shows it literally, so it is clipped, not escaped.
+    name, target = clip(card_.app_name, DIALOG_NAME), short(card_.target.id)
+    approve = button(
+        "Approve rollback",
+        APPROVE,
+        card_.id,
+        style="danger",
+        confirm=confirm_dialog(
+            "Roll back now?",
+            f"{name} will be redeployed from {target} and pinned there "
+            "until someone commits or reverts.",
+            "Roll back",
+            danger=True,
+        ),
+    )
+    return actions(f"card:{card_.id}", [approve, button("Cancel", CANCEL, card_.id)])
 
 
 def _card_state(card_: Card, decision: Decision | None, watch: Watch | None) -> str:
@@ -88,7 +100,8 @@ def _card_state(card_: Card, decision: Decision | None, watch: Watch | None) -> 
         return "⌛ Expired: nobody approved it in time. Nothing was changed."
     if decision.kind == DecisionKind.STALE:
         return (
-            f"⚠️ Approved by <@{decision.user}> but not rolled back: {decision.reason} "
+            f"⚠️ Approved by <@{decision.user}> but not rolled back: "
+            f"{shown(decision.reason, REASON_SHOWN)} "
             "Ask again with `/rollback`."
         )
     line = f"✅ Approved by <@{decision.user}>"

@@ -12,9 +12,16 @@ import logging
 import stamina
 
 from bot import blocks, cards, progress, replies
+from bot.blocks import code
 from bot.deps import Deps
-from bot.errors import DigitalOceanError, DOUncertainError, StoreUnavailableError
+from bot.errors import (
+    DigitalOceanError,
+    DOTransientError,
+    DOUncertainError,
+    StoreUnavailableError,
+)
 from bot.models import Deployment
+from bot.mrkdwn import escape
 from bot.records import Card, Decision, DecisionKind, Event, Watch, WatchKind
 from bot.targets import blocked_by
 
@@ -29,7 +36,7 @@ async def approve(deps: Deps, *, card_id: str, user: str, message_ts: str = "") 
     if card is None:
         return _gone()
     if not card.approvable:
-        return blocks.Message(text=f"This rollback cannot be approved: {card.error}")
+        return blocks.Message(text=f"This rollback cannot be approved: {escape(card.error)}")
     refusal = await _approval_refusal(deps, card, user)
     if refusal:
         _count(deps, "refused")
@@ -53,7 +60,16 @@ async def approve(deps: Deps, *, card_id: str, user: str, message_ts: str = "") 
         return _already(decision)
     await _audit(deps, Event.APPROVED, card, user=user)
     await _show(deps, card, decision, note="Checking the app once more…")
-    stale = await _stale(deps, card)
+    return await _start(deps, card, decision)
+
+
+async def _start(deps: Deps, card: Card, decision: Decision) -> blocks.Message:
+    """Check the app once more, then ask DigitalOcean for the rollback, exactly once."""
+    try:
+        stale = await _stale(deps, card)
+    except DOTransientError as exc:
+        await _reopen(deps, card, exc.user_message)
+        raise
     if stale:
         return await _not_started(deps, card, decision, stale)
     holder = await deps.locks.claim(
@@ -66,23 +82,30 @@ async def approve(deps: Deps, *, card_id: str, user: str, message_ts: str = "") 
     try:
         deployment = await _create_rollback(deps, card)
     except DigitalOceanError as exc:
-        _count(deps, "failed")
         await deps.locks.release(card.app_id, card.id)
+        if isinstance(exc, DOTransientError):
+            # Refused before DigitalOcean did anything (the budget, a 429): nothing
+            # changed, so the card is open again rather than spent.
+            await _reopen(deps, card, exc.user_message)
+            raise
+        _count(deps, "failed")
         log.error("card %s: rollback not started: %s", card.id, exc.user_message)
-        await _audit(deps, Event.FAILED, card, user=user, reason=exc.user_message)
+        await _audit(deps, Event.FAILED, card, user=decision.user, reason=exc.user_message)
         await _show(deps, card, decision, note=f"⚠️ The rollback did not start: {exc.user_message}")
         return blocks.Message(text=f"The rollback did not start: {exc.user_message}")
-    watch = _watch_for(deps, card, deployment, approver=user)
+    watch = _watch_for(deps, card, deployment, approver=decision.user)
     # Stored before anything else can fail: from here on a restart resumes the watch.
     if not await _remember(deps, watch):
+        await deps.pace.wait(card.channel)
         await deps.chat.post(card.channel, replies.untracked(watch), thread_ts=card.ts)
         return blocks.Message(text=replies.untracked(watch).text)
-    await _audit(deps, Event.STARTED, card, user=user, deployment=deployment.id)
-    await deps.chat.post(card.channel, replies.started(watch, card.target), thread_ts=card.ts)
+    await _audit(deps, Event.STARTED, card, user=decision.user, deployment=deployment.id)
+    deps.watcher.start(watch)  # its first word in the thread is "Rollback started"
     await _show(deps, card, decision, watch=watch)
-    deps.watcher.start(watch)
     _count(deps, "approved")
-    return blocks.Message(text=f"Rolling `{card.app_name}` back; follow it in the card's thread.")
+    return blocks.Message(
+        text=f"Rolling {code(card.app_name)} back; follow it in the card's thread."
+    )
 
 
 async def _remember(deps: Deps, watch: Watch) -> bool:
@@ -142,13 +165,22 @@ async def _stale(deps: Deps, card: Card) -> str:
     return blocked_by(app)
 
 
+async def _reopen(deps: Deps, card: Card, problem: str) -> None:
+    """Undo an approval that could not be checked, so the card can be approved again."""
+    _count(deps, "retry")
+    await deps.store.release_decision(card.id)
+    await deps.store.save_card(card)  # listed as pending again, for the sweeper
+    note = f"⚠️ Not started: {problem} Approve again in a moment."
+    await deps.chat.update(card.channel, card.ts, cards.card(card, now=deps.clock(), note=note))
+
+
 async def _not_started(deps: Deps, card: Card, approval: Decision, reason: str) -> blocks.Message:
     stale = approval.model_copy(update={"kind": DecisionKind.STALE, "reason": reason})
     _count(deps, "stale")
     await deps.store.replace_decision(card.id, stale)
-    await _audit(deps, Event.REFUSED, card, user=approval.user, reason=reason)
+    await _audit(deps, Event.REFUSED, card, user=approval.user, reason=escape(reason))
     await _show(deps, card, stale)
-    return blocks.Message(text=f"No rollback was started: {reason}")
+    return blocks.Message(text=f"No rollback was started: {escape(reason)}")
 
 
 async def _load(deps: Deps, card_id: str, message_ts: str) -> Card | None:
@@ -162,9 +194,13 @@ async def _load(deps: Deps, card_id: str, message_ts: str) -> Card | None:
 async def _create_rollback(deps: Deps, card: Card) -> Deployment:
     try:
         return await deps.do.create_rollback(card.app_id, card.target.id)
-    except DOUncertainError:
+    except DOUncertainError as uncertain:
         # The POST may have worked: adopt the deployment it would have made, never resend.
-        app = await deps.do.get_app(card.app_id)
+        try:
+            app = await deps.do.get_app(card.app_id)
+        except DigitalOceanError:
+            # Still uncertain, whatever the look failed on: never "nothing happened".
+            raise uncertain from None
         for candidate in (app.in_progress_deployment, app.pinned_deployment):
             if candidate is not None and _made_for(candidate, card):
                 log.warning("card %s: adopting deployment %s", card.id, candidate.id)
@@ -193,12 +229,14 @@ def _watch_for(deps: Deps, card: Card, deployment: Deployment, *, approver: str)
         channel=card.channel,
         thread_ts=card.ts,
         target_id=card.target.id,
+        target_commit=card.target.commit,
         requester=card.requester,
         approver=approver,
         started_at=deps.clock(),
         statuses=progress.statuses(deployment.progress.steps),
         phase=deployment.phase,
         total_steps=deployment.progress.total_steps,
+        announced=False,
     )
 
 

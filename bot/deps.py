@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.access import Approvers
 from bot.audit import AuditLog
+from bot.channel_pace import ChannelPace
 from bot.chat import Chat
 from bot.digitalocean import DigitalOceanClient
 from bot.locks import AppLocks
@@ -23,6 +24,7 @@ class Deps:
     do: DigitalOceanClient
     store: Store
     chat: Chat
+    pace: ChannelPace
     watcher: Watcher
     approvers: Approvers
     locks: AppLocks

@@ -7,7 +7,11 @@ connection may still have created a deployment (the caller checks state instead)
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
+import math
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
@@ -16,9 +20,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import stamina
 
+from bot import mrkdwn
 from bot.errors import (
     DigitalOceanError,
     DOAuthError,
+    DOBudgetError,
     DONetworkError,
     DONotFoundError,
     DORateLimitedError,
@@ -27,23 +33,39 @@ from bot.errors import (
     DOTransientError,
     DOUncertainError,
 )
+from bot.version import USER_AGENT
 
 log = logging.getLogger(__name__)
 
 _MAX_PAGES = 500
+_DETAIL_CHARS = 300
 
 
 class Throttle(Protocol):
-    """Paces requests (e.g. ``bot.budget.RateBudget``); the client knows no more of it."""
+    """Paces requests (e.g. a lane of ``bot.budget.RateBudget``); the client knows no more
+    of it. ``acquire`` may raise ``DOBudgetError`` rather than wait past ``patience``."""
+
+    @property
+    def patience(self) -> float:
+        """Seconds a caller may wait for a place, or for a 429's ``retry-after``."""
+        ...
 
     async def acquire(self) -> float: ...
 
-    async def observe(self, headers: Mapping[str, str]) -> None: ...
+    async def observe(self, status: int, headers: Mapping[str, str]) -> None: ...
 
 
-def _retry_hook(exc: Exception) -> bool | float:
-    if isinstance(exc, DORateLimitedError) and exc.retry_after is not None:
-        return exc.retry_after
+def _retry_wait(exc: Exception, *, patience: float) -> bool | float:
+    """How stamina should treat ``exc``: retry after this many seconds, retry with its
+    backoff (True), or give up (False)."""
+    if isinstance(exc, DOBudgetError):
+        return False  # it already waited all it may; the caller says when to try again
+    if isinstance(exc, DORateLimitedError):
+        # A burst 429 says how long to wait; a wait longer than the caller may afford is
+        # told to the person instead ("try again in N s"), never waited out silently.
+        if exc.retry_after is None:
+            return False  # the hourly limit: the budget now knows, and paces every replica
+        return exc.retry_after if exc.retry_after <= patience else False
     return isinstance(exc, DOTransientError)
 
 
@@ -62,7 +84,11 @@ class Transport:
     ) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            },
             timeout=timeout,
         )
         self._attempts = retry_attempts
@@ -70,6 +96,17 @@ class Transport:
         self._throttle = throttle
         self.calls: Counter[int] = Counter()
         """Answers by HTTP status (0: no answer), for metrics and benchmarks."""
+
+    def with_throttle(self, throttle: Throttle) -> Transport:
+        """This transport (its connections, its call counts) paced by another throttle:
+        polls and people's commands take their places from different lanes."""
+        twin = copy.copy(self)
+        twin._throttle = throttle
+        return twin
+
+    @property
+    def _patience(self) -> float:
+        return self._throttle.patience if self._throttle is not None else 60.0
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -101,7 +138,7 @@ class Transport:
         json: Any = None,
     ) -> dict[str, Any]:
         async for attempt in stamina.retry_context(
-            on=_retry_hook,
+            on=functools.partial(_retry_wait, patience=self._patience),
             attempts=self._attempts,
             timeout=self._retry_timeout,
             wait_initial=0.2,
@@ -113,8 +150,13 @@ class Transport:
 
     async def write(self, path: str, *, json: Any, what: str) -> dict[str, Any]:
         # A 429 means DigitalOcean refused the request unprocessed, so only that is retried.
+        patience = self._patience
         async for attempt in stamina.retry_context(
-            on=lambda exc: _retry_hook(exc) if isinstance(exc, DORateLimitedError) else False,
+            on=lambda exc: (
+                _retry_wait(exc, patience=patience)
+                if isinstance(exc, DORateLimitedError)
+                else False
+            ),
             attempts=self._attempts,
             timeout=self._retry_timeout,
         ):
@@ -149,10 +191,17 @@ class Transport:
             ) from None
         self.calls[response.status_code] += 1
         if self._throttle is not None:
-            await self._throttle.observe(response.headers)
+            await self._throttle.observe(response.status_code, response.headers)
         if response.is_success:
             return _json_object(response)
-        log.warning("digitalocean %s %s answered %s", method, path, response.status_code)
+        # DigitalOcean support asks for the x-request-id of a request that went wrong.
+        log.warning(
+            "digitalocean %s %s answered %s (x-request-id %s)",
+            method,
+            path,
+            response.status_code,
+            response.headers.get("x-request-id", "none"),
+        )
         raise _error_for(response, what=what)
 
 
@@ -188,6 +237,9 @@ def _error_for(response: httpx.Response, *, what: str) -> DigitalOceanError:
         detail = str(body.get("message", "")).strip() if isinstance(body, dict) else ""
     except ValueError:
         detail = ""
+    # DigitalOcean's words go to Slack inside our sentence: shown as typed, never as a
+    # mention or a link, and short enough for any message they end up in.
+    detail = mrkdwn.escape(detail[:_DETAIL_CHARS] + ("…" if len(detail) > _DETAIL_CHARS else ""))
     if status == 401:
         return DOAuthError(
             "DigitalOcean rejected the bot's API token (401 Unauthorized): "
@@ -203,11 +255,7 @@ def _error_for(response: httpx.Response, *, what: str) -> DigitalOceanError:
     if status == 404:
         return DONotFoundError(f"DigitalOcean could not find {what} (404 Not Found).", status=404)
     if status == 429:
-        retry_after = _seconds(response.headers.get("retry-after"))
-        wait = f" Try again in {retry_after:.0f} s." if retry_after is not None else ""
-        return DORateLimitedError(
-            f"DigitalOcean's API rate limit was reached.{wait}", retry_after=retry_after
-        )
+        return _rate_limited(response.headers)
     if status >= 500:
         return DOServerError(
             f"DigitalOcean had a server error (HTTP {status}); try again shortly.", status=status
@@ -215,6 +263,25 @@ def _error_for(response: httpx.Response, *, what: str) -> DigitalOceanError:
     suffix = f": {detail}" if detail else "."
     return DORequestError(
         f"DigitalOcean refused the request (HTTP {status}){suffix}", status=status
+    )
+
+
+def _rate_limited(headers: httpx.Headers) -> DORateLimitedError:
+    retry_after = _seconds(headers.get("retry-after"))
+    if retry_after is not None:  # the burst limit (250 a minute)
+        return DORateLimitedError(
+            "DigitalOcean's API rate limit was reached. "
+            f"Try again in {max(1, math.ceil(retry_after))} s.",
+            retry_after=retry_after,
+        )
+    # The hourly limit (5,000 an hour per token): the next request may go when the oldest
+    # of the hour expires, which ratelimit-reset tells.
+    reset = _seconds(headers.get("ratelimit-reset"))
+    left = max(1, math.ceil(reset - time.time())) if reset is not None else 0
+    when = (f" in about {left} s" if left < 120 else f" in about {left // 60} min") if left else ""
+    return DORateLimitedError(
+        "The hourly DigitalOcean API rate limit of the bot's token is used up (other tools "
+        f"may share the token); it frees up{when}. Nothing was done: try again then."
     )
 
 

@@ -67,6 +67,19 @@ class DONetworkError(DOTransientError):
     """The request did not complete: connection refused, reset or timed out."""
 
 
+class DOMalformedError(DOServerError):
+    """DigitalOcean answered 2xx with a body the bot cannot read (a field missing or null)."""
+
+
+class DOBudgetError(DOTransientError):
+    """The bot's share of DigitalOcean's rate limit is used up for longer than the caller
+    may wait; ``frees_at`` (epoch seconds) is when the next request may go."""
+
+    def __init__(self, user_message: str, *, frees_at: float) -> None:
+        super().__init__(user_message, status=None)
+        self.frees_at = frees_at
+
+
 class DOUncertainError(DigitalOceanError):
     """A POST failed in a way that may still have taken effect; check state before resending."""
 
@@ -75,7 +88,15 @@ class DOUncertainError(DigitalOceanError):
 
 
 class SlackError(BotError):
-    """A Slack Web API call failed after its retries."""
+    """A Slack Web API call failed after its retries.
+
+    ``code`` is Slack's error code (``channel_not_found``, ``not_in_channel``,
+    ``invalid_blocks``, ``ratelimited``…) when Slack answered, "" when it could not be reached.
+    """
+
+    def __init__(self, user_message: str, *, code: str = "") -> None:
+        super().__init__(user_message)
+        self.code = code
 
 
 class LeaseLostError(BotError):

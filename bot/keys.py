@@ -37,14 +37,24 @@ AUDIT_STREAM = PREFIX + "audit"
 LEASE_PREFIX = PREFIX + "lease:"
 """Which replica follows a watch: ``lease:<deployment id>`` holds its id, with a short expiry."""
 
-BUDGET_WINDOW = PREFIX + "budget:digitalocean"
-"""Sorted set of recent DigitalOcean requests (all replicas), for the shared rate budget."""
+BUDGET_POLLS = PREFIX + "budget:digitalocean:polls"
+"""Sorted set of the last hour's DigitalOcean requests made by polls (all replicas),
+scored by time: one lane of the shared rate budget's two windows."""
+
+BUDGET_COMMANDS = PREFIX + "budget:digitalocean:commands"
+"""The same for requests made for people's commands and clicks: the other lane."""
 
 BUDGET_PAUSE = PREFIX + "budget:digitalocean:pause-until"
-"""Epoch second until which DigitalOcean said the token's budget is spent."""
+"""Epoch second until which every replica waits after a 429 (at most a minute ahead)."""
+
+BUDGET_ALLOWANCE = PREFIX + "budget:digitalocean:allowance"
+"""Requests of the hour DigitalOcean leaves the bot when other tools share its token."""
 
 APP_ROLLBACK_PREFIX = PREFIX + "app-rollback:"
 """The latest rollback watch of an app (its deployment id), for commit / revert replies."""
+
+CHANNEL_PACE_PREFIX = PREFIX + "pace:channel:"
+"""Recent posts in a Slack channel (all replicas), to keep Slack's one-a-second pace."""
 
 SEEN_SECONDS = 3600
 """Slack retries within minutes; an hour of memory covers them."""
@@ -86,3 +96,7 @@ def lease(deployment_id: str) -> str:
 
 def app_rollback(app_id: str) -> str:
     return APP_ROLLBACK_PREFIX + app_id
+
+
+def channel_pace(channel: str) -> str:
+    return CHANNEL_PACE_PREFIX + channel

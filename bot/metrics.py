@@ -78,7 +78,9 @@ class Metrics:
         )
         self.budget_remaining = Gauge(
             "rollback_bot_digitalocean_budget_remaining",
-            "DigitalOcean requests left in the shared one-minute budget (all replicas).",
+            "DigitalOcean requests left of the bot's share in the current minute and hour "
+            "(all replicas).",
+            ("window",),
             registry=r,
         )
         self._tallies = _Tallies()

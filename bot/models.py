@@ -2,11 +2,14 @@
 
 Shapes follow DigitalOcean's OpenAPI spec (``resources/apps/models``). Unknown fields
 are ignored so new API fields never break us; counters the API leaves out (it omits
-zeros) read as 0; unset timestamps (``0001-01-01T00:00:00``) read as ``None``.
+zeros) read as 0; unset timestamps (``0001-01-01T00:00:00``) read as ``None``. Null reads
+as "nothing": "" for text, 0 for counters, () for lists; a deployment on an app that is
+``{}`` or has no id reads as ``None`` (there is nothing to follow or roll back to).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
@@ -64,27 +67,41 @@ def _unset_as_none(value: Any) -> Any:
 
 
 def _none_is_empty(value: Any) -> Any:
-    return () if value is None else value
+    if value is None:
+        return ()
+    if isinstance(value, list | tuple):
+        return tuple(item for item in value if item is not None)
+    return value
 
 
-# DigitalOcean sends null or nothing for an empty list; both read as ().
+def _none_as(empty: Any) -> BeforeValidator:
+    def validate(value: Any) -> Any:
+        return empty if value is None else value
+
+    return BeforeValidator(validate)
+
+
+# DigitalOcean sends null or nothing for an empty list; both read as (), and null items
+# in a list are skipped. Null text reads as "" and a null counter as 0.
 Many = Annotated[tuple[T, ...], BeforeValidator(_none_is_empty)]
+Text = Annotated[str, _none_as("")]
+Count = Annotated[int, _none_as(0)]
 
 
 class StepReason(_Model):
-    code: str = ""
-    message: str = ""
+    code: Text = ""
+    message: Text = ""
 
 
 class Step(_Model):
-    name: str = ""
+    name: Text = ""
     status: StepStatus = StepStatus.UNKNOWN
     steps: Many[Step] = ()
     started_at: datetime | None = None
     ended_at: datetime | None = None
     reason: StepReason | None = None
-    component_name: str = ""
-    message_base: str = ""
+    component_name: Text = ""
+    message_base: Text = ""
 
     @field_validator("status", mode="before")
     @classmethod
@@ -97,30 +114,91 @@ class Step(_Model):
         return _unset_as_none(value)
 
 
+# Levels of the step tree kept as they are. DigitalOcean's trees have about four; pydantic
+# refuses nesting past ~255 levels and a recursive walk past ~1000 exhausts the stack,
+# so a deeper (malformed) tree is folded up before validation rather than refused.
+STEP_DEPTH = 32
+# Names kept when a step below STEP_DEPTH is named by its path: enough to tell it apart.
+_FOLDED_NAMES = 3
+_END = object()
+
+
+def bounded_steps(steps: Any, depth: int = 1) -> Any:
+    """Raw ``steps`` with every step below ``STEP_DEPTH`` levels moved up, flat and in
+    order, under its ancestor at that level, named by its last few path names.
+
+    No step is lost (a failure deep down still shows with its reason), and a step at
+    most three levels below the fold keeps the key ``progress.flatten`` would give it
+    (duplicate sibling names aside), so the stored statuses stay comparable.
+    The recursion here is bounded by ``STEP_DEPTH``; below it ``_folded`` uses a stack.
+    """
+    if not isinstance(steps, list | tuple):
+        return steps
+    bounded = []
+    for step in steps:
+        children = step.get("steps") if isinstance(step, dict) else None
+        if not children:
+            bounded.append(step)
+        elif depth < STEP_DEPTH:
+            bounded.append({**step, "steps": bounded_steps(children, depth + 1)})
+        else:
+            bounded.append({**step, "steps": _folded(children)})
+    return bounded
+
+
+def _folded(steps: Any) -> list[Any]:
+    """Every step of a raw subtree, parents first, without children, named by its path."""
+    folded: list[Any] = []
+    stack: list[tuple[Iterator[Any], tuple[str, ...], int]] = [(iter(_listed(steps)), (), 1)]
+    while stack:
+        siblings, parents, depth = stack[-1]
+        step = next(siblings, _END)
+        if step is _END:
+            stack.pop()
+            continue
+        if not isinstance(step, dict):
+            folded.append(step)
+            continue
+        tail = (*parents[1 - _FOLDED_NAMES :], str(step.get("name") or "step"))
+        name = "/".join(tail) if depth <= _FOLDED_NAMES else "…/" + "/".join(tail)
+        folded.append({**step, "name": name, "steps": ()})
+        stack.append((iter(_listed(step.get("steps"))), tail, depth + 1))
+    return folded
+
+
+def _listed(value: Any) -> list[Any] | tuple[Any, ...]:
+    return value if isinstance(value, list | tuple) else ()
+
+
 class Progress(_Model):
-    pending_steps: int = 0
-    running_steps: int = 0
-    success_steps: int = 0
-    error_steps: int = 0
-    total_steps: int = 0
+    pending_steps: Count = 0
+    running_steps: Count = 0
+    success_steps: Count = 0
+    error_steps: Count = 0
+    total_steps: Count = 0
     steps: Many[Step] = ()
+
+    @field_validator("steps", mode="before")
+    @classmethod
+    def _bounded_depth(cls, value: Any) -> Any:
+        return bounded_steps(value)
 
 
 class ComponentSource(_Model):
-    name: str = ""
-    source_commit_hash: str = ""
+    name: Text = ""
+    source_commit_hash: Text = ""
 
 
 class Deployment(_Model):
     id: str
-    cause: str = ""
+    cause: Text = ""
     phase: Phase = Phase.UNKNOWN
     progress: Progress = Field(default_factory=Progress)
-    services: tuple[ComponentSource, ...] = ()
-    workers: tuple[ComponentSource, ...] = ()
-    jobs: tuple[ComponentSource, ...] = ()
-    static_sites: tuple[ComponentSource, ...] = ()
-    cloned_from: str = ""
+    services: Many[ComponentSource] = ()
+    workers: Many[ComponentSource] = ()
+    jobs: Many[ComponentSource] = ()
+    static_sites: Many[ComponentSource] = ()
+    cloned_from: Text = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
     phase_last_updated_at: datetime | None = None
@@ -151,17 +229,29 @@ class Deployment(_Model):
 
 
 class AppSpec(_Model):
-    name: str = ""
+    name: Text = ""
+
+
+def _followable(value: Any) -> Any:
+    # `{}` is how DigitalOcean says "none"; and a deployment without an id cannot be
+    # followed, compared or rolled back to, so it counts as none too.
+    if isinstance(value, dict) and not value.get("id"):
+        return None
+    return value
+
+
+# A deployment named by an app (live, in progress, pending, pinned).
+AppDeployment = Annotated[Deployment | None, BeforeValidator(_followable)]
 
 
 class App(_Model):
     id: str
-    spec: AppSpec = Field(default_factory=AppSpec)
-    live_url: str = ""
-    active_deployment: Deployment | None = None
-    in_progress_deployment: Deployment | None = None
-    pending_deployment: Deployment | None = None
-    pinned_deployment: Deployment | None = None
+    spec: Annotated[AppSpec, _none_as({})] = Field(default_factory=AppSpec)
+    live_url: Text = ""
+    active_deployment: AppDeployment = None
+    in_progress_deployment: AppDeployment = None
+    pending_deployment: AppDeployment = None
+    pinned_deployment: AppDeployment = None
 
     @property
     def name(self) -> str:
@@ -169,12 +259,12 @@ class App(_Model):
 
 
 class RollbackCondition(_Model):
-    code: str = ""
-    message: str = ""
+    code: Text = ""
+    message: Text = ""
     components: Many[str] = ()
 
 
 class RollbackValidation(_Model):
-    valid: bool = False
+    valid: Annotated[bool, _none_as(False)] = False
     error: RollbackCondition | None = None
     warnings: Many[RollbackCondition] = ()

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from bot.models import Step, StepStatus
 
 _QUIET = frozenset({StepStatus.PENDING, StepStatus.UNKNOWN})
+# Labels with more parts than this are shortened (DigitalOcean's trees have about four).
+_LABEL_PARTS = 7
 
 
 @dataclass(frozen=True)
@@ -33,25 +35,41 @@ class StepChange:
 
 def flatten(steps: Iterable[Step]) -> list[FlatStep]:
     """Every step of the tree, parents before children, in DigitalOcean's order."""
-    return list(_walk(steps, ()))
-
-
-def _walk(steps: Iterable[Step], parents: tuple[str, ...]) -> Iterator[FlatStep]:
-    seen: dict[str, int] = {}
-    for step in steps:
+    flat: list[FlatStep] = []
+    # An explicit stack of sibling iterators, not recursion: DigitalOcean's trees are a
+    # few levels deep, but a malformed deep one must not exhaust Python's stack.
+    stack: list[tuple[Iterator[Step], tuple[str, ...], dict[str, int]]] = [(iter(steps), (), {})]
+    while stack:
+        siblings, parents, seen = stack[-1]
+        step = next(siblings, None)
+        if step is None:
+            stack.pop()
+            continue
         name = step.name or "step"
         seen[name] = seen.get(name, 0) + 1
         # Sibling names are unique in practice; numbering keeps keys distinct if not.
         unique = name if seen[name] == 1 else f"{name}#{seen[name]}"
         path = (*parents, unique)
-        yield FlatStep(
-            key="/".join(path),
-            label=" › ".join(path),
-            status=step.status,
-            detail=_detail(step),
-            reason=step.reason.message if step.reason and step.reason.message else "",
+        flat.append(
+            FlatStep(
+                key="/".join(path),
+                label=_label(path),
+                status=step.status,
+                detail=_detail(step),
+                reason=step.reason.message if step.reason and step.reason.message else "",
+            )
         )
-        yield from _walk(step.steps, path)
+        if step.steps:
+            stack.append((iter(step.steps), path, {}))
+    return flat
+
+
+def _label(path: tuple[str, ...]) -> str:
+    # A reader needs where a step sits (the top) and what it is (the last few names);
+    # a deep path keeps those and elides the middle, so a reply line stays readable.
+    if len(path) > _LABEL_PARTS:
+        path = (*path[:2], "…", *path[-4:])
+    return " › ".join(path)
 
 
 def _detail(step: Step) -> str:

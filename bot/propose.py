@@ -7,15 +7,18 @@ import secrets
 
 from bot import blocks, cards
 from bot.access import find_app_here
+from bot.blocks import code
 from bot.deps import Deps
-from bot.errors import DONotFoundError, UsageError
+from bot.errors import DONotFoundError, SlackError, UsageError
 from bot.models import App, Deployment
+from bot.mrkdwn import escape
 from bot.records import Card, DeploymentSummary, Event
 from bot.targets import blocked_by, default_target
 
 log = logging.getLogger(__name__)
 
 _HISTORY_SCAN = 100
+_NOT_MEMBER = frozenset({"channel_not_found", "not_in_channel"})
 
 
 async def propose(
@@ -46,22 +49,55 @@ async def propose(
         created_at=now,
         expires_at=now + deps.settings.rollback_confirm_ttl,
     )
-    # Saved (and audited) before posting, so a card on screen is always one the bot knows.
+    # Saved before posting, so a card on screen is always one the bot knows.
     await deps.store.save_card(card)
+    ts = await _post(deps, card, now=now)
     await deps.audit.record(
         Event.REQUESTED, user=user, app=app.name, app_id=app.id, card=card.id,
-        target=target.id, reason=error,
+        target=target.id, reason=escape(error),
     )  # fmt: skip
-    ts = await deps.chat.post(channel, cards.card(card, now=now))
     card = card.model_copy(update={"ts": ts})
     # Listed as pending by the first save; an approval may have taken it off meanwhile.
     await deps.store.save_card(card, pending=False)
     if error:
         return blocks.Message(
-            text=f"`{app.name}` cannot be rolled back to `{blocks.short(target.id)}`: {error}"
+            text=f"{code(app.name)} cannot be rolled back to "
+            f"{code(blocks.short(target.id))}: {escape(error)}"
         )
     return blocks.Message(
-        text=f"Posted a rollback card for `{app.name}`: someone else must approve it."
+        text=f"Posted a rollback card for {code(app.name)}: someone else must approve it."
+    )
+
+
+async def _post(deps: Deps, card: Card, *, now: float) -> str:
+    """Post the card; a card Slack refused is forgotten, never left listed as waiting."""
+    await deps.pace.wait(card.channel)
+    try:
+        return await deps.chat.post(card.channel, cards.card(card, now=now))
+    except SlackError as exc:
+        await deps.store.discard_card(card.id)
+        await deps.audit.record(
+            Event.REFUSED, user=card.requester, app=card.app_name, app_id=card.app_id,
+            card=card.id, target=card.target.id,
+            reason=f"the card could not be posted ({exc.code or 'Slack did not answer'})",
+        )  # fmt: skip
+        raise UsageError(_unposted(exc)) from None
+
+
+def _unposted(exc: SlackError) -> str:
+    if exc.code in _NOT_MEMBER:
+        # chat:write.public reaches public channels only; private ones and DMs need the
+        # bot as a member, and Slack hides them from it until then.
+        return (
+            "I can't post the rollback card here: this is a private channel or a direct "
+            "message I'm not a member of. Invite @rollback-bot to this channel "
+            "(`/invite @rollback-bot`) and ask again. Nothing was changed."
+        )
+    if exc.code:
+        return f"Slack refused the rollback card ({exc.code}). Nothing was changed."
+    return (
+        "Slack did not answer while the rollback card was being posted, so nothing was "
+        "changed. Ask again; a card that shows up anyway will only say it is unknown."
     )
 
 
@@ -72,18 +108,21 @@ async def _target(deps: Deps, app: App, deployment_id: str | None) -> Deployment
             target = await deps.do.get_deployment(app.id, deployment_id)
         except DONotFoundError:
             raise UsageError(
-                f"`{app.name}` has no deployment `{deployment_id}`; "
-                f"see `/rollback history {app.name}`."
+                f"{code(app.name)} has no deployment {code(deployment_id)}; "
+                f"see {code(f'/rollback history {app.name}')}."
             ) from None
         if live is not None and target.id == live.id:
-            raise UsageError(f"`{blocks.short(target.id)}` is already live on `{app.name}`.")
+            raise UsageError(
+                f"{code(blocks.short(target.id))} is already live on {code(app.name)}."
+            )
         return target
     deployments = await deps.do.list_deployments(app.id, limit=_HISTORY_SCAN)
     chosen = default_target(live, deployments)
     if chosen is None:
         raise UsageError(
-            f"`{app.name}` has no earlier deployment that was ever live, so there is nothing "
-            f"to roll back to; name one with `/rollback {app.name} <deployment-id>`."
+            f"{code(app.name)} has no earlier deployment that was ever live, so there is "
+            f"nothing to roll back to; name one with "
+            f"{code(f'/rollback {app.name} <deployment-id>')}."
         )
     return chosen
 

@@ -95,6 +95,7 @@ class Watch(_Record):
     channel: str
     thread_ts: str
     target_id: str = ""
+    target_commit: str = ""
     requester: str = ""
     approver: str = ""
     started_at: float
@@ -106,6 +107,9 @@ class Watch(_Record):
     result_ts: str = ""
     """The ts of the final reply, whose Commit / Revert buttons are edited away later."""
     result_text: str = ""
+    announced: bool = True
+    """Whether "Rollback started" is in the thread. The narrator posts it, before any step,
+    so nothing can come before it; watches stored before this field existed had it."""
 
 
 class Event(StrEnum):

@@ -4,88 +4,131 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot import limits
 from bot.blocks import (
     COMMIT,
+    DIALOG_NAME,
     REVERT,
     STATUS_ICON,
     Block,
     Message,
+    actions,
     button,
+    code,
     confirm_dialog,
     context,
     section,
     short,
 )
 from bot.models import Phase
+from bot.mrkdwn import clip, clip_lines, shown
 from bot.progress import FlatStep, StepChange
-from bot.records import DeploymentSummary, Watch
+from bot.records import Watch
+
+# Visible characters of a step's label and of its detail or failure reason, per line:
+# room for a few dozen steps in one reply even when DigitalOcean's texts run long.
+LABEL_SHOWN = 150
+DETAIL_SHOWN = 300
+REASON_SHOWN = 600
 
 
-def started(watch: Watch, target: DeploymentSummary) -> Message:
+def _reply(text: str, *more: Block) -> Message:
+    """A reply whose fallback text is its first section, both within a section's limit.
+
+    ``Watch.result_text`` keeps ``text`` to show it again when the reply is settled.
+    """
+    text = clip(text, limits.SECTION_TEXT)
+    return Message(text=text, blocks=[section(text), *more])
+
+
+def started(watch: Watch) -> Message:
     text = (
         f"Rollback started by <@{watch.approver}>: DigitalOcean deployment "
-        f"`{short(watch.deployment_id)}` is rolling `{watch.app_name}` back to "
-        f"`{short(target.id)}`" + (f" (commit `{target.commit}`)." if target.commit else ".")
+        f"{code(short(watch.deployment_id))} is rolling {code(watch.app_name)} back to "
+        f"{code(short(watch.target_id))}"
+        + (f" (commit {code(watch.target_commit)})." if watch.target_commit else ".")
     )
-    return Message(text=text, blocks=[section(text)])
+    return _reply(text)
 
 
 def step_changes(changes: Sequence[StepChange], phase: Phase) -> Message:
     lines = []
     for change in changes:
-        detail = f" — {change.detail}" if change.detail else ""
+        detail = f" — {shown(change.detail, DETAIL_SHOWN)}" if change.detail else ""
         icon = STATUS_ICON[change.status]
-        lines.append(f"{icon} `{change.label}`: *{change.status.value}*{detail}")
-    lines.append(f"_Phase: {phase.value}_")
-    text = "\n".join(lines)
-    return Message(text=text, blocks=[section(text)])
+        label = code(change.label, LABEL_SHOWN)
+        lines.append(f"{icon} {label}: *{change.status.value}*{detail}")
+    footer = f"_Phase: {phase.value}_"
+    return _reply(clip_lines(lines, limits.SECTION_TEXT, footer=footer))
 
 
 def succeeded(watch: Watch) -> Message:
     if watch.kind == "revert":
         text = (
-            f"✅ `{watch.app_name}` is live again on deployment `{short(watch.deployment_id)}`: "
+            f"✅ {code(watch.app_name)} is live again on deployment "
+            f"{code(short(watch.deployment_id))}: "
             "the rollback was reverted and deploys are unblocked."
         )
-        return Message(text=text, blocks=[section(text)])
+        return _reply(text)
     text = (
-        f"✅ `{watch.app_name}` is live on the rollback (deployment "
-        f"`{short(watch.deployment_id)}`). The app is *pinned*: new deploys are blocked until "
-        "you commit the rollback or revert it."
+        f"✅ {code(watch.app_name)} is live on the rollback (deployment "
+        f"{code(short(watch.deployment_id))}). The app is *pinned*: new deploys are blocked "
+        "until you commit the rollback or revert it."
     )
-    return Message(text=text, blocks=[section(text), _settle_buttons(watch, commit=True)])
+    return _reply(text, _settle_buttons(watch, commit=True))
 
 
-def failed(watch: Watch, steps: Sequence[FlatStep]) -> Message:
+def failed(
+    watch: Watch, steps: Sequence[FlatStep], *, pinned: str | None = None, live: str = ""
+) -> Message:
+    """The failure reply, naming the failed steps and DigitalOcean's reasons.
+
+    A failed rollback offers Revert only while the app is pinned to it: ``pinned`` is the
+    app's pinned deployment id ("" for none) and ``live`` its live one, as DigitalOcean
+    says after the failure; left out (None), the button is offered.
+    """
     what = "Revert" if watch.kind == "revert" else "Rollback"
     lines = [
-        f"❌ {what} of `{watch.app_name}` failed: deployment `{short(watch.deployment_id)}` "
-        f"ended in phase *{watch.phase.value}*."
+        f"❌ {what} of {code(watch.app_name)} failed: deployment "
+        f"{code(short(watch.deployment_id))} ended in phase *{watch.phase.value}*."
     ]
     for step in steps:
-        reason = step.reason or "no reason given"
-        lines.append(f"• `{step.label}`: {reason}")
-    text = "\n".join(lines)
-    blocks = [section(text)]
-    if watch.kind == "rollback":
-        blocks.append(_settle_buttons(watch, commit=False))
-    return Message(text=text, blocks=blocks)
+        reason = shown(step.reason, REASON_SHOWN) if step.reason else "no reason given"
+        lines.append(f"• {code(step.label, LABEL_SHOWN)}: {reason}")
+    if watch.kind != "rollback":
+        return _reply(clip_lines(lines, limits.SECTION_TEXT))
+    if pinned is None or pinned == watch.deployment_id:
+        return _reply(clip_lines(lines, limits.SECTION_TEXT), _settle_buttons(watch, commit=False))
+    # A Revert button would be a dead end: say where the app stands instead.
+    footer = standing(watch.app_name, pinned=pinned, live=live) + " Nothing to revert."
+    return _reply(clip_lines(lines, limits.SECTION_TEXT, footer=footer))
+
+
+def standing(app_name: str, *, pinned: str, live: str) -> str:
+    """Where an app stands, in one sentence: what is live, and what it is pinned to."""
+    where = f"still live on {code(short(live))}" if live else "live on nothing"
+    pin = f"pinned to {code(short(pinned))}" if pinned else "nothing pinned"
+    return f"{code(app_name)} is {where}, {pin}."
 
 
 def gave_up(watch: Watch, seconds: int) -> Message:
     text = (
-        f"⌛ Stopped watching deployment `{short(watch.deployment_id)}` after {seconds // 60} min "
-        f"(last phase *{watch.phase.value}*). Check it in the DigitalOcean control panel."
+        f"⌛ Stopped watching deployment {code(short(watch.deployment_id))} after "
+        f"{seconds // 60} min (last phase *{watch.phase.value}*). "
+        "Check it in the DigitalOcean control panel."
     )
-    return Message(text=text, blocks=[section(text)])
+    return _reply(text)
 
 
 def lost(watch: Watch, reason: str) -> Message:
-    text = f"⚠️ Stopped watching deployment `{short(watch.deployment_id)}`: {reason}"
-    return Message(text=text, blocks=[section(text)])
+    """``reason`` is an error's ``user_message``: fit for Slack already, so only clipped."""
+    deployment = code(short(watch.deployment_id))
+    return _reply(f"⚠️ Stopped watching deployment {deployment}: {clip(reason, REASON_SHOWN)}")
 
 
 def _settle_buttons(watch: Watch, *, commit: bool) -> Block:
+    # Plain text in the dialogs: Slack shows it literally, so it is clipped, not escaped.
+    name = clip(watch.app_name, DIALOG_NAME)
     elements = []
     if commit:
         elements.append(
@@ -96,7 +139,7 @@ def _settle_buttons(watch: Watch, *, commit: bool) -> Block:
                 style="primary",
                 confirm=confirm_dialog(
                     "Commit the rollback?",
-                    f"{watch.app_name} stays on this deployment and deploys are unblocked.",
+                    f"{name} stays on this deployment and deploys are unblocked.",
                     "Commit",
                 ),
             )
@@ -108,13 +151,13 @@ def _settle_buttons(watch: Watch, *, commit: bool) -> Block:
             watch.deployment_id,
             confirm=confirm_dialog(
                 "Revert the rollback?",
-                f"{watch.app_name} is redeployed as it was before the rollback.",
+                f"{name} is redeployed as it was before the rollback.",
                 "Revert",
                 danger=True,
             ),
         )
     )
-    return {"type": "actions", "block_id": f"settle:{watch.deployment_id}", "elements": elements}
+    return actions(settle_key(watch.deployment_id), elements)
 
 
 def settle_key(deployment_id: str) -> str:
@@ -123,37 +166,43 @@ def settle_key(deployment_id: str) -> str:
 
 
 def without_buttons(original: Sequence[Block], note: str) -> Message:
-    """A message as it was, minus its buttons, plus who acted on it."""
-    kept = [b for b in original if b.get("type") != "actions"]
+    """A message as it was, minus its buttons, plus who acted on it.
+
+    ``original`` was rendered (and escaped) by the bot already; ``note`` is the bot's own
+    mrkdwn (a `<@…>` mention), so neither is escaped again.
+    """
+    kept = [b for b in original if b.get("type") != "actions"][: limits.MESSAGE_BLOCKS - 1]
     text = next((b["text"]["text"] for b in kept if b.get("type") == "section"), note)
     return Message(text=str(text), blocks=[*kept, context(note)])
 
 
 def settled_result(result_text: str, note: str) -> Message:
-    """The final reply with its buttons replaced by who settled it."""
+    """The final reply with its buttons replaced by who settled it.
+
+    ``result_text`` is the reply's own text as the bot rendered it (``Watch.result_text``):
+    already escaped, so it is not escaped again.
+    """
     return Message(text=result_text, blocks=[section(result_text), context(note)])
 
 
 def committed(user: str, app_name: str) -> Message:
-    text = (
-        f"📌 Committed by <@{user}>: `{app_name}` stays on the rollback and deploys are unblocked."
+    return _reply(
+        f"📌 Committed by <@{user}>: {code(app_name)} stays on the rollback and deploys are "
+        "unblocked."
     )
-    return Message(text=text, blocks=[section(text)])
 
 
 def reverting(user: str, app_name: str, deployment_id: str) -> Message:
-    text = (
-        f"↩️ Revert requested by <@{user}>: deployment `{short(deployment_id)}` restores "
-        f"`{app_name}` as it was before the rollback."
+    return _reply(
+        f"↩️ Revert requested by <@{user}>: deployment {code(short(deployment_id))} restores "
+        f"{code(app_name)} as it was before the rollback."
     )
-    return Message(text=text, blocks=[section(text)])
 
 
 def untracked(watch: Watch) -> Message:
-    text = (
-        f"⚠️ The rollback started (DigitalOcean deployment `{watch.deployment_id}`), but the "
-        "bot could not record it, so it cannot narrate it here. Follow it in the DigitalOcean "
-        "control panel, then commit or revert it there or with `/rollback commit "
-        f"{watch.app_name}`."
+    command = code(f"/rollback commit {watch.app_name}")
+    return _reply(
+        f"⚠️ The rollback started (DigitalOcean deployment {code(watch.deployment_id)}), but "
+        "the bot could not record it, so it cannot narrate it here. Follow it in the "
+        f"DigitalOcean control panel, then commit or revert it there or with {command}."
     )
-    return Message(text=text, blocks=[section(text)])

@@ -18,7 +18,8 @@ from slack_bolt.authorization import AuthorizeResult
 from bot import listeners
 from bot.access import Approvers
 from bot.audit import AuditLog
-from bot.budget import RateBudget
+from bot.budget import Lane, Limits, RateBudget
+from bot.channel_pace import ChannelPace
 from bot.chat import Chat, make_web_client
 from bot.deps import Deps
 from bot.digitalocean import DigitalOceanClient
@@ -57,16 +58,18 @@ class Runtime:
         store = Store.from_url(settings.redis_url)
         budget = RateBudget(
             store.client,
-            per_minute=settings.digitalocean_requests_per_minute,
-            window=settings.digitalocean_budget_window,
+            Limits(
+                per_minute=settings.digitalocean_requests_per_minute,
+                per_hour=settings.digitalocean_requests_per_hour,
+                window=settings.digitalocean_budget_window,
+            ),
         )
-        do = DigitalOceanClient(
-            Transport(
-                token=settings.digitalocean_token.get_secret_value(),
-                base_url=settings.digitalocean_api_url,
-                throttle=budget,
-            )
+        transport = Transport(
+            token=settings.digitalocean_token.get_secret_value(),
+            base_url=settings.digitalocean_api_url,
+            throttle=budget.lane(Lane.COMMAND),
         )
+        do = DigitalOceanClient(transport)
         audit = AuditLog(store.client, maxlen=settings.rollback_audit_maxlen)
         locks = AppLocks(store.client)
         tasks = TaskTracker()
@@ -77,11 +80,14 @@ class Runtime:
             ttl=max(3 * settings.rollback_poll_interval, 1.0),
         )
         metrics = Metrics()
+        pace = ChannelPace(store.client, per_second=settings.slack_channel_pace)
         narrator = Narrator(
             metrics=metrics,
-            do=do,
+            # Polls take their places from their own lane, which leaves a reserve for people.
+            do=DigitalOceanClient(transport.with_throttle(budget.lane(Lane.POLL))),
             store=store,
             chat=chat,
+            pace=pace,
             audit=audit,
             locks=locks,
             owner=leases.owner,
@@ -93,8 +99,7 @@ class Runtime:
             leases=leases,
             tasks=tasks,
             poll_interval=settings.rollback_poll_interval,
-            budget_per_minute=settings.digitalocean_requests_per_minute,
-            budget_window=settings.digitalocean_budget_window,
+            budget=budget,
         )
         approvers = Approvers(ids=settings.rollback_approvers, chat=chat, store=store)
         deps = Deps(
@@ -102,6 +107,7 @@ class Runtime:
             do=do,
             store=store,
             chat=chat,
+            pace=pace,
             watcher=watcher,
             approvers=approvers,
             locks=locks,
@@ -124,8 +130,11 @@ class Runtime:
     async def scrape(self) -> bytes:
         """The metrics page, with the shared budget read fresh from Redis."""
         try:
-            used = await self.budget.used()
-            self.deps.metrics.budget_remaining.set(max(0, self.budget.per_minute - used))
+            minute, hour = await self.budget.used()
+            limits = self.budget.limits
+            remaining = self.deps.metrics.budget_remaining
+            remaining.labels("minute").set(max(0, limits.per_minute - minute))
+            remaining.labels("hour").set(max(0, limits.per_hour - hour))
         except StoreUnavailableError:
             pass  # the last value stays; /readyz reports the outage
         return self.deps.metrics.render()

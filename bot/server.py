@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import parse_qsl
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
@@ -41,6 +42,8 @@ def create_app(settings: Settings) -> Starlette:
 
     async def answer_slack(request: Request) -> Response:
         body = await request.body()
+        if is_ssl_check(body):
+            return Response(status_code=200)  # an empty body, as Bolt answers
         if verifier is not None and not verifier.is_valid_request(body, dict(request.headers)):
             return JSONResponse({"error": "invalid request"}, status_code=401)
         try:
@@ -84,6 +87,22 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.runtime = runtime
     return app
+
+
+def is_ssl_check(body: bytes) -> bool:
+    """Is this Slack checking the certificate of a slash command's URL (``ssl_check=1``)?
+
+    Bolt answers them before any signature check: its
+    ``AsyncSslCheck`` middleware comes first in the chain (slack_bolt/app/async_app.py,
+    ``_init_async_middleware_list``) and returns ``BoltResponse(status=200, body="")``
+    for a form body with ``ssl_check == "1"`` (middleware/ssl_check/ssl_check.py). This
+    server checks signatures before Bolt sees the request, so it answers them here.
+    Nothing else happens for them: no command in the body is run.
+    """
+    if b"ssl_check=" not in body:  # the common case, without parsing the form
+        return False
+    fields = dict(parse_qsl(body.decode(errors="replace"), keep_blank_values=True))
+    return fields.get("ssl_check") == "1"
 
 
 def _not_understood() -> Response:

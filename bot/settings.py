@@ -26,10 +26,16 @@ class Settings(BaseSettings):
 
     digitalocean_token: SecretStr
     digitalocean_api_url: str = "https://api.digitalocean.com"
-    digitalocean_requests_per_minute: int = Field(default=240, gt=0)
+    digitalocean_requests_per_minute: int = Field(default=240, gt=1)
+    digitalocean_requests_per_hour: int = Field(default=4500, gt=1)
     digitalocean_budget_window: float = Field(default=60.0, gt=0)
-    """Seconds the budget counts over: DigitalOcean's minute. Only a benchmark or test that
-    speeds up a simulated DigitalOcean's clock has reason to change it."""
+    """Seconds of DigitalOcean's minute (its hour is 60 of them). Only a benchmark or test
+    that speeds up a simulated DigitalOcean's clock has reason to change it."""
+
+    slack_channel_pace: float = Field(default=1.0, ge=0)
+    """Posts a second the bot allows itself per Slack channel, all replicas together (Slack:
+    "1 message per second to a specific channel, with short bursts"). 0 turns the pacing off,
+    for a test or benchmark whose Slack stand-in does not pace."""
 
     redis_url: str = "redis://localhost:6379/0"
 

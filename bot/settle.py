@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot import blocks, cards, replies
 from bot.access import find_app_here
+from bot.blocks import code
 from bot.deps import Deps
 from bot.errors import DigitalOceanError, DOUncertainError, UsageError
 from bot.models import App, Deployment
@@ -27,7 +28,32 @@ async def settle_from_button(
     if watch is None:
         return blocks.Message(text="The bot no longer knows this rollback; nothing was done.")
     app = await deps.do.get_app(watch.app_id)
+    pinned = app.pinned_deployment.id if app.pinned_deployment else ""
+    if pinned != deployment_id and await deps.approvers.includes(user):
+        return await _not_pinned_here(deps, app, watch, revert=revert, clicked=clicked)
     return await _settle(deps, app=app, watch=watch, user=user, revert=revert, clicked=clicked)
+
+
+async def _not_pinned_here(
+    deps: Deps, app: App, watch: Watch, *, revert: bool, clicked: Clicked
+) -> blocks.Message:
+    """A button acts on the deployment it names or refuses: the app is no longer pinned to
+    it (committed or reverted elsewhere, a failed rollback DigitalOcean unpinned, a newer
+    rollback pinned instead), so its buttons go and the person learns where the app stands."""
+    live = app.active_deployment.id if app.active_deployment else ""
+    pinned = app.pinned_deployment.id if app.pinned_deployment else ""
+    where = replies.standing(app.name, pinned=pinned, live=live)
+    verb = "revert" if revert else "commit"
+    named = code(blocks.short(watch.deployment_id))
+    if clicked.ts and clicked.blocks:
+        note = f"No longer pinned to {named}: nothing to commit or revert here. {where}"
+        await deps.chat.update(
+            watch.channel, clicked.ts, replies.without_buttons(clicked.blocks, note)
+        )
+    return blocks.Message(
+        text=f"Nothing was done: this button would {verb} deployment {named}, which the app "
+        f"is no longer pinned to. {where}"
+    )
 
 
 async def settle_from_command(
@@ -62,7 +88,9 @@ async def _settle(
         return blocks.Message(text=refusal)
     pinned = app.pinned_deployment
     if pinned is None:
-        raise UsageError(f"`{app.name}` has no pinned rollback to {kind.verb}.")
+        live = app.active_deployment.id if app.active_deployment else ""
+        where = replies.standing(app.name, pinned="", live=live)
+        raise UsageError(f"There is no pinned rollback to {kind.verb}: {where}")
     if watch is not None and watch.deployment_id != pinned.id:
         watch = None  # the pinned rollback is not one this bot narrated
     # One settlement per pinned deployment, however many clicks or commands race.
@@ -100,7 +128,9 @@ async def _settle(
     if deployment is not None and thread is not None:
         await _watch_revert(deps, app, deployment, thread, watch=watch, user=user)
     done = "Revert started" if revert else "Committed"
-    return blocks.Message(text=f"{done}: `{app.name}`.")
+    return blocks.Message(
+        text=f"{done}: {code(app.name)}, rollback deployment {code(blocks.short(pinned.id))}."
+    )
 
 
 async def _commit(deps: Deps, app: App) -> None:
@@ -135,7 +165,9 @@ async def _narrate(
     if watch is None:
         if not channel:
             return None
+        await deps.pace.wait(channel)
         return channel, await deps.chat.post(channel, reply)
+    await deps.pace.wait(watch.channel)
     await deps.chat.post(watch.channel, reply, thread_ts=watch.thread_ts)
     note = f"{decision.kind.value.capitalize()} by <@{decision.user}>"
     # The final reply loses its buttons, so nobody clicks a settled rollback again.

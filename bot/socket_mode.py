@@ -17,12 +17,14 @@ import contextlib
 import logging
 import signal
 import socket
+import time
 from collections.abc import Generator
 from typing import Any
 
 import aiohttp
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from starlette.applications import Starlette
@@ -38,6 +40,8 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 APP_TOKEN_PREFIX = "xapp-"  # noqa: S105 - a prefix, not a token
+PING_INTERVAL = 10.0  # seconds; Bolt's AsyncSocketModeHandler default
+FIRST_RETRY = 1.0  # seconds before the first new attempt; doubling up to PING_INTERVAL
 
 # apps.connections.open errors that retrying cannot fix: the token itself is wrong.
 _TOKEN_ERRORS = frozenset(
@@ -115,6 +119,96 @@ def probes(runtime: Runtime, client: SocketModeClient) -> Starlette:
     )
 
 
+class FreshUrlClient(SocketModeClient):
+    """slack_sdk's aiohttp Socket Mode client, trying each WebSocket URL once.
+
+    Slack's URL is "a temporary Socket Mode WebSocket URL" (apps.connections.open) that
+    "refreshes regularly" (https://api.slack.com/socket-mode). slack_sdk reconnects
+    through ``connect_to_new_endpoint``, which asks apps.connections.open first (for a
+    ``disconnect`` envelope, a closed socket, a failed ping); but ``connect`` itself asks
+    only when it has no URL, and when the connection fails it retries the same URL every
+    ``ping_interval`` forever (socket_mode/aiohttp/__init__.py ``connect``: ``if
+    self.wss_uri is None: self.wss_uri = await self.issue_new_wss_url()`` inside its retry
+    loop). A URL that expired or is refused then keeps the bot unready for good. Here a URL
+    is used for one attempt, and the next attempt asks Slack for a new one.
+    """
+
+    async def connect(self) -> None:
+        failures = 0
+        while not self.closed:
+            # Set by connect_to_new_endpoint (or _first_url) just before; never reused.
+            url, self.wss_uri = self.wss_uri, None
+            try:
+                await self._open(url or await self.issue_new_wss_url())
+                return
+            except Exception as exc:  # any failure: slack_sdk's loop retries them all too
+                if self.closed:
+                    return
+                delay = min(self.ping_interval, FIRST_RETRY * 2**failures)
+                failures += 1
+                log.warning(
+                    "socket mode: could not connect to Slack (%s); asking for a new URL in %.0f s",
+                    type(exc).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+
+    async def _open(self, url: str) -> None:
+        """One connection attempt: the body of slack_sdk's ``connect`` loop, its
+        handshake bounded."""
+        # No reconnecting from the old session's monitor while this one connects.
+        self.auto_reconnect_enabled = False
+        old = self.current_session
+        if old is not None:
+            try:
+                await old.close()
+            except Exception as exc:  # a broken old socket may not close cleanly
+                log.debug("socket mode: the old connection did not close: %r", exc)
+        if self.aiohttp_client_session.closed:
+            self.aiohttp_client_session = aiohttp.ClientSession()
+        # The handshake within the Web API's timeout: the session's default is 5 minutes.
+        async with asyncio.timeout(self.web_client.timeout):
+            session = await self.aiohttp_client_session.ws_connect(
+                url,
+                autoping=False,
+                heartbeat=self.ping_interval,
+                proxy=self.proxy,
+                ssl=self.web_client.ssl if self.web_client.ssl is not None else True,
+            )
+        self.current_session = session
+        self.auto_reconnect_enabled = self.default_auto_reconnect_enabled
+        self.stale = False
+        await session.ping(f"sdk-ping-pong:{time.time()}".encode())
+        # A new monitor and receiver for the new session (the old ones stop themselves
+        # once current_session changes; cancelled here as slack_sdk does).
+        for task in (self.current_session_monitor, self.message_receiver):
+            if task is not None:
+                task.cancel()
+        self.current_session_monitor = asyncio.ensure_future(self.monitor_current_session())
+        self.message_receiver = asyncio.ensure_future(self.receive_messages())
+        log.info("socket mode: connected to Slack")
+
+
+class _Handler(AsyncSocketModeHandler):
+    """Bolt's aiohttp Socket Mode handler on ``FreshUrlClient``.
+
+    Bolt's ``__init__`` builds a plain ``SocketModeClient`` (which at once opens an aiohttp
+    session and starts a task) and takes no client class, so this repeats its four lines
+    (slack_bolt/adapter/socket_mode/aiohttp/__init__.py) instead of calling it.
+    """
+
+    def __init__(self, app: AsyncApp, app_token: str) -> None:
+        self.app = app
+        self.app_token = app_token
+        self.client = FreshUrlClient(
+            app_token=app_token,
+            logger=app.logger,
+            web_client=app.client,
+            ping_interval=PING_INTERVAL,
+        )
+        self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
+
+
 class _ProbeServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
@@ -126,7 +220,7 @@ class _ProbeServer(uvicorn.Server):
 async def serve(settings: Settings, *, token: str, sock: socket.socket) -> None:
     runtime = Runtime.build(settings)
     # Built inside the loop: the client starts its message-processing task at once.
-    handler = AsyncSocketModeHandler(runtime.bolt, token)
+    handler = _Handler(runtime.bolt, token)
     server = _ProbeServer(
         uvicorn.Config(
             probes(runtime, handler.client),
@@ -174,6 +268,9 @@ async def serve(settings: Settings, *, token: str, sock: socket.socket) -> None:
 async def _first_url(client: SocketModeClient) -> None:
     """Ask for the WebSocket URL once up front, so a wrong token stops start-up.
 
+    The URL is kept for the first connection attempt (apps.connections.open is Tier 1 in
+    Slack's method reference: not to be wasted); should it be dead by then,
+    ``FreshUrlClient`` asks for another.
     Left to itself the client retries a rejected token forever, logging a traceback
     every few seconds; a network failure is still retried (readyz says unready).
     """
@@ -193,7 +290,5 @@ async def _first_url(client: SocketModeClient) -> None:
 
 
 async def _connect(handler: AsyncSocketModeHandler) -> None:
-    # connect() retries until it succeeds or the client is closed.
+    # connect() retries (a new URL each time) until it succeeds or the client is closed.
     await handler.connect_async()  # type: ignore[no-untyped-call]  # Bolt is untyped here
-    if await handler.client.is_connected():
-        log.info("socket mode: connected to Slack")

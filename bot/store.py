@@ -7,11 +7,14 @@ clear sentence; nothing here knows about Slack or HTTP.
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import redis.asyncio as redis
+from pydantic import BaseModel, ValidationError
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
@@ -19,6 +22,8 @@ from redis.exceptions import RedisError
 from bot import keys
 from bot.errors import LeaseLostError, StoreUnavailableError
 from bot.records import Card, Decision, Watch, WatchKind
+
+log = logging.getLogger(__name__)
 
 # One atomic write of a watch; with an owner (ARGV[6]) only while it holds the lease.
 _SAVE_WATCH = """
@@ -106,6 +111,14 @@ class Store:
             ids = await self._redis.zrangebyscore(keys.PENDING_CARDS, "-inf", now, 0, limit)
         return [str(i) for i in ids]
 
+    async def discard_card(self, card_id: str) -> None:
+        """Forget a card that never reached Slack: nobody can see it, so nothing waits."""
+        async with guard():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.delete(keys.card(card_id))
+            pipe.zrem(keys.PENDING_CARDS, card_id)
+            await pipe.execute()
+
     async def forget_pending(self, card_id: str) -> None:
         async with guard():
             await self._redis.zrem(keys.PENDING_CARDS, card_id)
@@ -114,7 +127,7 @@ class Store:
         async with guard():
             ids = [str(i) for i in await self._redis.zrange(keys.PENDING_CARDS, 0, -1)]
             raws = await self._redis.mget([keys.card(i) for i in ids]) if ids else []
-        return [Card.model_validate_json(raw) for raw in raws if raw]
+        return _readable(Card, raws)
 
     async def get_card(self, card_id: str) -> Card | None:
         async with guard():
@@ -230,10 +243,27 @@ class Store:
             if not ids:
                 return []
             raws = await self._redis.mget([keys.watch(i) for i in ids])
-        return [Watch.model_validate_json(raw) for raw in raws if raw]
+        return _readable(Watch, raws)
 
     async def latest_rollback(self, app_id: str) -> Watch | None:
         """The most recent rollback watch of an app, if the bot started one."""
         async with guard():
             deployment_id = await self._redis.get(keys.app_rollback(app_id))
         return await self.get_watch(str(deployment_id)) if deployment_id else None
+
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def _readable(model: type[R], raws: Iterable[str | bytes | None]) -> list[R]:
+    """The records that can be read; one that cannot (written by another version of the
+    bot, say) is logged and skipped rather than hiding every other."""
+    found = []
+    for raw in raws:
+        if not raw:
+            continue
+        try:
+            found.append(model.model_validate_json(raw))
+        except ValidationError as exc:
+            log.error("skipped an unreadable %s record: %s", model.__name__, exc.errors()[:1])
+    return found

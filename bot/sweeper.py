@@ -38,6 +38,9 @@ class Sweeper:
                 await self.sweep()
             except BotError as exc:
                 log.warning("sweep skipped: %s", exc.user_message)
+            except Exception:
+                # A bug must not end the loop: cards would stay open past their expiry.
+                log.exception("sweep failed; trying again")
             try:
                 await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
             except TimeoutError:

@@ -21,6 +21,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 
+from bot.budget import RateBudget
 from bot.errors import BotError, LeaseLostError
 from bot.leases import Leases
 from bot.logs import bind
@@ -32,12 +33,6 @@ from bot.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
 
-# Share of the DigitalOcean budget polls may use; the rest is kept for people's commands
-# (a proposal makes 3 calls, an approval 2). Paced polls use this share in every minute,
-# not only on average, so 50 calls a minute of 250 stay free at any moment, and the
-# window never nears DigitalOcean's "nearly spent" mark, which pauses every call.
-POLL_SHARE = 0.8
-
 
 class Watcher:
     def __init__(
@@ -48,16 +43,18 @@ class Watcher:
         leases: Leases,
         tasks: TaskTracker,
         poll_interval: float,
-        budget_per_minute: int,
-        budget_window: float = 60.0,
+        budget: RateBudget,
     ) -> None:
         self._narrator = narrator
         self._store = store
         self._leases = leases
         self._tasks = tasks
         self._poll_interval = poll_interval
-        self._budget = budget_per_minute
-        self._window = budget_window
+        self._budget = budget
+        # Polls a second all replicas may make: the poll share of the tighter of
+        # DigitalOcean's two windows (the hour, unless the bot's settings say otherwise),
+        # read again at every scan as other tools' use of the token changes it.
+        self._rate = budget.static_poll_rate()
         self._watches: dict[str, Watch] = {}  # followed here, as of their latest poll
         self._pacer = Pacer()
         self._lost: set[str] = set()
@@ -76,8 +73,12 @@ class Watcher:
 
     @property
     def _fair(self) -> float:
-        """The interval the budget allows: all replicas together poll each watch once."""
-        return self._active * self._window / (self._budget * POLL_SHARE)
+        """The interval the budget allows: all replicas together poll each watch once.
+
+        Paced at the hourly rate even when the hour is still empty: polls that ran ahead
+        at the minute's pace would fill the hour in twenty minutes and then stop for forty.
+        """
+        return self._active / self._rate
 
     def start(self, watch: Watch) -> None:
         """Follow a watch this replica just created (it claims the lease first)."""
@@ -95,6 +96,7 @@ class Watcher:
 
     async def scan(self) -> int:
         """Claim and follow every listed watch nobody follows; return how many."""
+        self._rate = await self._budget.poll_rate()
         following = set(self._watches)
         watches = await self._store.active_watches(skip=following)
         self._active = len(watches) + len(following)
@@ -202,6 +204,9 @@ class Watcher:
             except BotError as exc:
                 # Redis is down or Slack refused: keep the loop, try again next time.
                 log.warning("%s skipped: %s", getattr(work, "__name__", "work"), exc.user_message)
+            except Exception:
+                # A bug must not end the loop that every watch depends on.
+                log.exception("%s failed; trying again", getattr(work, "__name__", "work"))
             if await self._pause(seconds):
                 return
 

@@ -8,11 +8,20 @@ from typing import Any
 
 import pytest
 
+from bot.sandbox.slack_rules import Pace
 from bot.server import create_app
 from bot.settings import Settings, load_settings
 from bot.simulator import Simulator
 from bot.simulator import create_app as create_simulator_app
-from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
+from bot.simulator.clock import ScaledClock
+from tests.constants import (
+    DO_MINUTE,
+    DO_SPEED,
+    DO_TOKEN,
+    SIGNING_SECRET,
+    SLACK_SPEED,
+    SLACK_TOKEN,
+)
 from tests.fake_slack import FakeSlack
 from tests.processes import BotProcess
 from tests.redis_server import RedisServer
@@ -38,7 +47,9 @@ def redis_url(redis_server: RedisServer) -> str:
 
 @pytest.fixture
 def sim() -> Simulator:
-    return Simulator.with_sample_apps(token=DO_TOKEN)
+    # Both of DigitalOcean's rate windows are enforced, on a compressed clock (DO_SPEED)
+    # that the bot's budget window matches.
+    return Simulator.with_sample_apps(token=DO_TOKEN, clock=ScaledClock(rate=DO_SPEED))
 
 
 @pytest.fixture
@@ -49,7 +60,7 @@ def sim_url(sim: Simulator) -> Iterator[str]:
 
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack(token=SLACK_TOKEN)
+    fake = FakeSlack(token=SLACK_TOKEN, pace=Pace(rate=SLACK_SPEED))
     with ServerThread(fake.app(), lifespan="off") as server:
         fake.url = server.url
         yield fake
@@ -69,6 +80,8 @@ def make_settings(redis_url: str, sim_url: str, slack: FakeSlack) -> SettingsFac
             "digitalocean_api_url": sim_url,
             "redis_url": redis_url,
             "rollback_poll_interval": 0.05,
+            "digitalocean_budget_window": DO_MINUTE,
+            "slack_channel_pace": SLACK_SPEED,
             **overrides,
         }
         return load_settings(require_signing_secret=True, **values)

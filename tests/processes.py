@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
+from tests.constants import DO_MINUTE, DO_TOKEN, SIGNING_SECRET, SLACK_SPEED, SLACK_TOKEN
 from tests.redis_server import free_port
 
 
@@ -86,7 +86,12 @@ class BotProcess:
             slack_url=slack_url,
             do_url=do_url,
             redis_url=redis_url,
-            **{"rollback_poll_interval": "0.2", **settings},
+            **{
+                "rollback_poll_interval": "0.2",
+                "digitalocean_budget_window": str(DO_MINUTE),
+                "slack_channel_pace": str(SLACK_SPEED),
+                **settings,
+            },
         )
         fd, name = tempfile.mkstemp(prefix="rollback-bot-", suffix=".log")
         os.close(fd)

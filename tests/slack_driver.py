@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import time
 from typing import Any
@@ -16,6 +17,8 @@ from urllib.parse import urlencode
 import httpx
 
 from tests.fake_slack import Message
+
+_DELIVERIES = itertools.count(1)
 
 
 def sign(secret: str, timestamp: int, body: str) -> str:
@@ -47,8 +50,15 @@ class SlackDriver:
         return self.http.post(f"{self.bot_url}/slack/events", content=body, headers=sent)
 
     def response_url(self) -> str:
-        self._n += 1
+        # Slack gives every command and click a response URL of its own (usable 5 times),
+        # whichever driver (replica) it goes to: numbered across all drivers.
+        self._n = next(_DELIVERIES)
         return f"{self.slack_url}/response/{self._n}"
+
+    @property
+    def last_key(self) -> str:
+        """The response URL key of the latest command or click sent."""
+        return str(self._n)
 
     def command_body(self, text: str, *, user: str = "UALICE", channel: str = "CDEPLOY") -> str:
         response_url = self.response_url()  # counts this command too

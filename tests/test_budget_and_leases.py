@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as redis
 
-from bot.budget import RateBudget
+from bot.budget import Lane, Limits, RateBudget
+from bot.errors import DOBudgetError
 from bot.leases import Leases
 
 
@@ -23,15 +24,27 @@ async def clients(redis_url: str) -> AsyncIterator[tuple[redis.Redis, redis.Redi
     await two.aclose()
 
 
-async def test_two_replicas_never_exceed_the_shared_budget(
+def budget(client: redis.Redis, **limits: float) -> RateBudget:
+    values: dict[str, float] = {"per_minute": 250, "per_hour": 5000, "window": 60.0, **limits}
+    return RateBudget(
+        client,
+        Limits(
+            per_minute=int(values["per_minute"]),
+            per_hour=int(values["per_hour"]),
+            window=values["window"],
+        ),
+    )
+
+
+async def test_two_replicas_never_exceed_the_shared_minute(
     clients: tuple[redis.Redis, redis.Redis],
 ) -> None:
-    # Time scaled down: 5 requests per 0.5 s window, 15 requests wanted at once.
-    budgets = [RateBudget(c, per_minute=5, window=0.5) for c in clients]
+    # Time scaled down: 5 commands (half the minute) per 0.5 s window, 15 wanted at once.
+    budgets = [budget(c, per_minute=10, window=0.5) for c in clients]
     granted: list[float] = []
 
-    async def request(budget: RateBudget) -> None:
-        await budget.acquire()
+    async def request(b: RateBudget) -> None:
+        await b.acquire(Lane.COMMAND)
         granted.append(time.monotonic())
 
     await asyncio.gather(*(request(budgets[i % 2]) for i in range(15)))
@@ -43,18 +56,108 @@ async def test_two_replicas_never_exceed_the_shared_budget(
     assert granted[-1] - granted[0] >= 1.0  # 15 at 5 a window needs three windows
 
 
-async def test_digitalocean_saying_spent_pauses_every_replica(
+async def test_the_hour_is_budgeted_too_and_a_command_is_told_when_it_frees_up(
     clients: tuple[redis.Redis, redis.Redis],
 ) -> None:
-    one, two = (RateBudget(c, per_minute=250) for c in clients)
-    reset = time.time() + 0.6
-    await one.observe({"ratelimit-remaining": "2", "ratelimit-reset": str(reset)})
+    # A 0.2 s minute makes a 12 s hour: longer than a command may wait (5 s). Commands
+    # may fill half of it: 6 of 12.
+    one, two = (budget(c, per_minute=100, per_hour=12, window=0.2) for c in clients)
+    first = time.time()
+    for b in (one, two, one, two, one, two):
+        assert await b.acquire(Lane.COMMAND) == 0
     started = time.monotonic()
-    waited = await two.acquire()
-    assert waited > 0.3 and time.monotonic() - started > 0.3
-    # Plenty left: no pause, no wait.
-    await one.observe({"ratelimit-remaining": "200", "ratelimit-reset": str(time.time() + 60)})
-    assert await one.acquire() == 0
+    with pytest.raises(DOBudgetError) as refused:
+        await two.acquire(Lane.COMMAND)
+    assert time.monotonic() - started < 1  # told at once, not after waiting
+    # The next place frees when the first request leaves the hour.
+    assert refused.value.frees_at == pytest.approx(first + 12, abs=1)
+    assert "frees up in about 1" in refused.value.user_message
+    assert "UTC" in refused.value.user_message
+
+
+async def test_polls_leave_people_a_reserve_in_each_window(
+    clients: tuple[redis.Redis, redis.Redis],
+) -> None:
+    one, two = (budget(c, per_minute=10, per_hour=5000, window=60) for c in clients)
+    for _ in range(8):  # POLL_SHARE of 10
+        assert await one.acquire(Lane.POLL) == 0
+    ninth = asyncio.create_task(two.acquire(Lane.POLL))
+    await asyncio.sleep(0.2)
+    assert not ninth.done()  # it waits for the minute to move on
+    for _ in range(2):  # …while people still find their places at once
+        assert await two.acquire(Lane.COMMAND) == 0
+    with pytest.raises(DOBudgetError):
+        await one.acquire(Lane.COMMAND)
+    ninth.cancel()
+
+
+async def test_a_crowd_of_commands_leaves_polls_their_places(
+    clients: tuple[redis.Redis, redis.Redis],
+) -> None:
+    one, two = (budget(c, per_minute=10, per_hour=5000, window=60) for c in clients)
+    for _ in range(5):  # COMMAND_SHARE of 10
+        assert await one.acquire(Lane.COMMAND) == 0
+    with pytest.raises(DOBudgetError):
+        await two.acquire(Lane.COMMAND)
+    for _ in range(5):  # the rest of the minute is the rollbacks in flight's
+        assert await two.acquire(Lane.POLL) == 0
+
+
+async def test_a_burst_429_pauses_every_replica_for_retry_after_not_until_reset(
+    clients: tuple[redis.Redis, redis.Redis],
+) -> None:
+    one, two = (budget(c) for c in clients)
+    an_hour_on = time.time() + 3600
+    await one.observe(
+        429,
+        {
+            "ratelimit-limit": "5000",
+            "ratelimit-remaining": "0",  # DigitalOcean's burst answer says 0, of the minute
+            "ratelimit-reset": str(an_hour_on),
+            "retry-after": "0.5",
+        },
+    )
+    started = time.monotonic()
+    waited = await two.acquire(Lane.POLL)
+    assert 0.4 < waited < 1.0
+    assert 0.4 < time.monotonic() - started < 1.0
+    # The "0 remaining" of a burst answer is not the hour: nothing else was tightened.
+    assert await one.acquire(Lane.COMMAND) == 0
+
+
+async def test_an_hourly_429_pauses_at_most_a_minute_whatever_the_reset_says(
+    clients: tuple[redis.Redis, redis.Redis],
+) -> None:
+    one, two = (budget(c, window=0.5) for c in clients)
+    await one.observe(
+        429,
+        {
+            "ratelimit-limit": "5000",
+            "ratelimit-remaining": "0",
+            "ratelimit-reset": str(time.time() + 3600),
+        },
+    )
+    # DigitalOcean says nothing is left of the hour and its oldest request expires in an
+    # hour; the bot looks again a (compressed) minute later, instead of freezing.
+    waited = await two.acquire(Lane.COMMAND)
+    assert 0.4 < waited < 1.0
+
+
+async def test_other_tools_on_the_token_shrink_the_hourly_allowance(
+    clients: tuple[redis.Redis, redis.Redis],
+) -> None:
+    one, two = (budget(c, per_minute=250, per_hour=4500) for c in clients)
+    assert await one.poll_rate() == pytest.approx(0.8 * 4500 / 3600)
+    for _ in range(10):
+        await one.acquire(Lane.COMMAND)
+    # Of the token's 5,000 only 100 are left, 10 of them used by the bot: others used 4,890.
+    await one.observe(200, {"ratelimit-limit": "5000", "ratelimit-remaining": "100"})
+    allowance = 5000 - 4890 - 10  # less a margin for requests in flight
+    assert await two.poll_rate() == pytest.approx(0.8 * allowance / 3600)
+    for _ in range(allowance // 2 - 10):  # commands fill half of what is left
+        await two.acquire(Lane.COMMAND)
+    with pytest.raises(DOBudgetError):
+        await one.acquire(Lane.COMMAND)
 
 
 async def test_lease_is_held_by_one_replica_and_taken_over_when_it_lapses(

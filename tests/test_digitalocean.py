@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 
 import pytest
 
@@ -11,8 +12,11 @@ from bot.digitalocean import DigitalOceanClient
 from bot.do_http import Transport
 from bot.errors import (
     DOAuthError,
+    DOMalformedError,
     DONetworkError,
     DONotFoundError,
+    DORateLimitedError,
+    DORequestError,
     DOServerError,
     DOUncertainError,
 )
@@ -154,3 +158,98 @@ async def test_unreachable_api_is_a_network_error() -> None:
     finally:
         await do.aclose()
     assert caught.value.user_message.startswith("Could not reach DigitalOcean")
+
+
+class PatientFor:
+    """A throttle that never makes anyone wait for a place, with a given patience."""
+
+    def __init__(self, patience: float) -> None:
+        self.patience = patience
+
+    async def acquire(self) -> float:
+        return 0.0
+
+    async def observe(self, status: int, headers: Mapping[str, str]) -> None:
+        return None
+
+
+async def test_a_429_longer_than_a_command_may_wait_is_told_at_once(
+    sim_url: str, sim: Simulator
+) -> None:
+    do = DigitalOceanClient(Transport(token=DO_TOKEN, base_url=sim_url, throttle=PatientFor(5)))
+    sim.inject("GET", rf"/v2/apps/{GOLANG_ID}", status=429, retry_after=29)
+    started = time.monotonic()
+    try:
+        with pytest.raises(DORateLimitedError) as caught:
+            await do.get_app(GOLANG_ID)
+    finally:
+        await do.aclose()
+    assert time.monotonic() - started < 2
+    assert "Try again in 29 s" in caught.value.user_message
+    assert sim.count("GET", rf"/v2/apps/{GOLANG_ID}") == 1
+
+
+async def test_an_hourly_429_is_not_retried_and_says_when_it_frees_up(
+    client: DigitalOceanClient, sim: Simulator
+) -> None:
+    sim.inject("GET", rf"/v2/apps/{GOLANG_ID}", status=429)  # no retry-after: the hour
+    with pytest.raises(DORateLimitedError) as caught:
+        await client.get_app(GOLANG_ID)
+    assert "hourly" in caught.value.user_message
+    # The oldest request of the (compressed) hour expires an hour on: minutes away.
+    assert re.search(r"frees up in about \d+ min", caught.value.user_message)
+    assert sim.count("GET", rf"/v2/apps/{GOLANG_ID}") == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"deployment": None}, {"deployment": {"phase": "ACTIVE"}}, {"deployment": []}],
+)
+async def test_an_unreadable_answer_is_a_typed_error(
+    client: DigitalOceanClient, sim: Simulator, body: dict[str, object]
+) -> None:
+    sim.inject("GET", rf"/v2/apps/{GOLANG_ID}/deployments/.+", status=200, body=body)
+    with pytest.raises(DOMalformedError) as caught:
+        await client.get_deployment(GOLANG_ID, GOLANG_TARGET)
+    assert "could not read" in caught.value.user_message
+
+
+async def test_an_unreadable_app_in_the_list_hides_no_other(
+    client: DigitalOceanClient, sim: Simulator
+) -> None:
+    apps = sim.list_apps()
+    sim.inject("GET", "/v2/apps", status=200, body={"apps": [{"spec": {}}, *apps], "links": {}})
+    names = [app.name async for app in client.iter_apps()]
+    assert len(names) == len(apps)
+
+
+async def test_error_log_lines_carry_the_request_id(
+    client: DigitalOceanClient, sim: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(DONotFoundError):
+        await client.get_app("00000000-0000-4000-8000-000000000000")
+    request_id = sim.requests[-1].request_id
+    assert request_id
+    assert any(request_id in r.getMessage() for r in caplog.records)
+
+
+async def test_requests_name_the_bot(client: DigitalOceanClient, sim: Simulator) -> None:
+    await client.get_app(GOLANG_ID)
+    assert sim.requests[-1].user_agent.startswith("do-rollback-bot/")
+
+
+async def test_digitalocean_text_in_an_error_is_escaped_and_short(
+    client: DigitalOceanClient, sim: Simulator
+) -> None:
+    message = "<!channel> <https://evil|click to approve> & co " + "x" * 5000
+    sim.inject(
+        "POST",
+        rf"/v2/apps/{GOLANG_ID}/rollback",
+        status=422,
+        body={"id": "unprocessable_entity", "message": message},
+    )
+    with pytest.raises(DORequestError) as caught:
+        await client.create_rollback(GOLANG_ID, GOLANG_TARGET)
+    text = caught.value.user_message
+    assert "&lt;!channel&gt; &lt;https://evil|click to approve&gt; &amp; co" in text
+    assert "<" not in text and len(text) < 400

@@ -120,9 +120,26 @@ def test_failed_rollback_quotes_the_failed_steps(
     failure = wait_reply(slack, card.ts, "Rollback of `sample-broken` failed")
     assert "phase *ERROR*" in failure.text
     assert "`build › components › web`: Build failed: exit status 1" in failure.text
-    assert failure.buttons().keys() == {"rollback_revert"}
+    # The simulator leaves a failed rollback unpinned: a Revert button would be a dead end.
+    assert failure.buttons() == {}
+    assert "`sample-broken` is still live on" in failure.text
+    assert "nothing pinned. Nothing to revert." in failure.text
     assert len(rollback_posts(sim, BROKEN_ID)) == 1
     slack.wait_for(lambda: "*ERROR*" in slack.message(card.ts).text)
+
+
+def test_a_failed_rollback_left_pinned_offers_revert(
+    driver: SlackDriver, slack: FakeSlack, sim: Simulator
+) -> None:
+    sim.keep_failed_rollbacks_pinned = True  # what the live API does is unverified
+    driver.command("sample-broken", user="UALICE")
+    card = wait_card(slack, "sample-broken")
+    driver.press(card, "rollback_approve", user="UBOB")
+    failure = wait_reply(slack, card.ts, "Rollback of `sample-broken` failed")
+    assert failure.buttons().keys() == {"rollback_revert"}
+    driver.press(failure, "rollback_revert", user="UCAROL")
+    wait_reply(slack, card.ts, "Revert requested by <@UCAROL>")
+    assert not pinned(sim, BROKEN_ID)
 
 
 def test_cancel_changes_nothing(driver: SlackDriver, slack: FakeSlack, sim: Simulator) -> None:
@@ -245,9 +262,10 @@ def test_revert_from_the_thread_is_watched_to_the_end(
     wait_reply(slack, card.ts, "is live again")
     assert sim.count("POST", rf"/v2/apps/{GOLANG_ID}/rollback/revert") == 1
     assert not pinned(sim, GOLANG_ID)
-    # A second revert (a late click) is refused without calling DigitalOcean again.
+    # A second revert (a late click) is refused without calling DigitalOcean again, and
+    # says where the app stands.
     driver.press(final, "rollback_revert", user="UCAROL")
-    wait_response(slack, "no pinned rollback to revert")
+    wait_response(slack, "which the app is no longer pinned to. `sample-golang` is still live")
     assert sim.count("POST", rf"/v2/apps/{GOLANG_ID}/rollback/revert") == 1
 
 
@@ -261,4 +279,4 @@ def test_commit_command_settles_the_pinned_rollback(
     # Not narrated by this bot, so the news goes to the channel it was asked in.
     assert any("Committed by <@UBOB>" in m.text for m in slack.top_level("CDEPLOY"))
     driver.command("commit sample-pinned", user="UBOB")
-    wait_response(slack, "has no pinned rollback to commit")
+    wait_response(slack, "There is no pinned rollback to commit: `sample-pinned` is still live")

@@ -80,7 +80,7 @@ def test_slack_429_on_a_thread_reply_is_waited_out(
     wait_reply(slack, card.ts, "is live on the rollback", timeout=20)
     assert [c.status for c in slack.calls_to("chat.postMessage")].count(429) == 1
     texts = [m.text for m in slack.thread(card.ts)]
-    assert len(texts) == len(set(texts)) == 10  # started + 8 progress + success, none lost
+    assert len(texts) == len(set(texts)) == 10, texts  # started + 8 progress + success
 
 
 def test_forged_and_stale_signatures_get_401_and_do_nothing(

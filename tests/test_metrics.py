@@ -65,5 +65,8 @@ def test_metrics_move_after_a_rollback(
         == 11
     )
     assert sample(page, "rollback_bot_watches_in_flight") == 0
-    remaining = sample(page, "rollback_bot_digitalocean_budget_remaining")
-    assert 0 < remaining <= 240 - 12
+    # The simulated minute is a few real seconds: some calls may have left it already.
+    minute = sample(page, "rollback_bot_digitalocean_budget_remaining", window="minute")
+    assert 0 < minute < 240
+    hour = sample(page, "rollback_bot_digitalocean_budget_remaining", window="hour")
+    assert 0 < hour <= 4500 - 12

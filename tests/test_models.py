@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from bot.models import Deployment, Phase, RollbackValidation, StepStatus
+import time
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from bot import progress
+from bot.models import (
+    STEP_DEPTH,
+    App,
+    Deployment,
+    Phase,
+    RollbackCondition,
+    RollbackValidation,
+    StepReason,
+    StepStatus,
+)
 from tests.examples import example_app, example_deployment, raw
 
 
@@ -77,3 +93,117 @@ def test_null_lists_read_as_empty() -> None:
     assert validation.error is not None and validation.error.components == ()
     deployment = Deployment.model_validate({"id": "d", "progress": {"steps": None}})
     assert deployment.progress.steps == ()
+
+
+def test_null_component_lists_read_as_empty() -> None:
+    body = raw("deployment")["deployment"]
+    body.update(services=None, workers=None, jobs=None, static_sites=[None])
+    deployment = Deployment.model_validate(body)
+    assert (deployment.services, deployment.workers, deployment.jobs) == ((), (), ())
+    assert deployment.static_sites == ()
+    assert deployment.commit == ""
+
+
+def test_empty_deployment_objects_on_an_app_read_as_none() -> None:
+    body = raw("app")["app"]
+    for field in ("active", "in_progress", "pending", "pinned"):
+        body[f"{field}_deployment"] = {}
+    app = App.model_validate(body)
+    assert app.active_deployment is None and app.in_progress_deployment is None
+    assert app.pending_deployment is None and app.pinned_deployment is None
+
+
+def test_an_app_deployment_without_an_id_reads_as_none() -> None:
+    # Without an id the bot can neither follow nor roll back to it.
+    body = raw("app")["app"]
+    body["pinned_deployment"] = {"phase": "ACTIVE", "cause": "pinned by someone"}
+    body["in_progress_deployment"] = {"id": None, "phase": "BUILDING"}
+    body["pending_deployment"] = {"id": "", "phase": "PENDING_BUILD"}
+    app = App.model_validate(body)
+    assert app.pinned_deployment is None
+    assert app.in_progress_deployment is None and app.pending_deployment is None
+    assert app.active_deployment is not None  # the example's own, untouched
+
+
+def test_null_strings_read_as_empty() -> None:
+    deployment = Deployment.model_validate(
+        {
+            "id": "d",
+            "cause": None,
+            "cloned_from": None,
+            "services": [{"name": None, "source_commit_hash": None}],
+            "progress": {
+                "total_steps": None,
+                "success_steps": None,
+                "steps": [
+                    {
+                        "name": None,
+                        "status": None,
+                        "message_base": None,
+                        "component_name": None,
+                        "reason": None,
+                        "steps": [{"name": "x", "reason": {"code": None, "message": None}}],
+                    }
+                ],
+            },
+        }
+    )
+    assert deployment.cause == "" and deployment.cloned_from == ""
+    assert deployment.commit == ""
+    assert deployment.progress.total_steps == 0 and deployment.progress.success_steps == 0
+    step = deployment.progress.steps[0]
+    assert (step.name, step.message_base, step.component_name) == ("", "", "")
+    assert step.status == StepStatus.UNKNOWN and step.reason is None
+    assert step.steps[0].reason == StepReason()
+
+
+def test_null_spec_and_name_fall_back_to_the_id() -> None:
+    assert App.model_validate({"id": "a1", "spec": None}).name == "a1"
+    assert App.model_validate({"id": "a1", "spec": {"name": None}}).name == "a1"
+    assert App.model_validate({"id": "a1", "live_url": None}).live_url == ""
+    validation = RollbackValidation.model_validate({"valid": None, "error": {"message": None}})
+    assert not validation.valid and validation.error == RollbackCondition()
+
+
+def test_a_top_level_deployment_or_app_without_an_id_is_refused() -> None:
+    # The client turns this into its own typed error; a nested one reads as None instead.
+    with pytest.raises(ValidationError):
+        Deployment.model_validate({"phase": "ACTIVE"})
+    with pytest.raises(ValidationError):
+        App.model_validate({"id": None})
+
+
+def nested(depth: int) -> dict[str, Any]:
+    """A step tree ``depth`` levels below its root, as DigitalOcean would send it."""
+    node: dict[str, Any] = {"name": "leaf", "status": "ERROR", "reason": {"message": "boom"}}
+    for level in reversed(range(depth)):
+        node = {"name": f"s{level}", "status": "RUNNING", "steps": [node]}
+    return {"id": "d", "phase": "BUILDING", "progress": {"steps": [node]}}
+
+
+@pytest.mark.parametrize("depth", [300, 500, 1000, 5000])
+def test_a_very_deep_step_tree_parses_and_keeps_every_step(depth: int) -> None:
+    started = time.perf_counter()
+    deployment = Deployment.model_validate(nested(depth))
+    flat = progress.flatten(deployment.progress.steps)
+    assert time.perf_counter() - started < 5
+    assert len(flat) == depth + 1
+    assert len({f.key for f in flat}) == depth + 1  # distinct keys: a diff can tell them apart
+    failed = progress.failed_steps(deployment.progress.steps)
+    assert [(f.label.endswith("leaf"), f.reason) for f in failed] == [(True, "boom")]
+    # The levels DigitalOcean really uses keep their keys, and so do the first three
+    # folded up from below STEP_DEPTH; deeper ones are named by their last three names.
+    assert flat[3].key == "s0/s1/s2/s3"
+    assert flat[STEP_DEPTH + 2].key == "/".join(f"s{i}" for i in range(STEP_DEPTH + 3))
+    assert flat[STEP_DEPTH + 3].key.endswith(
+        f"/…/s{STEP_DEPTH + 1}/s{STEP_DEPTH + 2}/s{STEP_DEPTH + 3}"
+    )
+    # Stable from one poll to the next, so the diff reports nothing new.
+    again = Deployment.model_validate(nested(depth)).progress.steps
+    assert progress.diff(progress.statuses(deployment.progress.steps), again) == []
+
+
+def test_models_stay_frozen() -> None:
+    deployment = example_deployment()
+    with pytest.raises(ValidationError):
+        deployment.cause = "changed"  # type: ignore[misc]

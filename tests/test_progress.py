@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import progress
-from bot.models import Deployment, StepStatus
+from bot.models import Deployment, Step, StepReason, StepStatus
 from tests.examples import example_deployment, with_statuses
 
 
@@ -67,3 +67,37 @@ def test_failed_steps_carry_the_reason_message() -> None:
     ]
     change = progress.diff({"build/components/web": "RUNNING"}, deployment.progress.steps)
     assert change[0].detail == "go: module not found"
+
+
+def chain(depth: int) -> tuple[Step, ...]:
+    """A tree ``depth`` levels below its root, one step per level, the leaf failed."""
+    node = Step(name="leaf", status=StepStatus.ERROR, reason=StepReason(message="boom"))
+    for level in reversed(range(depth)):
+        node = Step(name=f"s{level}", status=StepStatus.RUNNING, steps=(node,))
+    return (node,)
+
+
+def test_a_very_deep_tree_flattens_without_recursion() -> None:
+    flat = progress.flatten(chain(2000))
+    assert len(flat) == 2001
+    assert [f.key for f in flat[:3]] == ["s0", "s0/s1", "s0/s1/s2"]
+    assert flat[-1].key == "/".join([*(f"s{i}" for i in range(2000)), "leaf"])
+    assert [f.reason for f in progress.failed_steps(chain(2000))] == ["boom"]
+    assert len(progress.diff({}, chain(2000))) == 2001
+
+
+def test_deep_labels_keep_the_top_and_the_leaf() -> None:
+    flat = progress.flatten(chain(500))
+    assert flat[-1].label == "s0 › s1 › … › s497 › s498 › s499 › leaf"
+    assert all(len(f.label) < 100 for f in flat)
+    assert flat[5].label == "s0 › s1 › s2 › s3 › s4 › s5"  # shallow labels are unchanged
+
+
+def test_siblings_and_order_match_the_recursive_walk() -> None:
+    tree = (
+        Step(name="a", steps=(Step(name="x"), Step(name="x", steps=(Step(name="y"),)))),
+        Step(name="", steps=(Step(name="z"),)),
+        Step(name="a"),
+    )
+    keys = [flat.key for flat in progress.flatten(tree)]
+    assert keys == ["a", "a/x", "a/x#2", "a/x#2/y", "step", "step/z", "a#2"]

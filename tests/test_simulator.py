@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from bot.simulator import RecordedRequest, Simulator, create_app
+from bot.simulator.clock import ScaledClock
 from bot.simulator.progress import (
     BUILD_FAILURE,
     ZERO_TIME,
@@ -521,34 +522,82 @@ async def test_single_page_has_no_links(client: httpx.AsyncClient) -> None:
     assert r.json()["meta"] == {"total": 4}
 
 
-async def test_ratelimit_headers_count_down(client: httpx.AsyncClient) -> None:
+async def test_ratelimit_headers_speak_of_the_hour(client: httpx.AsyncClient) -> None:
+    # description.yml: "ratelimit-limit: The number of requests that can be made per hour".
     remaining = []
     for _ in range(3):
         r = await client.get("/v2/apps")
-        assert r.headers["ratelimit-limit"] == "250"
+        assert r.headers["ratelimit-limit"] == "5000"
         remaining.append(int(r.headers["ratelimit-remaining"]))
-        assert int(r.headers["ratelimit-reset"]) >= time.time()
-    assert remaining == [249, 248, 247]
+        # "the time when the oldest request will expire": an hour after the first one.
+        assert int(r.headers["ratelimit-reset"]) >= time.time() + 3590
+    assert remaining == [4999, 4998, 4997]
 
 
-async def test_rate_limit_enforced_over_sliding_window() -> None:
+async def test_burst_limit_answers_429_with_retry_after() -> None:
     clock = FakeClock()
-    sim = Simulator(token=TOKEN, rate_limit_per_minute=3, enforce_rate_limit=True, clock=clock)
+    sim = Simulator(token=TOKEN, rate_limit_per_minute=3, clock=clock)
     async with client_for(sim) as client:
         first = await client.get("/v2/apps")
-        assert first.headers["ratelimit-reset"] == str(math.ceil(clock.now + 60))
+        assert first.headers["ratelimit-reset"] == str(math.ceil(clock.now + 3600))
         clock.now += 20
         assert (await client.get("/v2/apps")).status_code == 200
-        assert (await client.get("/v2/apps")).headers["ratelimit-remaining"] == "0"
+        assert (await client.get("/v2/apps")).headers["ratelimit-remaining"] == "4997"
         r = await client.get("/v2/apps")
         assert r.status_code == 429
         assert r.json()["id"] == "too_many_requests"
+        # The burst sample: "ratelimit-remaining: 0 … retry-after: 29".
         assert r.headers["retry-after"] == "40"
-        clock.now += 41  # the first request has left the window
+        assert r.headers["ratelimit-remaining"] == "0"
+        assert r.headers["ratelimit-reset"] == str(math.ceil(clock.now - 20 + 3600))
+        clock.now += 41  # the first request has left the minute, not the hour
+        r = await client.get("/v2/apps")
+        assert r.status_code == 200
+        assert r.headers["ratelimit-remaining"] == "4996"
+    assert [e.status for e in sim.requests] == [200, 200, 200, 429, 200]
+
+
+async def test_hourly_limit_answers_429_without_retry_after_until_the_oldest_expires() -> None:
+    clock = FakeClock()
+    sim = Simulator(token=TOKEN, rate_limit_per_hour=3, clock=clock)
+    async with client_for(sim) as client:
+        for _ in range(3):
+            assert (await client.get("/v2/apps")).status_code == 200
+            clock.now += 600
+        r = await client.get("/v2/apps")
+        # "If the ratelimit-remaining reaches zero, subsequent requests will receive a 429
+        # error code until the request reset has been reached": no retry-after.
+        assert r.status_code == 429
+        assert "retry-after" not in r.headers
+        assert r.headers["ratelimit-remaining"] == "0"
+        reset = int(r.headers["ratelimit-reset"])
+        assert reset == math.ceil(clock.now - 1800 + 3600)  # the oldest, an hour on
+        clock.now = reset - 1
+        assert (await client.get("/v2/apps")).status_code == 429
+        clock.now = reset + 0.5
         r = await client.get("/v2/apps")
         assert r.status_code == 200
         assert r.headers["ratelimit-remaining"] == "0"
-    assert [e.status for e in sim.requests] == [200, 200, 200, 429, 200]
+
+
+async def test_a_compressed_clock_speaks_real_time_in_its_rate_headers() -> None:
+    clock = ScaledClock(rate=60.0)  # a simulated hour a real minute
+    sim = Simulator(token=TOKEN, rate_limit_per_minute=1, clock=clock)
+    async with client_for(sim) as client:
+        r = await client.get("/v2/apps")
+        # The oldest request expires an hour of simulated time on: a real minute.
+        assert float(r.headers["ratelimit-reset"]) == pytest.approx(time.time() + 60, abs=2)
+        r = await client.get("/v2/apps")
+        assert r.status_code == 429
+        assert float(r.headers["retry-after"]) <= 1.0  # 60 simulated seconds at most
+
+
+async def test_every_answer_carries_a_request_id(client: httpx.AsyncClient, sim: Simulator) -> None:
+    ok = await client.get("/v2/apps")
+    missing = await client.get(f"/v2/apps/{uuid.uuid4()}")
+    ids = [ok.headers["x-request-id"], missing.headers["x-request-id"]]
+    assert len(set(ids)) == 2
+    assert [e.request_id for e in sim.requests] == ids
 
 
 # ---- fault injection, latency and the journal -----------------------------------------

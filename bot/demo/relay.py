@@ -11,6 +11,7 @@ import httpx
 
 from bot.demo import payloads
 from bot.demo.workspace import BOT, Person, Post, ResponseTarget, Workspace
+from bot.sandbox.slack_rules import Refusal, check_message
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +104,18 @@ class Relay:
             self._ephemeral(person, response.text, ts=ts)
             return
         if isinstance(body, dict) and (body.get("text") or body.get("blocks")):
-            blocks = body.get("blocks")
+            blocks = check_message(body.get("text"), body.get("blocks"))
+            if isinstance(blocks, Refusal):
+                # An ack is a message too, checked as one; Slack then shows the command
+                # failed with the error's name [unverified wording].
+                self._ephemeral(
+                    person, f"`{SLASH_COMMAND}` failed with the error `{blocks.error}`.", ts=ts
+                )
+                return
             self.workspace.post(
                 user=BOT.id,
                 text=str(body.get("text") or ""),
-                blocks=blocks if isinstance(blocks, list) else [],
+                blocks=blocks,
                 visible_to=None if body.get("response_type") == "in_channel" else person.id,
                 ts=ts,
             )

@@ -3,6 +3,10 @@
 It holds what Slack would show; the HTTP faces (``slack_api.py`` for the bot, ``page.py``
 for the browser) only translate. Everything runs on the demo's one event loop, so plain
 data structures need no lock.
+
+It also holds what Slack's rules (``bot.sandbox.slack_rules``) need to know: who is in the
+channel, the bot's scopes, each ``response_url``'s uses and the channel's posting pace,
+all on ``clock`` (real seconds: the demo's Slack runs in real time).
 """
 
 from __future__ import annotations
@@ -10,8 +14,11 @@ from __future__ import annotations
 import copy
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.sandbox.slack_rules import Channels, Pace, PostingPace, ResponseUrls
 
 Block = dict[str, Any]
 
@@ -78,13 +85,31 @@ class ResponseTarget:
     message_ts: str | None = None
 
 
+# What the demo's bot token may do, as auth.test reports it: the manifest's bot scopes.
+SCOPES = ("commands", "chat:write", "chat:write.public")
+
+
 class Workspace:
-    def __init__(self, *, channel_id: str = "CDEPLOYS", channel_name: str = "deploys") -> None:
+    def __init__(
+        self,
+        *,
+        channel_id: str = "CDEPLOYS",
+        channel_name: str = "deploys",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.team_id = "TDEMO0001"
         self.channel_id = channel_id
         self.channel_name = channel_name
         self.people = {p.id: p for p in (BOT, *PEOPLE)}
         self.version = 0
+        self.clock = clock
+        self.scopes = SCOPES
+        self.channels = Channels()
+        # #deploys is public, everyone is in it, the bot too (it was invited).
+        self.channels.add(channel_id, members=self.people)
+        self.pace: Pace | None = Pace()
+        self.posting = PostingPace()
+        self.response_urls = ResponseUrls()
         self._posts: list[Post] = []
         self._responses: dict[str, ResponseTarget] = {}
         self._last_micros = 0
@@ -144,6 +169,7 @@ class Workspace:
         """Remember where answers to one command or click go; the key is its URL's secret."""
         key = secrets.token_urlsafe(12)
         self._responses[key] = target
+        self.response_urls.issue(key, self.clock())  # its 30 minutes start now
         return key
 
     def response_target(self, key: str) -> ResponseTarget | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,11 @@ class RecordedRequest:
     json: object | None
     authorized: bool
     status: int  # 0 when the connection was dropped on purpose
+    # What varies from run to run is kept out of comparisons, so a test can compare
+    # whole entries with ones it wrote down.
+    request_id: str = field(default="", compare=False)  # the answer's x-request-id
+    user_agent: str = field(default="", compare=False)
+    at: float = field(default=0.0, compare=False)  # the simulator's clock at arrival
 
 
 class Journal:

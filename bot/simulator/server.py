@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Callable
 from typing import cast
 from urllib.parse import parse_qs
@@ -22,8 +23,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .clock import real_time_headers
 from .errors import ApiError, error_body
-from .faults import DROP_CONNECTION
+from .faults import DROP_CONNECTION, Fault
 from .journal import RecordedRequest
 from .pagination import page_params, paginate
 from .state import Simulator
@@ -159,48 +161,24 @@ class _Edge:
             raw = await request.body()
         except ClientDisconnect:
             return  # the client went away mid-request (a bot killed); no one to answer
-        method, path = str(scope["method"]).upper(), str(scope["path"])
         if sim.latency > 0:
             await asyncio.sleep(sim.latency)
-        authorized = sim.check_token(request.headers.get("authorization"))
-
-        def record(status: int) -> None:
-            sim.journal.record(
-                RecordedRequest(
-                    method=method,
-                    path=path,
-                    query=parse_qs(request.url.query, keep_blank_values=True),
-                    json=_maybe_json(raw),
-                    authorized=authorized,
-                    status=status,
-                )
-            )
-
-        if not authorized:
+        ex = _Exchange(sim, request, raw)
+        if not ex.authorized:
             # Unauthenticated calls are not charged to the token's budget.
-            await _answer(send, record, 401, error_body(401), sim.rate_limiter.peek_headers())
+            headers = {**real_time_headers(sim.rate_limiter.peek_headers(), sim.clock)}
+            await _answer(send, ex.record, 401, error_body(401), ex.stamp(headers))
             return
         decision = sim.rate_limiter.hit()
+        rate_headers = ex.stamp(real_time_headers(decision.headers, sim.clock))
         if not decision.allowed:
-            await _answer(send, record, 429, error_body(429), decision.headers)
+            await _answer(send, ex.record, 429, error_body(429), rate_headers)
             return
-        fault = sim.faults.take(method, path)
-        if fault is not None:
-            if fault.delay > 0:
-                await asyncio.sleep(fault.delay)
-            if fault.after_effect and fault.status is not None:
-                await self.app(scope, _replay_once(raw, receive), _discard)
-            if fault.status == DROP_CONNECTION:
-                record(DROP_CONNECTION)
-                await send({"type": "http.response.start", "status": 200, "headers": []})
-                raise DroppedConnection("simulated connection drop")
-            if fault.status is not None:
-                headers = dict(decision.headers)
-                if fault.retry_after is not None:
-                    headers["retry-after"] = str(fault.retry_after)
-                body = fault.body if fault.body is not None else error_body(fault.status)
-                await _answer(send, record, fault.status, body, headers)
-                return
+        fault = sim.faults.take(ex.method, ex.path)
+        if fault is not None and await self._fault(
+            fault, ex, rate_headers, scope=scope, receive=receive, send=send
+        ):
+            return
 
         # The body was consumed above; hand it to the route once, then defer.
         replay = _replay_once(raw, receive)
@@ -211,15 +189,80 @@ class _Edge:
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 headers = MutableHeaders(scope=message)
-                for name, value in decision.headers.items():
+                for name, value in rate_headers.items():
                     headers[name] = value
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 # Journal before the last byte leaves, so a client in another thread
                 # never sees a response whose request is not yet recorded.
-                record(status)
+                ex.record(status)
             await send(message)
 
         await self.app(scope, replay, send_with_headers)
+
+    async def _fault(
+        self,
+        fault: Fault,
+        ex: _Exchange,
+        rate_headers: dict[str, str],
+        *,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> bool:
+        """Play an injected fault; True when it answered (or dropped) the request."""
+        if fault.delay > 0:
+            await asyncio.sleep(fault.delay)
+        if fault.after_effect and fault.status is not None:
+            await self.app(scope, _replay_once(ex.raw, receive), _discard)
+        if fault.status == DROP_CONNECTION:
+            ex.record(DROP_CONNECTION)
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            raise DroppedConnection("simulated connection drop")
+        if fault.status is None:
+            return False
+        headers = dict(rate_headers)
+        if fault.status == 429:
+            # Like the real burst answer (description.yml's sample): nothing "remains".
+            headers["ratelimit-remaining"] = "0"
+        if fault.retry_after is not None:
+            headers["retry-after"] = str(fault.retry_after)
+        body = fault.body if fault.body is not None else error_body(fault.status)
+        await _answer(send, ex.record, fault.status, body, headers)
+        return True
+
+
+class _Exchange:
+    """One request as the edge sees it, and how to journal it."""
+
+    def __init__(self, sim: Simulator, request: Request, raw: bytes) -> None:
+        self.sim = sim
+        self.request = request
+        self.raw = raw
+        self.method = str(request.method).upper()
+        self.path = str(request.url.path)
+        self.authorized = sim.check_token(request.headers.get("authorization"))
+        # shared/headers.yml: every answer carries x-request-id ("a unique identifier for
+        # the request"), which DigitalOcean support asks for.
+        self.request_id = str(uuid.uuid4())
+        self.arrived = sim.clock()
+
+    def stamp(self, headers: dict[str, str]) -> dict[str, str]:
+        return {**headers, "x-request-id": self.request_id}
+
+    def record(self, status: int) -> None:
+        self.sim.journal.record(
+            RecordedRequest(
+                method=self.method,
+                path=self.path,
+                query=parse_qs(self.request.url.query, keep_blank_values=True),
+                json=_maybe_json(self.raw),
+                authorized=self.authorized,
+                status=status,
+                request_id=self.request_id,
+                user_agent=self.request.headers.get("user-agent", ""),
+                at=self.arrived,
+            )
+        )
 
 
 def _replay_once(raw: bytes, receive: Receive) -> Receive:

@@ -36,7 +36,8 @@ class Simulator(TrafficControls):
         token: str,
         step_seconds: float | None = None,
         rate_limit_per_minute: int = 250,
-        enforce_rate_limit: bool = False,
+        rate_limit_per_hour: int = 5000,
+        enforce_rate_limit: bool = True,
         max_page_size: int | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -47,11 +48,15 @@ class Simulator(TrafficControls):
         super().__init__(
             token=token,
             rate_limit_per_minute=rate_limit_per_minute,
+            rate_limit_per_hour=rate_limit_per_hour,
             enforce_rate_limit=enforce_rate_limit,
             clock=clock,
         )
         self.step_seconds = step_seconds
         self.max_page_size = max_page_size
+        self.keep_failed_rollbacks_pinned = False
+        """What the live API does with a failed rollback is unverified: by default the app
+        is left unpinned on its previous deployment; True keeps it pinned to the failure."""
         self._lock = threading.RLock()
         self._apps: dict[str, AppRecord] = {}
 
@@ -67,7 +72,8 @@ class Simulator(TrafficControls):
         step_seconds: float | None = None,
         extra_apps: int = 0,
         rate_limit_per_minute: int = 250,
-        enforce_rate_limit: bool = False,
+        rate_limit_per_hour: int = 5000,
+        enforce_rate_limit: bool = True,
         max_page_size: int | None = None,
         clock: Callable[[], float] = time.time,
     ) -> Simulator:
@@ -75,6 +81,7 @@ class Simulator(TrafficControls):
             token=token,
             step_seconds=step_seconds,
             rate_limit_per_minute=rate_limit_per_minute,
+            rate_limit_per_hour=rate_limit_per_hour,
             enforce_rate_limit=enforce_rate_limit,
             max_page_size=max_page_size,
             clock=clock,
@@ -300,7 +307,11 @@ class Simulator(TrafficControls):
             if old is not None and old is not dep:
                 old.override_phase, old.overridden_at = "SUPERSEDED", ended
             app.active_id = dep.id
-        elif dep.phase == "ERROR" and app.pinned_id == dep.id:
+        elif (
+            dep.phase == "ERROR"
+            and app.pinned_id == dep.id
+            and not self.keep_failed_rollbacks_pinned
+        ):
             # Assumption (unverified against the live API): a failed rollback leaves the app
             # on its previous deployment and unpinned, so nothing is left to commit/revert.
             app.pinned_id = app.pre_rollback_id = None

@@ -18,6 +18,7 @@ class TrafficControls:
         *,
         token: str,
         rate_limit_per_minute: int,
+        rate_limit_per_hour: int,
         enforce_rate_limit: bool,
         clock: Callable[[], float],
     ) -> None:
@@ -27,7 +28,10 @@ class TrafficControls:
         self.journal = Journal()
         self.faults = FaultInjector()
         self.rate_limiter = RateLimiter(
-            rate_limit_per_minute, enforce=enforce_rate_limit, clock=clock
+            rate_limit_per_minute,
+            per_hour=rate_limit_per_hour,
+            enforce=enforce_rate_limit,
+            clock=clock,
         )
 
     def check_token(self, authorization: str | None) -> bool:

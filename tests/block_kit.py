@@ -1,0 +1,79 @@
+"""A strict stand-in for Slack's Block Kit validation: every limit, and safe mrkdwn.
+
+``check(message)`` fails on anything Slack would refuse (``invalid_blocks``) and on
+mrkdwn that carries markup the bot did not write (a `<!channel>`, a `<https://…|…>`)
+or an `&` that is not one of the three entities (a clipped, broken `&am…`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bot import limits
+from bot.blocks import Message
+from bot.mrkdwn import slack_len
+
+# The only `<…>` the bot writes itself: mentions of Slack ids, dates, user groups.
+BOT_MARKUP = re.compile(r"<@[UW][A-Z0-9]+>|<!date\^\d+\^\{time\}\|[^<>&]*>|<!subteam\^S[A-Z0-9]+>")
+BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
+
+
+def check(message: Message) -> None:
+    assert slack_len(message.text) <= limits.FALLBACK_TEXT
+    check_mrkdwn(message.text)
+    assert len(message.blocks) <= limits.MESSAGE_BLOCKS
+    for block in message.blocks:
+        _check_block(block)
+    total = slack_len(message.text) + slack_len(json.dumps(message.blocks, ensure_ascii=False))
+    assert total <= limits.MESSAGE_TEXT
+
+
+def check_mrkdwn(text: str) -> None:
+    foreign = BOT_MARKUP.sub("", text)
+    assert "<" not in foreign and ">" not in foreign, text
+    assert BARE_AMPERSAND.search(text) is None, text
+
+
+def _check_block(block: dict[str, Any]) -> None:
+    assert slack_len(block.get("block_id", "")) <= limits.BLOCK_ID
+    kind = block["type"]
+    if kind == "section":
+        _mrkdwn(block["text"], limits.SECTION_TEXT)
+    elif kind == "header":
+        _plain(block["text"], limits.HEADER_TEXT)
+    elif kind == "context":
+        assert 1 <= len(block["elements"]) <= limits.CONTEXT_ELEMENTS
+        for element in block["elements"]:
+            _mrkdwn(element, limits.CONTEXT_TEXT)
+    elif kind == "actions":
+        assert 1 <= len(block["elements"]) <= limits.ACTIONS_ELEMENTS
+        for element in block["elements"]:
+            _check_button(element)
+    else:
+        raise AssertionError(f"unexpected block type {kind}")
+
+
+def _check_button(button: dict[str, Any]) -> None:
+    assert button["type"] == "button"
+    _plain(button["text"], limits.BUTTON_TEXT)
+    assert 1 <= slack_len(button["action_id"]) <= limits.ACTION_ID
+    assert slack_len(button.get("value", "")) <= limits.BUTTON_VALUE
+    confirm = button.get("confirm")
+    if confirm is not None:
+        _plain(confirm["title"], limits.CONFIRM_TITLE)
+        _plain(confirm["text"], limits.CONFIRM_TEXT)
+        _plain(confirm["confirm"], limits.CONFIRM_BUTTON)
+        _plain(confirm["deny"], limits.CONFIRM_BUTTON)
+
+
+def _mrkdwn(text: dict[str, Any], limit: int) -> None:
+    assert text["type"] == "mrkdwn"
+    assert 1 <= slack_len(text["text"]) <= limit
+    check_mrkdwn(text["text"])
+
+
+def _plain(text: dict[str, Any], limit: int) -> None:
+    assert text["type"] == "plain_text"
+    assert 1 <= slack_len(text["text"]) <= limit
