@@ -9,8 +9,9 @@ windows have room (``bot.budget_scripts``: one Lua script, so two replicas never
 last place twice).
 
 Two lanes share the windows, each counted apart. Polls may fill only ``POLL_SHARE`` of
-each window, so people's commands always find a reserve; commands may fill only
-``COMMAND_SHARE``, so rollbacks in flight keep being told however many commands come. A
+each window, so people's commands always find a reserve; commands may fill the rest of
+the hour and half of any minute (``COMMAND_SHARES``), so rollbacks in flight keep being
+told however many commands come. A
 command waits at most ``COMMAND_PATIENCE`` seconds for a place and otherwise is refused at
 once with the time one frees up (``DOBudgetError``), never left waiting silently.
 
@@ -52,9 +53,12 @@ POLL_SHARE = 0.8
 """Share of each window that polls may fill: the rest is kept for people's commands (a
 proposal makes 3 calls, an approval 2)."""
 
-COMMAND_SHARE = 0.5
-"""Share of each window that commands may fill, so that a crowd of them (an incident,
-a script) cannot leave rollbacks in flight unnarrated: polls keep at least half."""
+COMMAND_SHARES = (0.5, 1 - POLL_SHARE)
+"""Shares of the minute and of the hour that commands may fill. The hour is split, never
+shared: were commands to take more of it than polls leave, the hour would fill before it
+ends and every rollback in flight would go untold until its oldest requests expired (a
+run of thirty lanes saw twelve silent minutes). A minute may be shared, at the cost of a
+wait shorter than a minute: people's clicks come in bursts."""
 
 COMMAND_PATIENCE = 5.0
 """Seconds a person's command may wait for a place before it is told when one frees up."""
@@ -131,10 +135,10 @@ class RateBudget:
             await asyncio.sleep(wait)
 
     async def _try(self, lane: Lane) -> float:
-        share, own, other = (
-            (POLL_SHARE, keys.BUDGET_POLLS, keys.BUDGET_COMMANDS)
+        (minute_share, hour_share), own, other = (
+            ((POLL_SHARE, POLL_SHARE), keys.BUDGET_POLLS, keys.BUDGET_COMMANDS)
             if lane == Lane.POLL
-            else (COMMAND_SHARE, keys.BUDGET_COMMANDS, keys.BUDGET_POLLS)
+            else (COMMAND_SHARES, keys.BUDGET_COMMANDS, keys.BUDGET_POLLS)
         )
         async with guard():
             answer = await self._take(
@@ -145,8 +149,9 @@ class RateBudget:
                     self.limits.hour,
                     self.limits.per_minute,
                     self.limits.per_hour,
-                    share,
+                    minute_share,
                     secrets.token_hex(8),
+                    hour_share,
                 ],
             )
         return float(cast(str, answer))

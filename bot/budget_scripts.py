@@ -4,13 +4,14 @@ Redis, so replicas never both take the last place of a window."""
 from __future__ import annotations
 
 # KEYS: this lane's requests, the other lane's, the pause, the allowance.
-# ARGV: now, minute, hour, per minute, per hour, this lane's share, a member name.
+# ARGV: now, minute, hour, per minute, per hour, this lane's share of the minute, a member
+# name, this lane's share of the hour.
 # Takes a place when both windows have room, in all and for this lane; returns "0", else
 # the seconds until a place may free up.
 TAKE = """
 local now = tonumber(ARGV[1])
 local minute, hour = tonumber(ARGV[2]), tonumber(ARGV[3])
-local share = tonumber(ARGV[6])
+local shares = {[minute] = tonumber(ARGV[6]), [hour] = tonumber(ARGV[8])}
 local pause = tonumber(redis.call('get', KEYS[3]) or '0')
 if pause > now then
     return tostring(pause - now)
@@ -50,7 +51,7 @@ for _, span in ipairs({hour, minute}) do
     if all >= cap then
         wait = math.max(wait, leaves({KEYS[1], KEYS[2]}, all - cap + 1, span))
     end
-    local lane_cap = math.floor(cap * share)
+    local lane_cap = math.floor(cap * shares[span] + 1e-6)  -- 0.2 * 30 is 5.999…
     if own >= lane_cap then
         wait = math.max(wait, leaves({KEYS[1]}, own - lane_cap + 1, span))
     end

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator
 
@@ -60,8 +61,8 @@ async def test_the_hour_is_budgeted_too_and_a_command_is_told_when_it_frees_up(
     clients: tuple[redis.Redis, redis.Redis],
 ) -> None:
     # A 0.2 s minute makes a 12 s hour: longer than a command may wait (5 s). Commands
-    # may fill half of it: 6 of 12.
-    one, two = (budget(c, per_minute=100, per_hour=12, window=0.2) for c in clients)
+    # may fill a fifth of it: 6 of 30.
+    one, two = (budget(c, per_minute=100, per_hour=30, window=0.2) for c in clients)
     first = time.time()
     for b in (one, two, one, two, one, two):
         assert await b.acquire(Lane.COMMAND) == 0
@@ -89,6 +90,19 @@ async def test_polls_leave_people_a_reserve_in_each_window(
     with pytest.raises(DOBudgetError):
         await one.acquire(Lane.COMMAND)
     ninth.cancel()
+
+
+async def test_commands_never_take_the_polls_part_of_the_hour(
+    clients: tuple[redis.Redis, redis.Redis],
+) -> None:
+    one, two = (budget(c, per_minute=1000, per_hour=10, window=60) for c in clients)
+    for _ in range(2):  # a fifth of the hour
+        assert await one.acquire(Lane.COMMAND) == 0
+    with pytest.raises(DOBudgetError) as refused:
+        await two.acquire(Lane.COMMAND)
+    assert re.search(r"frees up in about (59|60) min", refused.value.user_message)
+    for _ in range(8):  # the rest is the rollbacks in flight's, to be told to the end
+        assert await two.acquire(Lane.POLL) == 0
 
 
 async def test_a_crowd_of_commands_leaves_polls_their_places(
@@ -154,7 +168,7 @@ async def test_other_tools_on_the_token_shrink_the_hourly_allowance(
     await one.observe(200, {"ratelimit-limit": "5000", "ratelimit-remaining": "100"})
     allowance = 5000 - 4890 - 10  # less a margin for requests in flight
     assert await two.poll_rate() == pytest.approx(0.8 * allowance / 3600)
-    for _ in range(allowance // 2 - 10):  # commands fill half of what is left
+    for _ in range(allowance // 5 - 10):  # commands fill a fifth of what is left
         await two.acquire(Lane.COMMAND)
     with pytest.raises(DOBudgetError):
         await one.acquire(Lane.COMMAND)

@@ -33,7 +33,7 @@ from tests.slack_driver import SlackDriver
 SPEED = 360.0
 HOURS = 1.5
 LANES = 6
-STEP_SECONDS = 20.0  # simulated seconds a rollback spends on each step
+STEP_SECONDS = 120.0  # simulated seconds a rollback spends on each step: 16 min in all
 PER_MINUTE, PER_HOUR = 25, 500  # the token
 DAY = 86400.0
 
@@ -97,7 +97,7 @@ def test_hours_of_rollbacks_stay_within_both_windows(
     started = [m for m in slack.top_level() if m.text.startswith("Rollback shop-")]
     threads = [slack.thread(card.ts) for card in started]
     begun = [t for t in threads if any("Rollback started" in m.text for m in t)]
-    assert len(begun) >= 20
+    assert len(begun) >= 10
     for thread in begun:  # every rollback told to its end, once
         assert sum(LIVE in m.text for m in thread) == 1, [m.text for m in thread]
     # Nobody was left waiting on DigitalOcean's reset: a watch is polled at least every
