@@ -20,6 +20,8 @@ from bench.redismon import Monitor, tally
 from bench.stack import Stands, stands
 from bench.stats import Row
 from bot.blocks import APPROVE
+from bot.budget import POLL_SHARE
+from bot.settings import Settings
 from bot.simulator import Simulator
 from tests.constants import DO_TOKEN, SIGNING_SECRET
 from tests.flow import GOLANG_ID, wait_card, wait_reply
@@ -121,7 +123,11 @@ def _rollback(
 
 
 def rows(cfg: CallsConfig, run: CallsRun) -> list[Row]:
-    min_polls = math.ceil(run.duration / cfg.poll_interval)
+    # One watch is polled every poll interval, but no faster than the poll share of the
+    # bot's hourly budget allows (the default 4,500 an hour: one poll a second).
+    per_hour = Settings.model_fields["digitalocean_requests_per_hour"].default
+    interval = max(cfg.poll_interval, 3600 / (POLL_SHARE * per_hour))
+    min_polls = math.ceil(run.duration / interval)
     # Propose: list apps (1 page), list deployments, validate; approve: re-read the app,
     # create the rollback. Then one poll per interval.
     min_do = 3 + 2 + min_polls

@@ -65,6 +65,7 @@ COMMAND_PATIENCE = 5.0
 
 _ALLOWANCE_MARGIN = 10  # requests in flight that DigitalOcean may not have counted yet
 _OBSERVE_EVERY = 1 / 60  # of the minute window: one reading of the headers a second per replica
+_READ_RATE_EVERY = 1 / 12  # of the minute window: the allowance read every 5 s per replica
 
 
 class Lane(StrEnum):
@@ -103,6 +104,7 @@ class RateBudget:
         # waiters asking at once would exhaust the connection pool for nothing.
         self._turn = asyncio.Lock()
         self._observed = -math.inf
+        self._rate_read = (-math.inf, 0.0)  # (when, poll_rate) as last read
 
     def lane(self, lane: Lane) -> BudgetLane:
         """What a DigitalOcean client of ``lane`` acquires places from."""
@@ -227,7 +229,10 @@ class RateBudget:
 
     async def poll_rate(self) -> float:
         """Polls a second all replicas together may make within both windows' poll share,
-        given what DigitalOcean leaves the bot of the hour."""
+        given what DigitalOcean leaves the bot of the hour (read again every few seconds)."""
+        now = self._clock()
+        if now - self._rate_read[0] < self.limits.window * _READ_RATE_EVERY:
+            return self._rate_read[1]
         hourly = self.limits.per_hour
         try:
             async with guard():
@@ -236,7 +241,8 @@ class RateBudget:
                 hourly = min(hourly, int(float(allowance)))
         except (StoreUnavailableError, ValueError):
             pass
-        return self.static_poll_rate(per_hour=hourly)
+        self._rate_read = (now, self.static_poll_rate(per_hour=hourly))
+        return self._rate_read[1]
 
     def static_poll_rate(self, *, per_hour: int | None = None) -> float:
         """``poll_rate`` from the settings alone (or a given hourly allowance)."""

@@ -60,9 +60,11 @@ class Pacer:
         return list(self._queued)
 
     def add(self, key: str, now: float) -> None:
-        """Queue ``key`` for the next free turn: a new or taken-over watch has waited enough."""
+        """Queue ``key`` for the next free turn: a new or taken-over watch has waited enough
+        (ahead of keys that are overdue, which a budget that binds leaves them all)."""
         if key not in self:
-            self._push(key, now)
+            head = self._head()
+            self._push(key, now if head is None else min(now, head[0]))
 
     def discard(self, key: str) -> None:
         self._queued.pop(key, None)  # its heap entry is dropped when it surfaces
@@ -74,14 +76,20 @@ class Pacer:
         if due is not None:
             self._push(key, due)
 
-    def next_turn(self, now: float, *, interval: float, fair: float) -> Turn | float:
+    def next_turn(
+        self, now: float, *, interval: float, fair: float, least: float | None = None
+    ) -> Turn | float:
         """The turn to take now, or the seconds until one is due (``inf``: none queued,
         or as many polls under way as allowed: ask again after ``done`` or ``discard``).
 
-        Each key is due ``interval`` after its last turn; turns come at least
-        ``fair / n`` apart, ``fair`` being the interval the budget allows these n keys
-        (at most ``interval``). Spacing by the budget rather than by ``interval`` keeps
-        the survivors on time when watches finish while a minimum interval holds.
+        Each key is due ``least`` (by default ``interval``) after its last turn; turns
+        come at least ``fair / n`` apart, ``fair`` being the interval the budget allows
+        these n keys (at most ``interval``). Spacing by the budget rather than by
+        ``interval`` keeps the survivors on time when watches finish while a minimum
+        interval holds. With ``least`` below ``interval`` (the budget binds) every key is
+        soon overdue and turns go round robin at the budget's pace, so keys that came in
+        a bunch spread out in one round instead of keeping their bunch, and the pacer
+        never idles while the budget has room.
 
         The key of a turn is not handed out again until ``done(key)``: one poll of a
         watch at a time, however long it takes.
@@ -95,13 +103,14 @@ class Pacer:
         if at > now:
             return at - now
         # Never more than one interval behind, or one watch would be polled twice in a row.
-        at = max(at, now - min(CATCH_UP * gap, interval))
+        least = interval if least is None else least
+        at = max(at, now - min(CATCH_UP * gap, least))
         heapq.heappop(self._heap)
         del self._queued[key]
         self._last = at
-        # Due again one interval after this turn was due; a turn taken very late still
-        # leaves the watch half an interval before its next one.
-        self._polling[key] = max(at + interval, now + interval / 2)
+        # Due again ``least`` after this turn was due; a turn taken very late still
+        # leaves the watch half that before its next one.
+        self._polling[key] = max(at + least, now + least / 2)
         return Turn(key, at)
 
     def _head(self) -> tuple[float, int, str] | None:

@@ -136,7 +136,9 @@ class Watcher:
             while not self._stopping.is_set():
                 self._wake.clear()
                 now = time.monotonic()
-                turn = self._pacer.next_turn(now, interval=self.interval, fair=self._fair)
+                turn = self._pacer.next_turn(
+                    now, interval=self.interval, fair=self._fair, least=self._poll_interval
+                )
                 if isinstance(turn, float):
                     await self._nap(turn)
                 else:

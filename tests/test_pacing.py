@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from bot.pacing import CATCH_UP, Pacer, Turn
 
+LEAST = 5.0  # ROLLBACK_POLL_INTERVAL: the shortest time between two polls of one watch
+
 
 @dataclass
 class Drive:
@@ -22,6 +24,7 @@ class Drive:
     pacer: Pacer
     interval: float
     fair: float = math.inf  # the budget's interval; above ``interval`` it does not bind
+    least: float | None = None  # the shortest time between two turns of one key
     now: float = 0.0
     late: Callable[[], float] = lambda: 0.0
     poll_time: Callable[[str], float] = lambda key: 0.0
@@ -32,7 +35,9 @@ class Drive:
         while self.now < end:
             while self._ends and self._ends[0][0] <= self.now:
                 self.pacer.done(heapq.heappop(self._ends)[1])
-            turn = self.pacer.next_turn(self.now, interval=self.interval, fair=self.fair)
+            turn = self.pacer.next_turn(
+                self.now, interval=self.interval, fair=self.fair, least=self.least
+            )
             if isinstance(turn, Turn):
                 self.turns.append((self.now, turn))
                 heapq.heappush(self._ends, (self.now + self.poll_time(turn.key), turn.key))
@@ -208,3 +213,19 @@ def test_never_more_turns_in_an_interval_than_watches_plus_the_catch_up(
         assert within <= n + CATCH_UP + 1
     for key in (f"w{i}" for i in range(n)):
         assert all(g >= interval / 2 for g in gaps(drive.of(key))), key
+
+
+def test_when_watches_finish_the_rest_are_polled_at_the_budgets_full_pace() -> None:
+    # Fifty watches share a budget of one poll a second: each is polled every 50 s. When
+    # half of them finish, the other half may be polled every 25 s. Were each watch due a
+    # whole 50 s interval after its last turn, the survivors would wait that out and the
+    # pacer would idle at half the budget's pace for a round.
+    pacer = paced(50)
+    drive = Drive(pacer, interval=50.0, fair=50.0, least=LEAST)
+    drive.until(100.0)
+    for i in range(0, 50, 2):
+        pacer.discard(f"w{i}")
+    drive.fair = drive.interval = 25.0
+    turns = [taken for taken, _ in drive.until(150.0) if taken >= 100.0]
+    assert len(turns) >= 49  # a turn a second
+    assert max(gaps(turns)) <= 1.0 + 1e-9
