@@ -6,11 +6,11 @@ import argparse
 import sys
 import time
 
-from bench import ack, calls, hours, machine, profiling, watches
+from bench import ack, calls, hours, machine, profiling, soak, watches
 from bench.stack import private_redis
 from bench.stats import Row, render
 
-SECTIONS = ("ack", "watch", "calls", "hours")
+SECTIONS = ("ack", "watch", "calls", "hours", "soak")
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -80,6 +80,19 @@ def _section_hours(quick: bool, scale: float) -> None:
     print(render("Hours of rollbacks within both DigitalOcean windows", hours.rows(cfg, run)))
 
 
+def _section_soak(quick: bool) -> None:
+    cfg = soak.SoakBenchConfig(rollbacks=25) if quick else soak.SoakBenchConfig()
+    print(
+        f"\n# 5. Soak: {cfg.rollbacks} rollbacks on 2 replicas while faults come at random "
+        f"(seed {cfg.seed})",
+        flush=True,
+    )
+    run, found = soak.measure(cfg)
+    print(f"  {soak.notes(run)}")
+    print(render("Rollbacks through random faults", soak.rows(cfg, run, found)))
+    print(soak.details(run, found))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     chosen = [s.strip() for s in args.sections.split(",") if s.strip()]
@@ -100,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             _section_calls()
         if "hours" in chosen:
             _section_hours(args.quick, args.scale)
+        if "soak" in chosen:
+            _section_soak(args.quick)
         if args.profile:
             print("\n# Profiles (py-spy)\n", flush=True)
             print(profiling.run(watches=100 if args.quick else 500))

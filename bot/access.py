@@ -70,6 +70,19 @@ async def find_app_here(
     return app
 
 
+def allowed(
+    rules: Mapping[str, Sequence[str]], *, channel: str, app_name: str, app_id: str = ""
+) -> bool:
+    """May ``channel`` act on (and so read about) this app under ``ROLLBACK_CHANNELS``?
+    A record that names no app is shown only where every app is allowed."""
+    return not channel_refusal(rules, channel=channel, app=app_name, app_id=app_id)
+
+
+def restricted(rules: Mapping[str, Sequence[str]], *, channel: str) -> bool:
+    """Does ``channel`` see only some apps (so lists must be filtered for it)?"""
+    return bool(rules) and ALL_APPS not in rules.get(channel, ())
+
+
 def channel_refusal(
     rules: Mapping[str, Sequence[str]], *, channel: str, app: str | None, app_id: str = ""
 ) -> str:

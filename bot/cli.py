@@ -9,7 +9,7 @@ import sys
 
 import uvicorn
 
-from bot import check, demo, logs, socket_mode
+from bot import check, demo, listen, logs, socket_mode
 from bot.errors import SettingsError
 from bot.server import create_app
 from bot.settings import load_settings
@@ -66,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         log_config=None,  # uvicorn logs through bot.logs, at the root's level
         lifespan="on",
+        # Anyone can connect: bounded connections, heads and idle time (bot.listen says
+        # why each); bodies are bounded by bot.server.
+        http=listen.HeadDeadlineH11,
+        timeout_keep_alive=listen.KEEP_ALIVE,
+        h11_max_incomplete_event_size=listen.MAX_HEAD,
+        limit_concurrency=listen.MAX_CONNECTIONS,
     )
     return 0
 

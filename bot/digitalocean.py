@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.do_http import Transport
-from bot.errors import DOMalformedError, DONotFoundError
+from bot.errors import DOMalformedError, DONotFoundError, DOUncertainError
 from bot.models import App, Deployment, RollbackValidation
 from bot.mrkdwn import escape
 
@@ -120,14 +120,14 @@ class DigitalOceanClient:
             json={"deployment_id": deployment_id, "skip_pin": False},
             what=what,
         )
-        return _parse(Deployment, body, "deployment", what="the new rollback deployment")
+        return _written(Deployment, body, "deployment", what="the new rollback deployment")
 
     async def commit_rollback(self, app_id: str) -> None:
         await self._t.write(f"/v2/apps/{app_id}/rollback/commit", json=None, what="the app")
 
     async def revert_rollback(self, app_id: str) -> Deployment:
         body = await self._t.write(f"/v2/apps/{app_id}/rollback/revert", json=None, what="the app")
-        return _parse(Deployment, body, "deployment", what="the revert deployment")
+        return _written(Deployment, body, "deployment", what="the revert deployment")
 
 
 def _parse(model: type[M], body: dict[str, Any], key: str, *, what: str) -> M:
@@ -140,6 +140,18 @@ def _parse(model: type[M], body: dict[str, Any], key: str, *, what: str) -> M:
         raise DOMalformedError(
             f"DigitalOcean sent an answer about {what} that the bot could not read.",
             status=200,
+        ) from None
+
+
+def _written(model: type[M], body: dict[str, Any], key: str, *, what: str) -> M:
+    """The answer to a POST that changes state: an answer that cannot be read says the
+    request arrived and was done, but not what it made; like a lost answer, the caller
+    must look at the app before doing anything again (``DOUncertainError``)."""
+    try:
+        return _parse(model, body, key, what=what)
+    except DOMalformedError as exc:
+        raise DOUncertainError(
+            f"{exc.user_message} The request may still have taken effect.", status=200
         ) from None
 
 

@@ -22,6 +22,10 @@ ACTIVE_WATCHES = PREFIX + "watches:active"
 PENDING_CARDS = PREFIX + "cards:pending"
 """Sorted set of undecided card ids scored by expiry time, for the expiry sweeper."""
 
+STARTING = PREFIX + "cards:starting"
+"""Sorted set of approved cards whose rollback is being started, scored by when the intent
+lapses unless the starting replica keeps it alive (``bot.starting``)."""
+
 APP_LOCK_PREFIX = PREFIX + "lock:app:"
 """One rollback at a time per app: ``lock:app:<app id>`` holds the owner, with an expiry."""
 

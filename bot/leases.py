@@ -38,6 +38,12 @@ return 0
 """
 
 
+def lease_ttl(poll_interval: float) -> float:
+    """How long a lease lasts unrenewed: a few poll intervals (at least a second), so a
+    dead replica's watches are taken over soon, and a live one renews in time."""
+    return max(3 * poll_interval, 1.0)
+
+
 def replica_id() -> str:
     """A name for this process, unique across restarts: host, pid and a random part."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -73,6 +79,15 @@ class Leases:
     async def release(self, name: str) -> None:
         async with guard():
             await self._release(keys=[keys.lease(name)], args=[self.owner])
+
+    async def held(self, names: Iterable[str]) -> set[str]:
+        """Which of ``names`` some replica holds now (one round trip)."""
+        wanted = list(names)
+        if not wanted:
+            return set()
+        async with guard():
+            owners = await self._redis.mget([keys.lease(n) for n in wanted])
+        return {n for n, owner in zip(wanted, owners, strict=True) if owner}
 
     async def holds(self, name: str) -> bool:
         async with guard():

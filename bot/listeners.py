@@ -16,9 +16,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import blocks, commands, decide, propose, queries, reports, settle
 from bot.access import channel_refusal
+from bot.clicks import Where
 from bot.deps import Deps
 from bot.errors import BotError, StoreUnavailableError
-from bot.followups import FollowUps
+from bot.followups import FollowUps, Priority
 from bot.logs import bind, new_request_id
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,23 @@ Outcome = Callable[[str], None]
 INTERNAL = "Something went wrong inside the bot; nothing more was done and the error was logged."
 _BUTTONS = (blocks.APPROVE, blocks.CANCEL, blocks.COMMIT, blocks.REVERT)
 
+# Commands of one person queued or running at once in a replica, per kind (``Owner``):
+# enough for a few apps at once, too few for one person's flood to fill the queue in
+# front of everyone else. Reads have their own share, so that a person waiting on
+# proposals can still ask `status`, and a flood of reads cannot delay proposals either.
+PER_PERSON = 3
+BUSY = (
+    f"You already have {PER_PERSON} requests being worked on; "
+    "wait for them to finish and try again."
+)
+_READS = (commands.Status, commands.History, commands.Audit)
+
+# Whose share a command takes: (user, "read") or (user, "act").
+Owner = tuple[str, str]
+
 
 def register(app: AsyncApp, deps: Deps, followups: FollowUps) -> None:
     """Attach the slash command and the buttons to ``app``."""
-
-    def later(respond: AsyncRespond, work: Work, *, name: str, outcome: Outcome) -> None:
-        followups.submit(lambda: _answer(respond, work, outcome), name=name)
 
     @app.command(re.compile(r"^/rollback"))
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
@@ -44,26 +56,7 @@ def register(app: AsyncApp, deps: Deps, followups: FollowUps) -> None:
             user=str(command.get("user_id") or ""),
             channel=str(command.get("channel_id") or ""),
         ):
-            await handle_command(ack, command, respond)
-
-    async def handle_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
-        try:
-            taken = _take_command(deps, command)
-        except Exception:
-            log.exception("command could not be read")
-            taken = _Taken(reports.problem(INTERNAL), outcome="error")
-        await ack(
-            text=taken.reply.text, blocks=taken.reply.blocks or None, response_type="ephemeral"
-        )
-        counter = deps.metrics.commands
-        if taken.work is None:
-            counter.labels(taken.subcommand, taken.outcome).inc()
-            return
-
-        def outcome(result: str) -> None:
-            counter.labels(taken.subcommand, result).inc()
-
-        later(respond, taken.work, name="command", outcome=outcome)
+            await _handle_command(deps, followups, ack, command, respond)
 
     async def on_button(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
@@ -75,9 +68,67 @@ def register(app: AsyncApp, deps: Deps, followups: FollowUps) -> None:
             except Exception:
                 log.exception("button press could not be read")
                 work = _fixed(INTERNAL)
-            later(respond, work, name="button", outcome=lambda _: None)
+            # Someone is waiting on the card, and clicks are quick: ahead of every command.
+            _later(followups, respond, work, name="button", priority=Priority.CLICK)
 
     app.action(re.compile(".*"))(on_button)
+
+
+def _later(
+    followups: FollowUps,
+    respond: AsyncRespond,
+    work: Work,
+    *,
+    name: str,
+    priority: Priority,
+    outcome: Outcome = lambda _: None,
+    owner: Owner | None = None,
+) -> bool:
+    """Queue the work; False (nothing queued) when ``owner`` already has ``PER_PERSON``."""
+    return followups.submit(
+        lambda: _answer(respond, work, outcome),
+        name=name,
+        priority=priority,
+        owner=owner,
+        limit=PER_PERSON,
+    )
+
+
+async def _handle_command(
+    deps: Deps,
+    followups: FollowUps,
+    ack: AsyncAck,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+) -> None:
+    try:
+        taken = _take_command(deps, command)
+    except Exception:
+        log.exception("command could not be read")
+        taken = _Taken(reports.problem(INTERNAL), outcome="error")
+    counted = deps.metrics.commands.labels
+    subcommand = taken.subcommand
+
+    def outcome(result: str) -> None:
+        counted(subcommand, result).inc()
+
+    # Queued before the ack, so that the ack itself can tell a person who already has
+    # their share in the queue. The work waits for a lull in requests (this one counts),
+    # so it still starts once the ack is on its way.
+    if taken.work is not None and not _later(
+        followups,
+        respond,
+        taken.work,
+        name="command",
+        priority=Priority.COMMAND,
+        outcome=outcome,
+        owner=taken.owner,
+    ):
+        log.info("command %s refused: %d of this person's are in the works", subcommand, PER_PERSON)
+        taken = _Taken(reports.problem(BUSY), None, subcommand, "busy")
+    await ack(text=taken.reply.text, blocks=taken.reply.blocks or None, response_type="ephemeral")
+    if taken.work is None:
+        outcome(taken.outcome)
 
 
 @dataclass(frozen=True)
@@ -88,6 +139,7 @@ class _Taken:
     work: Work | None = None
     subcommand: str = "unknown"
     outcome: str = ""
+    owner: Owner | None = None
 
 
 def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
@@ -107,7 +159,9 @@ def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
     work = _command_work(deps, parsed, user=user, channel=channel)
     trigger = str(command.get("trigger_id") or "")
     what = f"{name} from {user} in {channel}"
-    return _Taken(blocks.Message(text="Working on it…"), _once(deps, trigger, what, work), name)
+    owner = (user, "read" if isinstance(parsed, _READS) else "act")
+    working = blocks.Message(text="Working on it…")
+    return _Taken(working, _once(deps, trigger, what, work), name, owner=owner)
 
 
 def _once(deps: Deps, trigger: str, what: str, work: Work) -> Work:
@@ -132,11 +186,11 @@ def _command_work(deps: Deps, parsed: commands.Command, *, user: str, channel: s
                 deps, user=user, channel=channel, app_ref=target_app, deployment_id=deployment_id
             )
         case commands.Status(app=maybe_app):
-            return lambda: queries.status(deps, app_ref=maybe_app)
+            return lambda: queries.status(deps, app_ref=maybe_app, channel=channel)
         case commands.Audit(app=audited_app):
-            return lambda: queries.audit(deps, app_ref=audited_app)
+            return lambda: queries.audit(deps, app_ref=audited_app, channel=channel)
         case commands.History(app=listed_app):
-            return lambda: queries.history(deps, app_ref=listed_app)
+            return lambda: queries.history(deps, app_ref=listed_app, channel=channel)
         case commands.Commit(app=pinned_app) | commands.Revert(app=pinned_app):
             revert = isinstance(parsed, commands.Revert)
             return lambda: settle.settle_from_command(
@@ -149,9 +203,15 @@ def _take_button(deps: Deps, body: dict[str, Any], action: dict[str, Any]) -> Wo
     user = str(_field(body, "user", "id"))
     value = str(action.get("value") or "")
     kind = str(action.get("action_id") or "")
+    where = Where(
+        channel=str(_field(body, "container", "channel_id") or _field(body, "channel", "id")),
+        ephemeral=_field(body, "container", "is_ephemeral") is True,
+        message_ts=str(_field(body, "container", "message_ts")),
+    )
     clicked = settle.Clicked(
-        ts=str(_field(body, "container", "message_ts")),
+        ts=where.message_ts,
         blocks=[b for b in _field(body, "message", "blocks") or [] if isinstance(b, dict)],
+        where=where,
     )
     log.info("button %s by %s on %s", kind, user, value)
     if kind not in _BUTTONS:
@@ -159,9 +219,13 @@ def _take_button(deps: Deps, body: dict[str, Any], action: dict[str, Any]) -> Wo
     if not user or not value:
         return _fixed("That button press arrived without a user or a card; nothing was done.")
     if kind == blocks.APPROVE:
-        return lambda: decide.approve(deps, card_id=value, user=user, message_ts=clicked.ts)
+        return lambda: decide.approve(
+            deps, card_id=value, user=user, message_ts=clicked.ts, where=where
+        )
     if kind == blocks.CANCEL:
-        return lambda: decide.cancel(deps, card_id=value, user=user, message_ts=clicked.ts)
+        return lambda: decide.cancel(
+            deps, card_id=value, user=user, message_ts=clicked.ts, where=where
+        )
     revert = kind == blocks.REVERT
     return lambda: settle.settle_from_button(
         deps, deployment_id=value, user=user, revert=revert, clicked=clicked

@@ -39,7 +39,12 @@ class Lull:
 
     @contextmanager
     def request(self) -> Iterator[None]:
-        """Wraps the answering of one incoming request."""
+        """Wraps the answering of one incoming request, once it has arrived whole.
+
+        Not its arrival: a sender may take its time with the body, or never finish it
+        (``bot.server`` gives it ``BODY_DEADLINE``), and work after an ack waiting on
+        that would wait for nothing.
+        """
         self._busy += 1
         try:
             yield

@@ -3,7 +3,8 @@
 Each poll diffs the step tree against the statuses already reported (kept in Redis),
 posts the changes as one thread reply, edits the card's status line, then stores the
 new statuses, so whoever polls next continues where this left off. "Done" is decided
-from ``phase`` alone, never from the step counters.
+from ``phase`` alone, never from the step counters. How a reply is told and recorded
+(Slack's pace, nothing twice, a channel closed to the bot) is ``bot.telling``.
 
 Stores are guarded by the watch's lease: a replica that lost the lease cannot write,
 so two replicas never both advance one thread.
@@ -11,13 +12,13 @@ so two replicas never both advance one thread.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
 
 from bot import blocks, cards, progress, replies
 from bot.audit import AuditLog
-from bot.channel_pace import ChannelPace
 from bot.chat import Chat
 from bot.digitalocean import DigitalOceanClient
 from bot.errors import (
@@ -34,8 +35,12 @@ from bot.models import Deployment, Phase, StepStatus
 from bot.mrkdwn import escape
 from bot.records import Event, Watch, WatchKind
 from bot.store import Store
+from bot.telling import CLOSED, Teller
 
 log = logging.getLogger(__name__)
+
+_FINAL_EDIT_TRIES = 4  # over about 7 s: a dropped connection or a Slack blip, not an outage
+_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
 
 class Narrator:
@@ -46,10 +51,9 @@ class Narrator:
         do: DigitalOceanClient,
         store: Store,
         chat: Chat,
-        pace: ChannelPace,
+        teller: Teller,
         audit: AuditLog,
         locks: AppLocks,
-        owner: str,
         watch_timeout: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -57,11 +61,10 @@ class Narrator:
         self._do = do
         self._store = store
         self._chat = chat
-        self._pace = pace
-        self._busy: dict[str, float] = {}  # channel → when Slack's pace lets it post again
+        self._teller = teller
         self._audit = audit
         self._locks = locks
-        self.owner = owner
+        self.owner = teller.owner
         self._timeout = watch_timeout
         self._clock = clock
 
@@ -71,17 +74,31 @@ class Narrator:
         except LeaseLostError:
             raise
         except (DOTransientError, StoreUnavailableError, SlackError) as exc:
-            # Nothing was stored, so the next poll reports the same changes again.
+            # Nothing was told that is not recorded (or remembered by the teller), so the
+            # next poll carries on from what was last recorded.
             log.warning("watch %s: will retry: %s", watch.deployment_id, exc.user_message)
-            return watch
+            return self._teller.latest(watch)
         except DigitalOceanError as exc:
             log.error("watch %s: giving up: %s", watch.deployment_id, exc.user_message)
-            return await self._give_up(watch, exc.user_message)
+            return await self._give_up(self._teller.latest(watch), exc.user_message)
         except Exception:
-            # A bug, or an answer nobody foresaw: the watch stays as it was stored, and the
-            # next turn tries again (the watch timeout ends it if this never clears).
+            # A bug, or an answer nobody foresaw: the watch stays as it was last recorded,
+            # and the next turn tries again (the watch timeout ends it if this never clears).
             log.exception("watch %s: poll failed; will retry", watch.deployment_id)
-            return watch
+            return self._teller.latest(watch)
+
+    def forget(self, deployment_id: str) -> None:
+        """This replica no longer follows the watch."""
+        self._teller.forget(deployment_id)
+
+    async def restore(self, watch: Watch) -> None:
+        """Record ``watch`` again after Redis forgot it, and say so in its thread."""
+        await self._store.start_watch(watch)
+        log.error("watch %s: Redis had forgotten it; recorded again", watch.deployment_id)
+        try:
+            await self._teller.say(watch, replies.forgotten(watch))
+        except SlackError as exc:
+            log.warning("watch %s: could not say so: %s", watch.deployment_id, exc.user_message)
 
     async def _give_up(self, watch: Watch, reason: str) -> Watch:
         try:
@@ -94,41 +111,35 @@ class Narrator:
 
     async def poll(self, watch: Watch) -> Watch:
         """One poll: report what changed since the stored statuses, then store them."""
-        elapsed = self._clock() - watch.started_at
-        if elapsed > self._timeout:
+        watch = await self._teller.catch_up(watch)
+        if watch.done:
+            return watch
+        if self._clock() - watch.started_at > self._timeout:
             return await self._finish(
                 watch,
                 replies.gave_up(watch, int(self._timeout)),
                 reason="watch timed out",
                 ended="timed_out",
             )
-        if self._busy.get(watch.channel, 0.0) > self._clock():
+        if self._teller.busy(watch.channel):
             return watch  # the channel is at Slack's pace: ask DigitalOcean next turn
         if not watch.announced:
-            return await self._announce(watch)
+            # The thread's first reply, whoever follows the watch: nothing comes before it.
+            told, _ = await self._teller.say(watch, replies.started(watch))
+            return await self._teller.keep(told.model_copy(update={"announced": True}))
         deployment = await self._do.get_deployment(watch.app_id, watch.deployment_id)
         changes = progress.diff(watch.statuses, deployment.progress.steps)
         updated = _observed(watch, deployment)
-        terminal = deployment.phase.is_terminal
         # Everything that can fail is asked before anything is posted: a poll that posts
         # must also store, or the next one would tell the same again.
-        ending = await self._ending(updated, deployment) if terminal else None
-        posts = bool(changes) + bool(ending)
-        if posts:
-            await self._place(watch.channel, posts)
+        ending = await self._ending(updated, deployment) if deployment.phase.is_terminal else None
+        if (changes or ending) and not watch.muted:
+            await self._teller.place(watch.channel, bool(changes) + bool(ending))
         if changes:
-            await self._chat.post(
-                watch.channel,
-                replies.step_changes(changes, deployment.phase),
-                thread_ts=watch.thread_ts,
-            )
-            for change in changes:
-                if change.status == StepStatus.ERROR:
-                    await self._record(
-                        watch,
-                        Event.STEP_FAILED,
-                        reason=escape(f"{change.label}: {change.detail}"),
-                    )
+            message = replies.step_changes(changes, deployment.phase)
+            updated, _ = await self._teller.say(updated, message, placed=True)
+            updated = await self._teller.keep(updated)
+            await self._record_failed_steps(updated, changes)
         if ending is not None:
             message, reason = ending
             return await self._finish(updated, message, reason=reason, placed=True)
@@ -136,16 +147,9 @@ class Narrator:
             return watch  # nothing new: nothing to store (the heartbeat guards the lease)
         if changes or updated.phase != watch.phase:
             await self._refresh_card(updated)
-        await self._store.save_watch(updated, owner=self.owner)
+        if not changes:  # nothing was told: a plain store
+            await self._teller.record(updated)
         return updated
-
-    async def _announce(self, watch: Watch) -> Watch:
-        """Say the rollback started: the thread's first reply, whoever follows the watch."""
-        await self._place(watch.channel, 1)
-        await self._chat.post(watch.channel, replies.started(watch), thread_ts=watch.thread_ts)
-        announced = watch.model_copy(update={"announced": True})
-        await self._store.save_watch(announced, owner=self.owner)
-        return announced
 
     async def _ending(self, watch: Watch, deployment: Deployment) -> tuple[blocks.Message, str]:
         """The outcome to tell, and the failure reason ("" for a success)."""
@@ -162,20 +166,6 @@ class Narrator:
         live = app.active_deployment.id if app.active_deployment else ""
         return replies.failed(watch, failed, pinned=pinned, live=live), reason
 
-    async def _place(self, channel: str, posts: int) -> None:
-        """Take ``posts`` places at Slack's pace in ``channel``, waiting a moment if needed.
-
-        What this poll saw is told in full, never cut short for the pace. Meanwhile this
-        replica's other watches in the channel skip DigitalOcean until it has room, and
-        so see their changes later, together, as after a longer poll interval.
-        """
-        wait = await self._pace.take(channel, count=posts)
-        if wait <= 0:
-            return
-        self._busy[channel] = self._clock() + wait
-        if not await self._pace.wait(channel, count=posts, patience=self._pace.span):
-            log.warning("channel %s: no place at Slack's pace; posting anyway", channel)
-
     async def _finish(
         self,
         watch: Watch,
@@ -185,24 +175,37 @@ class Narrator:
         ended: str = "",
         placed: bool = False,
     ) -> Watch:
-        if not placed:
-            await self._pace.wait(watch.channel)
-        ts = await self._chat.post(watch.channel, message, thread_ts=watch.thread_ts)
-        done = watch.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
-        await self._store.save_watch(done, owner=self.owner)
+        told, ts = await self._teller.say(watch, message, placed=placed)
+        done = told.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
+
+        async def after() -> None:
+            await self._after(done, reason=reason, ended=ended)
+
+        return await self._teller.keep(done, then=after)
+
+    async def _after(self, done: Watch, *, reason: str, ended: str) -> None:
         # The outcome is told and stored; what follows must not undo that if it fails,
         # or the next poll would tell it again.
-        self._metrics.rollbacks.labels(watch.kind.value, ended or watch.phase.value).inc()
-        if watch.kind == WatchKind.ROLLBACK:
-            self._metrics.rollback_duration.observe(max(0.0, self._clock() - watch.started_at))
-        await self._record(done, Event.FAILED if reason else Event.SUCCEEDED, reason=reason)
+        self._metrics.rollbacks.labels(done.kind.value, ended or done.phase.value).inc()
+        if done.kind == WatchKind.ROLLBACK:
+            self._metrics.rollback_duration.observe(max(0.0, self._clock() - done.started_at))
+        if done.muted:
+            unheard = f"not told in Slack ({done.muted})"
+            reason = f"{reason}; {unheard}" if reason else unheard
+        succeeded = not ended and done.phase == Phase.ACTIVE
+        await self._record(done, Event.SUCCEEDED if succeeded else Event.FAILED, reason=reason)
         try:
-            if watch.kind == WatchKind.ROLLBACK and watch.card_id:
-                await self._locks.release(watch.app_id, watch.card_id)
-            await self._refresh_card(done)
+            if done.kind == WatchKind.ROLLBACK and done.card_id:
+                await self._locks.release(done.app_id, done.card_id)
+            await self._refresh_card(done, final=True)
         except BotError as exc:
-            log.warning("watch %s: after the outcome: %s", watch.deployment_id, exc.user_message)
-        return done
+            log.warning("watch %s: after the outcome: %s", done.deployment_id, exc.user_message)
+
+    async def _record_failed_steps(self, watch: Watch, changes: list[progress.StepChange]) -> None:
+        for change in changes:
+            if change.status == StepStatus.ERROR:
+                reason = escape(f"{change.label}: {change.detail}")
+                await self._record(watch, Event.STEP_FAILED, reason=reason)
 
     async def _record(self, watch: Watch, event: Event, *, reason: str = "") -> None:
         await self._audit.record(
@@ -215,18 +218,26 @@ class Narrator:
             reason=f"{watch.kind.value}: {reason}" if reason else watch.kind.value,
         )
 
-    async def _refresh_card(self, watch: Watch) -> None:
-        if watch.kind != WatchKind.ROLLBACK or not watch.card_id:
+    async def _refresh_card(self, watch: Watch, *, final: bool = False) -> None:
+        """Edit the card's status line. A lost edit along the way is mended by the next
+        one; the last one is tried a few times, or the card would show a rollback in
+        progress for good."""
+        if watch.kind != WatchKind.ROLLBACK or not watch.card_id or watch.muted:
             return
         card, decision = await self._store.get_card_and_decision(watch.card_id)
         if card is None or not card.ts:
             return
         message = cards.card(card, now=self._clock(), decision=decision, watch=watch)
-        try:
-            await self._chat.update(card.channel, card.ts, message)
-        except SlackError:
-            # The status line is cosmetic; the thread carries the facts.
-            log.warning("watch %s: card not updated", watch.deployment_id)
+        tries = _FINAL_EDIT_TRIES if final else 1
+        for attempt in range(tries):
+            try:
+                await self._chat.update(card.channel, card.ts, message)
+                return
+            except SlackError as exc:
+                log.warning("watch %s: card not updated (%s)", watch.deployment_id, exc.code)
+                if exc.code in CLOSED or exc.code in _GONE or attempt + 1 == tries:
+                    return
+                await asyncio.sleep(0.5 * 2**attempt)
 
 
 def _observed(watch: Watch, deployment: Deployment) -> Watch:

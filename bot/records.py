@@ -107,6 +107,9 @@ class Watch(_Record):
     result_ts: str = ""
     """The ts of the final reply, whose Commit / Revert buttons are edited away later."""
     result_text: str = ""
+    muted: str = ""
+    """Slack's answer when it closed the channel to the bot (``not_in_channel``…): the watch
+    goes on without replies, and its outcome reaches the audit trail and the status."""
     announced: bool = True
     """Whether "Rollback started" is in the thread. The narrator posts it, before any step,
     so nothing can come before it; watches stored before this field existed had it."""

@@ -199,6 +199,17 @@ def reverting(user: str, app_name: str, deployment_id: str) -> Message:
     )
 
 
+def forgotten(watch: Watch) -> Message:
+    """The bot's state store came back without this rollback's record."""
+    text = (
+        f"⚠️ The bot's state store (Redis) lost its record of this rollback (deployment "
+        f"{code(short(watch.deployment_id))}), as if Redis restarted without its data. This "
+        "replica still follows it and has recorded it again, so the thread carries on; cards "
+        "and buttons posted before may no longer be known."
+    )
+    return _reply(text)
+
+
 def untracked(watch: Watch) -> Message:
     command = code(f"/rollback commit {watch.app_name}")
     return _reply(

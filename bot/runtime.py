@@ -26,7 +26,7 @@ from bot.digitalocean import DigitalOceanClient
 from bot.do_http import Transport
 from bot.errors import StoreUnavailableError
 from bot.followups import FollowUps
-from bot.leases import Leases, replica_id
+from bot.leases import Leases, lease_ttl, replica_id
 from bot.locks import AppLocks
 from bot.lull import Lull
 from bot.metrics import Metrics
@@ -35,6 +35,7 @@ from bot.settings import Settings
 from bot.store import Store
 from bot.sweeper import Sweeper
 from bot.tasks import TaskTracker
+from bot.telling import Teller
 from bot.watcher import Watcher
 
 log = logging.getLogger(__name__)
@@ -77,20 +78,20 @@ class Runtime:
             store.client,
             owner=replica_id(),
             # Taken over within a few poll intervals of a replica's death.
-            ttl=max(3 * settings.rollback_poll_interval, 1.0),
+            ttl=lease_ttl(settings.rollback_poll_interval),
         )
         metrics = Metrics()
         pace = ChannelPace(store.client, per_second=settings.slack_channel_pace)
+        teller = Teller(chat=chat, pace=pace, store=store, leases=leases)
         narrator = Narrator(
             metrics=metrics,
             # Polls take their places from their own lane, which leaves a reserve for people.
             do=DigitalOceanClient(transport.with_throttle(budget.lane(Lane.POLL))),
             store=store,
             chat=chat,
-            pace=pace,
+            teller=teller,
             audit=audit,
             locks=locks,
-            owner=leases.owner,
             watch_timeout=settings.rollback_watch_timeout,
         )
         watcher = Watcher(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot import blocks, cards, replies
 from bot.access import find_app_here
 from bot.blocks import code
+from bot.clicks import ANYWHERE, Where, click_refusal
 from bot.deps import Deps
 from bot.errors import DigitalOceanError, DOUncertainError, UsageError
 from bot.models import App, Deployment
@@ -19,6 +20,7 @@ class Clicked:
 
     ts: str = ""
     blocks: list[blocks.Block] = field(default_factory=list)
+    where: Where = ANYWHERE
 
 
 async def settle_from_button(
@@ -27,6 +29,12 @@ async def settle_from_button(
     watch = await deps.store.get_watch(deployment_id)
     if watch is None:
         return blocks.Message(text="The bot no longer knows this rollback; nothing was done.")
+    rules = deps.settings.rollback_channels
+    misplaced = click_refusal(
+        rules, clicked.where, home=watch.channel, app=watch.app_name, app_id=watch.app_id
+    )
+    if misplaced:
+        return blocks.Message(text=misplaced)
     app = await deps.do.get_app(watch.app_id)
     pinned = app.pinned_deployment.id if app.pinned_deployment else ""
     if pinned != deployment_id and await deps.approvers.includes(user):

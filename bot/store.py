@@ -20,28 +20,11 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
 from bot import keys
+from bot import store_scripts as scripts
 from bot.errors import LeaseLostError, StoreUnavailableError
 from bot.records import Card, Decision, Watch, WatchKind
 
 log = logging.getLogger(__name__)
-
-# One atomic write of a watch; with an owner (ARGV[6]) only while it holds the lease.
-_SAVE_WATCH = """
-if ARGV[6] ~= '' and redis.call('get', KEYS[4]) ~= ARGV[6] then
-    return 0
-end
-redis.call('set', KEYS[1], ARGV[1])
-if ARGV[2] == '1' then
-    redis.call('expire', KEYS[1], ARGV[4])
-    redis.call('srem', KEYS[2], ARGV[3])
-else
-    redis.call('sadd', KEYS[2], ARGV[3])
-end
-if ARGV[5] == '1' then
-    redis.call('set', KEYS[3], ARGV[3], 'EX', ARGV[4])
-end
-return 1
-"""
 
 
 @asynccontextmanager
@@ -60,7 +43,9 @@ class Store:
 
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
-        self._save_watch = client.register_script(_SAVE_WATCH)
+        self._save_watch = client.register_script(scripts.SAVE_WATCH)
+        self._claim = client.register_script(scripts.CLAIM)
+        self._take_lapsed = client.register_script(scripts.TAKE_LAPSED)
 
     @property
     def client(self) -> redis.Redis:
@@ -134,21 +119,60 @@ class Store:
             raw = await self._redis.get(keys.card(card_id))
         return Card.model_validate_json(raw) if raw else None
 
-    async def claim_decision(self, card_id: str, decision: Decision) -> tuple[bool, Decision]:
-        """Record ``decision`` unless one exists; SET NX makes the first writer win atomically.
+    async def claim_decision(
+        self, card_id: str, decision: Decision, *, starting_until: float | None = None
+    ) -> tuple[bool, Decision]:
+        """Record ``decision`` unless one exists: the first writer wins, atomically. With
+        ``starting_until``, the intent to start the rollback is recorded in the same step
+        (``bot.starting``), so no approval is ever without it.
 
         Returns whether this call won, and the decision now in force.
         """
-        key = keys.decision(card_id)
         async with guard():
-            won = await self._redis.set(
-                key, decision.model_dump_json(), nx=True, ex=keys.CARD_KEEP_SECONDS
+            raw = await self._claim(
+                keys=[keys.decision(card_id), keys.PENDING_CARDS, keys.STARTING],
+                args=[
+                    decision.model_dump_json(),
+                    keys.CARD_KEEP_SECONDS,
+                    card_id,
+                    "" if starting_until is None else starting_until,
+                ],
             )
-            if won:
-                await self._redis.zrem(keys.PENDING_CARDS, card_id)
-                return True, decision
-            raw = await self._redis.get(key)
-        return False, Decision.model_validate_json(raw) if raw else decision
+        if raw is None:
+            return True, decision
+        return False, Decision.model_validate_json(raw)
+
+    async def keep_starting(self, card_id: str, *, until: float) -> None:
+        """Push the intent's lapse later, if it is still there (never bring one back)."""
+        async with guard():
+            await self._redis.zadd(keys.STARTING, {card_id: until}, xx=True)
+
+    async def forget_starting(self, card_id: str) -> None:
+        async with guard():
+            await self._redis.zrem(keys.STARTING, card_id)
+
+    async def lapsed_starts(self, now: float, *, limit: int = 20) -> list[str]:
+        """Cards whose intent to start lapsed: their replica stopped mid-start."""
+        async with guard():
+            ids = await self._redis.zrangebyscore(keys.STARTING, "-inf", now, 0, limit)
+        return [str(i) for i in ids]
+
+    async def take_lapsed_start(self, card_id: str, *, now: float, until: float) -> bool:
+        """Whether this caller won the lapsed intent of ``card_id`` to settle it."""
+        async with guard():
+            won = await self._take_lapsed(keys=[keys.STARTING], args=[card_id, now, until])
+        return bool(won)
+
+    async def reopen_card(self, card: Card) -> None:
+        """Undo an approval that started nothing: the card is pending again."""
+        ttl = max(1, int(card.expires_at - time.time())) + keys.CARD_KEEP_SECONDS
+        async with guard():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.delete(keys.decision(card.id))
+            pipe.set(keys.card(card.id), card.model_dump_json(), ex=ttl)
+            pipe.zadd(keys.PENDING_CARDS, {card.id: card.expires_at})
+            pipe.zrem(keys.STARTING, card.id)
+            await pipe.execute()
 
     async def replace_decision(self, card_id: str, decision: Decision) -> None:
         """Overwrite a decision this caller won (e.g. approved, then found stale)."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot import cards
+from bot import cards, starting
 from bot.deps import Deps
-from bot.errors import BotError, SlackError
+from bot.errors import BotError, SlackError, StoreUnavailableError
 from bot.records import Decision, DecisionKind, Event
 from bot.tasks import TaskTracker
 
@@ -36,6 +36,7 @@ class Sweeper:
         while not self._stopping.is_set():
             try:
                 await self.sweep()
+                await self.settle_starts()
             except BotError as exc:
                 log.warning("sweep skipped: %s", exc.user_message)
             except Exception:
@@ -46,32 +47,53 @@ class Sweeper:
             except TimeoutError:
                 continue
 
+    async def settle_starts(self) -> None:
+        """Settle every approval whose replica stopped before its rollback was recorded."""
+        for card_id in await self._deps.store.lapsed_starts(self._deps.clock()):
+            try:
+                await starting.recover(self._deps, card_id)
+            except StoreUnavailableError:
+                raise  # the next sweep tries again
+            except BotError as exc:
+                log.warning("card %s: not settled yet: %s", card_id, exc.user_message)
+            except Exception:
+                log.exception("card %s: could not be settled", card_id)
+
     async def sweep(self) -> int:
         """Expire every overdue card; return how many this replica expired."""
-        deps = self._deps
-        now = deps.clock()
+        now = self._deps.clock()
         expired = 0
-        for card_id in await deps.store.expired_cards(now):
-            won, decision = await deps.store.claim_decision(
-                card_id, Decision(kind=DecisionKind.EXPIRED, at=now)
-            )
-            if not won:
-                await deps.store.forget_pending(card_id)
-                continue
-            card = await deps.store.get_card(card_id)
-            if card is None:
-                continue
-            expired += 1
-            deps.metrics.decisions.labels("expired").inc()
-            await deps.audit.record(
-                Event.EXPIRED, app=card.app_name, app_id=card.app_id, card=card.id,
-                target=card.target.id, user=card.requester,
-            )  # fmt: skip
-            if card.ts:
-                try:
-                    await deps.chat.update(
-                        card.channel, card.ts, cards.card(card, now=now, decision=decision)
-                    )
-                except SlackError:
-                    log.warning("card %s expired but could not be edited", card.id)
+        for card_id in await self._deps.store.expired_cards(now):
+            try:
+                expired += await self._expire(card_id, now)
+            except StoreUnavailableError:
+                raise  # the next sweep tries again
+            except Exception:
+                # One card the bot cannot read must not keep the others open.
+                log.exception("card %s could not be expired", card_id)
         return expired
+
+    async def _expire(self, card_id: str, now: float) -> int:
+        deps = self._deps
+        won, decision = await deps.store.claim_decision(
+            card_id, Decision(kind=DecisionKind.EXPIRED, at=now)
+        )
+        if not won:
+            await deps.store.forget_pending(card_id)
+            return 0
+        card = await deps.store.get_card(card_id)
+        if card is None:
+            return 0
+        deps.metrics.decisions.labels("expired").inc()
+        await deps.audit.record(
+            Event.EXPIRED, app=card.app_name, app_id=card.app_id, card=card.id,
+            target=card.target.id, user=card.requester,
+        )  # fmt: skip
+        if card.ts:
+            try:
+                await deps.chat.update(
+                    card.channel, card.ts, cards.card(card, now=now, decision=decision)
+                )
+            except SlackError:
+                log.warning("card %s expired but could not be edited", card.id)
+        return 1

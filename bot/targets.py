@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from bot.models import App, Deployment, Phase
+from bot.records import Card
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
@@ -45,3 +46,15 @@ def blocked_by(app: App) -> str:
             f"commit or revert it first (`/rollback commit {app.name}`)."
         )
     return ""
+
+
+def made_for(deployment: Deployment, card: Card) -> bool:
+    """Whether ``deployment`` is the rollback ``card`` asked for (to adopt it when the
+    answer to the POST that made it was lost)."""
+    if card.live is not None and deployment.id == card.live.id:
+        return False
+    if deployment.cloned_from:
+        return deployment.cloned_from == card.target.id
+    # DigitalOcean stamps whole seconds; the card was posted before the rollback began.
+    created = deployment.created_at
+    return created is not None and created.timestamp() >= int(card.created_at)

@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from bot.budget import RateBudget
-from bot.errors import BotError, LeaseLostError
+from bot.errors import BotError, LeaseLostError, StoreUnavailableError
 from bot.leases import Leases
 from bot.logs import bind
 from bot.narrator import Narrator
@@ -58,6 +58,7 @@ class Watcher:
         self._watches: dict[str, Watch] = {}  # followed here, as of their latest poll
         self._pacer = Pacer()
         self._lost: set[str] = set()
+        self._lapsed: dict[str, float] = {}  # watch nobody follows → since when, seen here
         self._active = 0
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()  # the pacing loop has a new turn to consider
@@ -100,12 +101,29 @@ class Watcher:
         following = set(self._watches)
         watches = await self._store.active_watches(skip=following)
         self._active = len(watches) + len(following)
+        held = await self._leases.held(w.deployment_id for w in watches)
+        now = time.monotonic()
+        # A lease seen lapsed is claimed only once it has stayed so for half its ttl: its
+        # follower, if alive (its renewals refused while Redis refused writes), takes it
+        # back first and still remembers what it told; a dead one's is taken over after.
+        lapsed = {w.deployment_id: self._lapsed.get(w.deployment_id, now) for w in watches}
+        self._lapsed = {dep: since for dep, since in lapsed.items() if dep not in held}
         started = 0
         for watch in watches:
-            if watch.deployment_id in self._watches or self._stopping.is_set():
+            dep = watch.deployment_id
+            if dep in self._watches or dep in held or self._stopping.is_set():
                 continue
-            if await self._claim(watch):
-                started += 1
+            if now - self._lapsed[dep] < self._leases.ttl / 2:
+                continue
+            try:
+                claimed = await self._claim(watch)
+            except StoreUnavailableError:
+                # Redis refuses writes (or went away): the grace counts again from when it
+                # takes them, so a follower whose renewals were refused meanwhile gets its
+                # watches back first.
+                self._lapsed.clear()
+                raise
+            started += claimed
         if started:
             log.info("following %d more watch(es)", started)
         return started
@@ -166,8 +184,11 @@ class Watcher:
             watch = await self._narrator.poll_safely(watch)
             carry_on = not watch.done
         except LeaseLostError:
-            log.warning("watch %s: another replica took it over", dep)
-            keep_lease = True
+            if await self._reclaim(dep) is False:
+                log.warning("watch %s: another replica took it over", dep)
+                keep_lease = True
+            else:  # taken back, or cannot tell yet: the next turn or heartbeat sees
+                carry_on = True
         finally:
             # Either way a poll fewer is under way: the pacing loop may be waiting for that.
             self._wake.set()
@@ -186,6 +207,7 @@ class Watcher:
     def _forget(self, dep: str) -> None:
         self._watches.pop(dep, None)
         self._pacer.discard(dep)
+        self._narrator.forget(dep)
 
     async def _release(self, dep: str) -> None:
         try:
@@ -196,8 +218,32 @@ class Watcher:
     async def _renew(self) -> None:
         lost = await self._leases.renew(set(self._watches))
         for dep in lost:
-            log.warning("watch %s: lease lost; stopping here", dep)
-        self._lost |= lost
+            if await self._reclaim(dep) is False:
+                log.warning("watch %s: lease lost; stopping here", dep)
+                self._lost.add(dep)
+
+    async def _reclaim(self, dep: str) -> bool | None:
+        """Take back a lease that lapsed with nobody else taking it: Redis refused its
+        renewal for a while, or came back empty. True: taken back; False: another replica
+        follows the watch now; None: Redis cannot say yet (it refuses writes), so the watch
+        stays here, telling nothing, until it can.
+
+        An empty Redis forgot the watch itself: this replica is the only one that still
+        knows it, so it records it again and says so in the thread rather than going quiet.
+        """
+        watch = self._watches.get(dep)
+        if watch is None or self._stopping.is_set():
+            return False
+        try:
+            if not await self._leases.claim(dep):
+                return False  # another replica follows it now
+            if await self._store.get_watch(dep) is None:
+                await self._narrator.restore(watch)
+        except BotError as exc:
+            log.warning("watch %s: lease not taken back yet: %s", dep, exc.user_message)
+            return None
+        log.warning("watch %s: its lease had lapsed; taken back", dep)
+        return True
 
     async def _every(self, seconds: float, work: Callable[[], Awaitable[object]]) -> None:
         while not self._stopping.is_set():

@@ -36,6 +36,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from bot.sandbox.slack_rules import (
     RATELIMITED,
@@ -46,12 +47,15 @@ from bot.sandbox.slack_rules import (
     Refusal,
     ResponseUrls,
 )
+from bot.simulator.server import DroppedConnection
 from tests.fake_slack_socket import SocketMode, SocketServer
 from tests.fake_slack_web import BOT_USER, Answer, Message, WebApi
 
 __all__ = ["APP_TOKEN", "BOT_USER", "SCOPES", "Call", "FakeSlack", "Message"]
 
 T = TypeVar("T")
+DROP_CONNECTION = 0
+"""``fail(..., status=DROP_CONNECTION)``: cut the connection instead of answering."""
 APP_TOKEN = "xapp-1-A0001-3333-" + "s0ck3t" * 4
 SCOPES = ("commands", "chat:write", "chat:write.public")
 
@@ -123,6 +127,8 @@ class FakeSlack(SocketMode, WebApi):
         retry_after: int | None = 1,
         error: str = "ratelimited",
     ) -> None:
+        """The next ``times`` calls of ``method`` take no effect: answered ``status`` with
+        ``error`` (429: ``Retry-After``), or cut off (``status=DROP_CONNECTION``)."""
         with self._lock:
             self._faults.append(_Fault(method, status, times, retry_after, error))
 
@@ -226,6 +232,9 @@ class FakeSlack(SocketMode, WebApi):
             return self._record(method, args, (200, {"ok": False, "error": "invalid_auth"}, None))
         fault = self._take_fault(method)
         if fault is not None:
+            if fault.status == DROP_CONNECTION:
+                self._record(method, args, (DROP_CONNECTION, Refusal("dropped").body(), None))
+                return _Dropped()
             if fault.status == 429:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
                 return self._record(method, args, (429, RATELIMITED.body(), headers))
@@ -274,6 +283,16 @@ class FakeSlack(SocketMode, WebApi):
                 self.answered.setdefault(key, []).append(body)
             self._lock.notify_all()
         return PlainTextResponse(answer, status_code=status)
+
+
+class _Dropped(Response):
+    """Starts an answer, then cuts the connection (as the simulator's dropped connection):
+    uvicorn closes the socket and the client reads an incomplete response."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"64")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        raise DroppedConnection("simulated connection drop")
 
 
 def _parse(raw: str, content_type: str) -> dict[str, Any]:

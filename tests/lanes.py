@@ -29,6 +29,7 @@ BUSY = (
     "did not start",
     "No rollback was started",
     "Slack did not",
+    "wait for them to finish",
 )
 
 
@@ -82,7 +83,9 @@ class Lanes:
                 self._on_live(lane, now)
 
     def _ask(self, lane: Lane, now: float) -> None:
-        self.driver.command(lane.app, user="UALICE", channel=lane.channel)
+        # Each lane is its own on-call person (one person may have only a few requests in
+        # the works at once).
+        self.driver.command(lane.app, user=f"U{lane.channel}", channel=lane.channel)
         lane.key, lane.state, lane.card, lane.asked_at = self.driver.last_key, "asked", None, now
 
     def _on_asked(self, lane: Lane, now: float) -> None:

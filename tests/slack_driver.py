@@ -94,6 +94,7 @@ class SlackDriver:
         channel: str = "CDEPLOY",
         message_ts: str = "",
         blocks: list[dict[str, Any]] | None = None,
+        ephemeral: bool = False,
     ) -> httpx.Response:
         payload: dict[str, Any] = {
             "type": "block_actions",
@@ -109,7 +110,7 @@ class SlackDriver:
                 "type": "message",
                 "message_ts": message_ts,
                 "channel_id": channel,
-                "is_ephemeral": False,
+                "is_ephemeral": ephemeral,
             },
             "trigger_id": "1.2.3",
             "team": {"id": "T0001", "domain": "example"},

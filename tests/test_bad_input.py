@@ -81,10 +81,14 @@ PAYLOADS = st.fixed_dictionaries(
         st.binary(max_size=60).map(lambda b: b.decode("latin-1")),
     )
 )
-def test_malformed_requests_never_get_a_500(driver: SlackDriver, body: str) -> None:
+def test_malformed_requests_never_get_a_500_nor_a_traceback(
+    driver: SlackDriver, caplog: pytest.LogCaptureFixture, body: str
+) -> None:
     response = driver.post(body)
     assert response.status_code == 200, (body, response.text)
     assert response.headers["content-type"].startswith("application/json") or response.text == ""
+    # Signed garbage is answered with a sentence and a warning line, not a traceback.
+    assert [r.getMessage() for r in caplog.records if r.exc_info or r.exc_text] == []
 
 
 @given(body=WORDS)

@@ -50,7 +50,7 @@ def test_twenty_rollbacks_at_once_stay_within_the_budget(
         rollback_poll_interval=0.05,
     )
     for n in range(APPS):
-        driver.command(f"shop-{n:02d}", user="UALICE")
+        driver.command(f"shop-{n:02d}", user=f"UOPS{n:02d}")  # twenty on-call people
     slack.wait_for(lambda: len(slack.top_level()) == APPS, timeout=60)
     for card in slack.top_level():
         driver.press(card, "rollback_approve", user="UBOB")

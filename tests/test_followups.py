@@ -1,4 +1,5 @@
-"""bot.followups: work after the ack runs in order, a few at a time, in the request's context."""
+"""bot.followups: work after the ack runs a few at a time, clicks first, then commands, each
+in arrival order and in the request's context; one person holds a few places at most."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.followups import FollowUps
+from bot.followups import FollowUps, Priority
 from bot.lull import Lull
 from bot.tasks import TaskTracker
 
@@ -106,3 +107,73 @@ async def test_shutdown_runs_what_is_queued_and_refuses_new_work() -> None:
     assert len(tasks) == 0
     await asyncio.sleep(50 * TICK)
     assert ran == [0, 1, 2]
+
+
+async def test_clicks_go_ahead_of_commands_and_each_kind_keeps_its_order() -> None:
+    tasks = TaskTracker()
+    followups = FollowUps(tasks, lull=Lull(settle=TICK), at_once=1)
+    started: list[str] = []
+    finish = asyncio.Event()
+
+    def piece(label: str) -> Callable[[], asyncio.Future[None]]:
+        async def run() -> None:
+            started.append(label)
+            await finish.wait()
+
+        return lambda: asyncio.ensure_future(run())
+
+    followups.submit(piece("command-1"), name="command-1")
+    await asyncio.wait_for(until(lambda: bool(started)), timeout=1)  # the only worker is busy
+    for label in ("command-2", "click-1", "command-3", "click-2"):
+        urgent = Priority.CLICK if label.startswith("click") else Priority.COMMAND
+        followups.submit(piece(label), name=label, priority=urgent)
+    assert len(followups) == 4
+    finish.set()
+    await asyncio.wait_for(until(lambda: len(started) == 5 and not len(tasks)), timeout=1)
+    assert started == ["command-1", "click-1", "click-2", "command-2", "command-3"]
+
+
+async def test_one_owner_has_at_most_limit_pieces_queued_or_running() -> None:
+    tasks = TaskTracker()
+    followups = FollowUps(tasks, lull=Lull(settle=TICK), at_once=1)
+    ran: list[str] = []
+    finish = asyncio.Event()
+
+    def piece(label: str) -> Callable[[], asyncio.Future[None]]:
+        async def run() -> None:
+            ran.append(label)
+            await finish.wait()
+
+        return lambda: asyncio.ensure_future(run())
+
+    assert followups.submit(piece("alice-1"), name="a1", owner="alice", limit=2)
+    await asyncio.wait_for(until(lambda: ran == ["alice-1"]), timeout=1)
+    assert followups.submit(piece("alice-2"), name="a2", owner="alice", limit=2)
+    # Running or queued, both count: a third is refused and nothing of it is queued.
+    assert followups.held("alice") == 2
+    assert not followups.submit(piece("alice-3"), name="a3", owner="alice", limit=2)
+    assert len(followups) == 1
+    assert followups.submit(piece("bob-1"), name="b1", owner="bob", limit=2)
+    finish.set()
+    await asyncio.wait_for(until(lambda: not len(tasks)), timeout=1)
+    assert ran == ["alice-1", "alice-2", "bob-1"]
+    assert followups.held("alice") == followups.held("bob") == 0
+    assert followups.submit(piece("alice-4"), name="a4", owner="alice", limit=2)
+
+
+async def test_a_failing_piece_gives_its_owner_the_place_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tasks = TaskTracker()
+    followups = FollowUps(tasks, lull=Lull(settle=TICK), at_once=1)
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    with caplog.at_level(logging.ERROR, logger="bot.followups"):
+        assert followups.submit(broken, name="broken", owner="alice", limit=1)
+        assert not followups.submit(broken, name="refused", owner="alice", limit=1)
+        await asyncio.wait_for(until(lambda: not len(tasks)), timeout=1)
+    assert "follow-up broken failed" in caplog.text
+    assert "refused" not in caplog.text
+    assert followups.held("alice") == 0

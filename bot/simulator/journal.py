@@ -27,8 +27,28 @@ class RecordedRequest:
 class Journal:
     def __init__(self) -> None:
         # The ASGI server may run in another thread than the test reading the journal.
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._entries: list[RecordedRequest] = []
+        self._arrived: list[tuple[str, str]] = []  # (method, path), as requests come in
+
+    def arrive(self, method: str, path: str) -> None:
+        """A request came in (it is recorded once answered, maybe much later)."""
+        with self._lock:
+            self._arrived.append((method.upper(), path))
+            self._lock.notify_all()
+
+    def wait_for_arrival(self, method: str, path_regex: str, *, timeout: float = 10.0) -> None:
+        """Wait until a request like this has come in, answered or not."""
+        pattern = re.compile(path_regex)
+
+        def arrived() -> bool:
+            return any(
+                m == method.upper() and pattern.fullmatch(p) is not None for m, p in self._arrived
+            )
+
+        with self._lock:
+            if not self._lock.wait_for(arrived, timeout=timeout):
+                raise AssertionError(f"no {method} {path_regex} within {timeout} s")
 
     def record(self, entry: RecordedRequest) -> None:
         with self._lock:
@@ -41,6 +61,7 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._arrived.clear()
 
     def count(self, method: str, path_regex: str) -> int:
         pattern = re.compile(path_regex)

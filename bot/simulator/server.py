@@ -164,6 +164,7 @@ class _Edge:
         if sim.latency > 0:
             await asyncio.sleep(sim.latency)
         ex = _Exchange(sim, request, raw)
+        sim.journal.arrive(ex.method, ex.path)
         if not ex.authorized:
             # Unauthenticated calls are not charged to the token's budget.
             headers = {**real_time_headers(sim.rate_limiter.peek_headers(), sim.clock)}

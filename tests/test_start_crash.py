@@ -1,0 +1,64 @@
+"""A replica killed while it starts an approved rollback: the rollback is never lost, the
+card never stays at "Checking the app once more…", the app's lock never lingers."""
+
+from __future__ import annotations
+
+import redis
+
+from bot import keys
+from bot.simulator import Simulator
+from tests.conftest import ProcessFactory
+from tests.constants import SIGNING_SECRET
+from tests.fake_slack import FakeSlack
+from tests.flow import GOLANG_ID, rollback_posts, wait_card, wait_reply
+from tests.processes import BotProcess
+from tests.slack_driver import SlackDriver
+
+
+def drive(process: BotProcess, slack: FakeSlack) -> SlackDriver:
+    return SlackDriver(bot_url=process.url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
+
+
+def test_killed_while_digitalocean_makes_the_rollback_it_is_adopted_and_told(
+    bot_process: ProcessFactory, slack: FakeSlack, sim: Simulator, redis_url: str
+) -> None:
+    first = bot_process()
+    driver = drive(first, slack)
+    driver.command("sample-golang", user="UALICE")
+    card = wait_card(slack, "sample-golang")
+    # DigitalOcean takes its time over the POST, and makes the rollback all the same.
+    sim.inject("POST", rf"/v2/apps/{GOLANG_ID}/rollback", status=None, delay=1.5)
+    driver.press(card, "rollback_approve", user="UBOB")
+    sim.journal.wait_for_arrival("POST", rf"/v2/apps/{GOLANG_ID}/rollback")
+    first.kill()
+    bot_process()  # a replica that never saw the approval
+    wait_reply(slack, card.ts, "Rollback started", timeout=30)
+    wait_reply(slack, card.ts, "is live on the rollback", timeout=30)
+    assert len(rollback_posts(sim, GOLANG_ID)) == 1
+    store = redis.Redis.from_url(redis_url, decode_responses=True)
+    slack.wait_for(lambda: not store.keys(keys.APP_LOCK_PREFIX + "*"), timeout=10)
+    assert not store.zcard(keys.STARTING)
+
+
+def test_killed_before_asking_digitalocean_the_card_says_nothing_changed(
+    bot_process: ProcessFactory, slack: FakeSlack, sim: Simulator, redis_url: str
+) -> None:
+    first = bot_process()
+    driver = drive(first, slack)
+    driver.command("sample-golang", user="UALICE")
+    card = wait_card(slack, "sample-golang")
+    # The check of the app before the rollback hangs; the replica dies meanwhile.
+    sim.inject("GET", rf"/v2/apps/{GOLANG_ID}", status=None, delay=5.0)
+    driver.press(card, "rollback_approve", user="UBOB")
+    sim.journal.wait_for_arrival("GET", rf"/v2/apps/{GOLANG_ID}")
+    first.kill()
+    second = bot_process()
+    slack.wait_for(lambda: "nothing changed" in slack.message(card.ts).text, timeout=30)
+    assert rollback_posts(sim, GOLANG_ID) == []
+    store = redis.Redis.from_url(redis_url, decode_responses=True)
+    assert not store.keys(keys.APP_LOCK_PREFIX + "*")  # the app is free to roll back again
+    again = drive(second, slack)
+    again.command("sample-golang", user="UALICE")
+    slack.wait_for(lambda: len(slack.top_level()) == 2)
+    newer = slack.top_level()[-1]
+    assert "rollback_approve" in newer.buttons()
