@@ -106,8 +106,10 @@ async def _approval_refusal(deps: Deps, card: Card, user: str) -> str:
 async def _load(deps: Deps, card_id: str, message_ts: str) -> Card | None:
     card = await deps.store.get_card(card_id)
     if card is not None and not card.ts and message_ts:
-        # The click beat the write of the card's ts; the click itself says where it is.
+        # The click beat the write of the card's ts (or Redis refused that write); the
+        # click itself says where the card is, and the record learns it for later edits.
         card = card.model_copy(update={"ts": message_ts})
+        await deps.store.save_card(card, pending=False)
     return card
 
 

@@ -28,11 +28,16 @@ class AppLocks:
         self._release = client.register_script(_RELEASE)
 
     async def claim(self, app_id: str, owner: str, *, ttl: int) -> str | None:
-        """Take the app's lock for ``owner``; return None on success, else the holder."""
+        """Take the app's lock for ``owner``; return None on success, else the holder.
+
+        Taking it again for the same owner succeeds: a claim whose answer was lost (Redis
+        went away after taking it) must not lock its own owner out."""
         async with guard():
             if await self._redis.set(keys.app_lock(app_id), owner, nx=True, ex=ttl):
                 return None
             holder = await self._redis.get(keys.app_lock(app_id))
+        if holder == owner:
+            return None
         return str(holder) if holder else ""
 
     async def release(self, app_id: str, owner: str) -> bool:

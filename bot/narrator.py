@@ -225,8 +225,11 @@ class Narrator:
         if watch.kind != WatchKind.ROLLBACK or not watch.card_id or watch.muted:
             return
         card, decision = await self._store.get_card_and_decision(watch.card_id)
-        if card is None or not card.ts:
+        if card is None:
             return
+        # The card is the thread's parent: its ts is the thread's, even where Redis
+        # refused the card's own record of it.
+        card = card.model_copy(update={"ts": card.ts or watch.thread_ts})
         message = cards.card(card, now=self._clock(), decision=decision, watch=watch)
         tries = _FINAL_EDIT_TRIES if final else 1
         for attempt in range(tries):

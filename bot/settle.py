@@ -194,6 +194,8 @@ async def _narrate(
 async def _refresh_card(deps: Deps, watch: Watch, settled: Decision) -> None:
     card = await deps.store.get_card(watch.card_id) if watch.card_id else None
     approval = await deps.store.get_decision(watch.card_id) if watch.card_id else None
+    if card is not None and not card.ts:
+        card = card.model_copy(update={"ts": watch.thread_ts})  # the thread's parent
     if card is None or not card.ts:
         return
     message = cards.card(card, now=deps.clock(), decision=approval, watch=watch, settled=settled)

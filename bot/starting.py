@@ -65,7 +65,11 @@ async def start(deps: Deps, card: Card, decision: Decision) -> blocks.Message:
         except DigitalOceanError as exc:
             return await _did_not_start(deps, card, decision, exc)
         watch = watch_for(deps, card, deployment, approver=decision.user)
-        # Stored before anything else can fail: from here on a restart resumes the watch.
+        # The card first: once the watch is recorded any replica may narrate it, and a
+        # slow edit from here must not land after the narration's newer ones. (A crash
+        # meanwhile leaves the intent, which recover() adopts.)
+        await show(deps, card, decision, watch=watch)
+        # Recorded before anything else can fail: from here on a restart resumes the watch.
         if not await _remember(deps, watch):
             # The intent stays behind: once Redis takes writes, recover() adopts it.
             await deps.pace.wait(card.channel)
@@ -74,7 +78,6 @@ async def start(deps: Deps, card: Card, decision: Decision) -> blocks.Message:
     await _forget_intent(deps, card.id)
     await audit(deps, Event.STARTED, card, user=decision.user, deployment=deployment.id)
     deps.watcher.start(watch)  # its first word in the thread is "Rollback started"
-    await show(deps, card, decision, watch=watch)
     count(deps, "approved")
     return blocks.Message(
         text=f"Rolling {code(card.app_name)} back; follow it in the card's thread."
@@ -173,6 +176,8 @@ async def _reopen(deps: Deps, card: Card, problem: str) -> None:
             on=StoreUnavailableError, attempts=None, timeout=_REOPEN_FOR, wait_max=2.0
         ):
             with attempt:
+                # The lock too: a claim whose answer was lost may have taken it after all.
+                await deps.locks.release(card.app_id, card.id)
                 await deps.store.reopen_card(card)
     except StoreUnavailableError:
         log.error("card %s: not opened again; it is settled once Redis answers", card.id)
@@ -194,14 +199,21 @@ async def _not_started(deps: Deps, card: Card, approval: Decision, reason: str) 
 async def _did_not_start(
     deps: Deps, card: Card, decision: Decision, exc: DigitalOceanError
 ) -> blocks.Message:
-    await deps.locks.release(card.app_id, card.id)
     if isinstance(exc, DOTransientError):
         # Refused before DigitalOcean did anything (the budget, a 429): nothing changed,
         # so the card is open again rather than spent.
         await _reopen(deps, card, exc.user_message)
         raise exc
+    if isinstance(exc, DOUncertainError):
+        # DigitalOcean may have made it after all: the intent and the lock stay, and once
+        # the intent lapses recover() looks at the app again, to adopt it or say it is not.
+        log.error("card %s: rollback uncertain: %s", card.id, exc.user_message)
+        note = f"⚠️ {exc.user_message} The bot looks at the app again in a moment."
+        await show(deps, card, decision, note=note)
+        return blocks.Message(text=f"Not sure the rollback started: {exc.user_message}")
     count(deps, "failed")
     log.error("card %s: rollback not started: %s", card.id, exc.user_message)
+    await deps.locks.release(card.app_id, card.id)
     await _forget_intent(deps, card.id)
     await audit(deps, Event.FAILED, card, user=decision.user, reason=exc.user_message)
     await show(deps, card, decision, note=f"⚠️ The rollback did not start: {exc.user_message}")

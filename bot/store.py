@@ -223,11 +223,12 @@ class Store:
     # --- watches ---------------------------------------------------------------------
 
     async def start_watch(self, watch: Watch) -> None:
-        """Record a new watch; a rollback also becomes its app's latest rollback."""
-        await self.save_watch(watch, latest=watch.kind == WatchKind.ROLLBACK)
+        """Record a new watch; a rollback also becomes its app's latest rollback. A watch
+        already recorded (another replica adopted the same deployment) is left as it is."""
+        await self.save_watch(watch, latest=watch.kind == WatchKind.ROLLBACK, new=True)
 
     async def save_watch(
-        self, watch: Watch, *, latest: bool = False, owner: str | None = None
+        self, watch: Watch, *, latest: bool = False, owner: str | None = None, new: bool = False
     ) -> None:
         """Write the watch record; an unfinished watch is also listed for resumption.
 
@@ -249,6 +250,7 @@ class Store:
                     keys.CARD_KEEP_SECONDS,
                     "1" if latest else "0",
                     owner or "",
+                    "1" if new else "0",
                 ],
             )
         if not written:

@@ -20,6 +20,9 @@ SAVE_WATCH = """
 if ARGV[6] ~= '' and redis.call('get', KEYS[4]) ~= ARGV[6] then
     return 0
 end
+if ARGV[7] == '1' and redis.call('exists', KEYS[1]) == 1 then
+    return 2
+end
 redis.call('set', KEYS[1], ARGV[1])
 if ARGV[2] == '1' then
     redis.call('expire', KEYS[1], ARGV[4])

@@ -74,6 +74,11 @@ def one_post_per_card(run: SoakRun) -> list[str]:
             mine = [p for p in posts if starts[n] <= p.at < end]
             decision = run.decisions.get(card.card_id, "")
             want = 1 if decision == "approved" else 0
+            if not want:
+                # A POST whose answer never came (dropped, 5xx) may have done nothing: the
+                # bot looks and says so. Had DigitalOcean made a rollback, "every rollback
+                # DigitalOcean made is narrated" would find it untold.
+                mine = [p for p in mine if p.status != 0 and p.status < 500]
             if len(mine) != want:
                 out.append(
                     f"{person.app} card {card.ts} (decision {decision or 'none'}, "
