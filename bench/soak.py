@@ -53,16 +53,21 @@ def measure(cfg: SoakBenchConfig) -> tuple[SoakRun, dict[str, list[str]]]:
 
 def rows(cfg: SoakBenchConfig, soak: SoakRun, found: dict[str, list[str]]) -> list[Row]:
     told = sum(bool(p.outcome) for p in soak.people)
-    posts = sum(
-        r.method == "POST" and r.path.endswith("/rollback") and r.status != 429
+    # Rollbacks DigitalOcean made (a POST whose answer was dropped or 5xx may have made
+    # one, or not: the bot looks and adopts, so what counts is what DigitalOcean made).
+    made = sum(len(deps) for deps in soak.rollbacks.values())
+    unanswered = sum(
+        r.method == "POST" and r.path.endswith("/rollback") and (r.status == 0 or r.status >= 500)
         for r in soak.requests
     )
     approved = sum(kind == "approved" for kind in soak.decisions.values())
     out = [
         Row("rollbacks told to the end", told, "", cfg.rollbacks, "asked for", "all",
             told == cfg.rollbacks),
-        Row("POST /rollback DigitalOcean may have acted on", posts, "", approved,
-            "approved cards", "1×", posts == approved),
+        Row("rollbacks DigitalOcean made", made, "", approved, "approved cards", "1×",
+            made == approved),
+        Row("POST /rollback left unanswered (dropped, 5xx)", unanswered, "", None, "", "",
+            None),
         Row("faults played", len(soak.faults), "", None, "", "", None),
     ]  # fmt: skip
     out += [
