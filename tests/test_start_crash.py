@@ -9,7 +9,7 @@ from bot import keys
 from bot.simulator import Simulator
 from tests.conftest import ProcessFactory
 from tests.constants import SIGNING_SECRET
-from tests.fake_slack import FakeSlack
+from tests.fake_slack import FakeSlack, Message
 from tests.flow import GOLANG_ID, rollback_posts, wait_card, wait_reply
 from tests.processes import BotProcess
 from tests.slack_driver import SlackDriver
@@ -19,19 +19,29 @@ def drive(process: BotProcess, slack: FakeSlack) -> SlackDriver:
     return SlackDriver(bot_url=process.url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
 
 
-def test_killed_while_digitalocean_makes_the_rollback_it_is_adopted_and_told(
-    bot_process: ProcessFactory, slack: FakeSlack, sim: Simulator, redis_url: str
-) -> None:
+def killed_mid_start(
+    bot_process: ProcessFactory, slack: FakeSlack, sim: Simulator, *, method: str, path: str
+) -> Message:
+    """Approve a card, and kill the replica while DigitalOcean answers ``method path``
+    slowly; start a replica that never saw the approval. The card."""
     first = bot_process()
     driver = drive(first, slack)
     driver.command("sample-golang", user="UALICE")
     card = wait_card(slack, "sample-golang")
-    # DigitalOcean takes its time over the POST, and makes the rollback all the same.
-    sim.inject("POST", rf"/v2/apps/{GOLANG_ID}/rollback", status=None, delay=1.5)
+    sim.inject(method, path, status=None, delay=3.0)
     driver.press(card, "rollback_approve", user="UBOB")
-    sim.journal.wait_for_arrival("POST", rf"/v2/apps/{GOLANG_ID}/rollback")
+    sim.journal.wait_for_arrival(method, path)
     first.kill()
-    bot_process()  # a replica that never saw the approval
+    return card
+
+
+def test_killed_while_digitalocean_makes_the_rollback_it_is_adopted_and_told(
+    bot_process: ProcessFactory, slack: FakeSlack, sim: Simulator, redis_url: str
+) -> None:
+    # DigitalOcean takes its time over the POST, and makes the rollback all the same.
+    post = rf"/v2/apps/{GOLANG_ID}/rollback"
+    card = killed_mid_start(bot_process, slack, sim, method="POST", path=post)
+    bot_process()
     wait_reply(slack, card.ts, "Rollback started", timeout=30)
     wait_reply(slack, card.ts, "is live on the rollback", timeout=30)
     assert len(rollback_posts(sim, GOLANG_ID)) == 1
@@ -43,15 +53,9 @@ def test_killed_while_digitalocean_makes_the_rollback_it_is_adopted_and_told(
 def test_killed_before_asking_digitalocean_the_card_says_nothing_changed(
     bot_process: ProcessFactory, slack: FakeSlack, sim: Simulator, redis_url: str
 ) -> None:
-    first = bot_process()
-    driver = drive(first, slack)
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
     # The check of the app before the rollback hangs; the replica dies meanwhile.
-    sim.inject("GET", rf"/v2/apps/{GOLANG_ID}", status=None, delay=5.0)
-    driver.press(card, "rollback_approve", user="UBOB")
-    sim.journal.wait_for_arrival("GET", rf"/v2/apps/{GOLANG_ID}")
-    first.kill()
+    app = rf"/v2/apps/{GOLANG_ID}"
+    card = killed_mid_start(bot_process, slack, sim, method="GET", path=app)
     second = bot_process()
     slack.wait_for(lambda: "nothing changed" in slack.message(card.ts).text, timeout=30)
     assert rollback_posts(sim, GOLANG_ID) == []
