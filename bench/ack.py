@@ -9,7 +9,7 @@ from bench.loadgen import LoadResult, LoadSpec, run_load
 from bench.procs import Service
 from bench.stack import Stands, private_redis, stands
 from bench.stats import Row, percentile
-from bot.simulator import Simulator
+from bot.sandbox.digitalocean import Simulator
 from tests.constants import DO_TOKEN, SIGNING_SECRET
 from tests.processes import serve_env
 from tests.redis_server import RedisServer

@@ -19,10 +19,10 @@ from bench.procs import Service
 from bench.redismon import Monitor, tally
 from bench.stack import Stands, stands
 from bench.stats import Row
-from bot.blocks import APPROVE
-from bot.budget import POLL_SHARE
+from bot.digitalocean.budget import POLL_SHARE
+from bot.sandbox.digitalocean import Simulator
 from bot.settings import Settings
-from bot.simulator import Simulator
+from bot.slack.blockkit.blocks import APPROVE
 from tests.constants import DO_TOKEN, SIGNING_SECRET
 from tests.flow import GOLANG_ID, wait_card, wait_reply
 from tests.processes import serve_env

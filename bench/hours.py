@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from bench.procs import Service
 from bench.stack import private_redis, stands
 from bench.stats import Row
-from bot.simulator import Simulator
-from bot.simulator.clock import ScaledClock
+from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.digitalocean.clock import ScaledClock
 from tests.constants import DO_TOKEN, SIGNING_SECRET
 from tests.fake_slack import FakeSlack
 from tests.lanes import LIVE, Lanes, busiest, longest_silence

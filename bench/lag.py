@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from bench.tap import Hit
-from bot.simulator import Simulator
-from bot.simulator.clock import ScaledClock
-from bot.simulator.progress import ZERO_TIME, iter_steps
+from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.digitalocean.clock import ScaledClock
+from bot.sandbox.digitalocean.progress import ZERO_TIME, iter_steps
 
 
 @dataclass(frozen=True)

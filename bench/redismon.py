@@ -2,7 +2,7 @@
 
 Each line MONITOR prints is one command a client sent (one round trip), except those
 run inside a Lua script, which are tagged ``lua`` and skipped here. Commands are put in
-buckets by the key they touch (names from ``bot.keys``), so a poll's own round trips can
+buckets by the key they touch (names from ``bot.store.keys``), so a poll's own round trips can
 be told from the scan, the lease heartbeat and the sweeper.
 """
 
@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from bot import keys
+from bot.store import keys
 
 _LINE = re.compile(r"^\+(?P<at>[\d.]+) \[\d+ (?P<client>[^\]]+)\] (?P<cmd>.*)$")
 

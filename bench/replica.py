@@ -2,7 +2,8 @@
 DigitalOcean budget window scaled for a compressed clock. (With the setting, section 2
 runs ``rollback-bot serve`` itself and this module is not used.)
 
-``python -m bench.replica --budget-window W --port N`` runs ``bot.cli.main(["serve", ...])``
+``python -m bench.replica --budget-window W --port N`` runs ``bot.entrypoints.cli.main(["serve",
+...])``
 unchanged except that the app it builds counts the budget over ``W`` real seconds instead
 of 60: the built ``RateBudget.window`` is set to ``W``, and the watcher (whose fair poll
 interval assumes a 60 s minute) is given the budget per 60 s that ``W`` implies.
@@ -17,7 +18,7 @@ import sys
 
 from starlette.applications import Starlette
 
-import bot.cli
+import bot.entrypoints.cli
 from bot.settings import Settings
 
 SETTING = "digitalocean_budget_window"
@@ -39,7 +40,7 @@ def main() -> int:
     if SETTING in Settings.model_fields:
         os.environ[SETTING.upper()] = str(args.budget_window)
     else:
-        build = bot.cli.create_app  # type: ignore[attr-defined]
+        build = bot.entrypoints.cli.create_app  # type: ignore[attr-defined]
 
         def scaled(settings: Settings) -> Starlette:
             app = build(settings)
@@ -50,8 +51,8 @@ def main() -> int:
             )
             return app
 
-        bot.cli.create_app = scaled  # type: ignore[attr-defined]
-    return bot.cli.main(["serve", "--host", "127.0.0.1", "--port", str(args.port)])
+        bot.entrypoints.cli.create_app = scaled  # type: ignore[attr-defined]
+    return bot.entrypoints.cli.main(["serve", "--host", "127.0.0.1", "--port", str(args.port)])
 
 
 if __name__ == "__main__":

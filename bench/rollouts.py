@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import redis
 
-from bot import keys
-from bot.blocks import APPROVE
+from bot.slack.blockkit.blocks import APPROVE
+from bot.store import keys
 from tests.fake_slack import FakeSlack, Message
 from tests.slack_driver import SlackDriver
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import redis
 
 from bench.tap import Rewrite, Tap
-from bot.simulator import Simulator
-from bot.simulator import create_app as create_simulator_app
+from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.digitalocean import create_app as create_simulator_app
 from tests.constants import SLACK_TOKEN
 from tests.fake_slack import FakeSlack
 from tests.redis_server import RedisServer

@@ -25,11 +25,11 @@ from bench.rollouts import start_rollbacks, thread_owners
 from bench.stack import Stands, add_apps, redis_client, stands
 from bench.stats import Row, percentile
 from bench.tap import max_in_window
-from bot import keys
+from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.digitalocean.clock import ScaledClock
+from bot.sandbox.digitalocean.ratelimit import RateLimiter
 from bot.settings import Settings
-from bot.simulator import Simulator
-from bot.simulator.clock import ScaledClock
-from bot.simulator.ratelimit import RateLimiter
+from bot.store import keys
 from tests.constants import DO_TOKEN, SIGNING_SECRET
 from tests.processes import serve_env
 from tests.redis_server import RedisServer

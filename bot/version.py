@@ -1,7 +1,7 @@
 """How the bot names itself to the services it calls: one product token for every client.
 
 ``USER_AGENT`` is an RFC 9110 product token (``name/version``); the Slack clients put it
-first in their User-Agent (``bot.chat``), and the DigitalOcean client can do the same.
+first in their User-Agent (``bot.slack.client``), and the DigitalOcean client can do the same.
 """
 
 from __future__ import annotations

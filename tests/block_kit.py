@@ -11,9 +11,9 @@ import json
 import re
 from typing import Any
 
-from bot import limits
-from bot.blocks import Message
-from bot.mrkdwn import slack_len
+from bot.domain.mrkdwn import slack_len
+from bot.slack.blockkit import limits
+from bot.slack.blockkit.blocks import Message
 
 # The only `<…>` the bot writes itself: mentions of Slack ids, dates, user groups.
 BOT_MARKUP = re.compile(r"<@[UW][A-Z0-9]+>|<!date\^\d+\^\{time\}\|[^<>&]*>|<!subteam\^S[A-Z0-9]+>")

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.slack_rules import Pace
-from bot.server import create_app
+from bot.entrypoints.http_server import create_app
+from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.digitalocean import create_app as create_simulator_app
+from bot.sandbox.digitalocean.clock import ScaledClock
+from bot.sandbox.slack.rules import Pace
 from bot.settings import Settings, load_settings
-from bot.simulator import Simulator
-from bot.simulator import create_app as create_simulator_app
-from bot.simulator.clock import ScaledClock
 from tests.constants import (
     DO_MINUTE,
     DO_SPEED,

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.models import App, Deployment
+from bot.digitalocean.models import App, Deployment
 
 _RAW: dict[str, Any] = json.loads((Path(__file__).parent / "data" / "do_examples.json").read_text())
 

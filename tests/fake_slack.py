@@ -4,7 +4,7 @@ It answers like Slack (``{"ok": true, ...}``; errors as HTTP 200 ``ok: false``; 
 limits as HTTP 429 with ``Retry-After``), keeps the messages it was sent so tests can
 read a channel and a thread, and records every call.
 
-It refuses what Slack refuses, by the rules in ``bot.sandbox.slack_rules`` (each quoting
+It refuses what Slack refuses, by the rules in ``bot.sandbox.slack.rules`` (each quoting
 the Slack page it follows):
 
 - a conversation the bot may not post in (``add_channel`` declares private ones and
@@ -38,7 +38,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from bot.sandbox.slack_rules import (
+from bot.sandbox.digitalocean.server import DroppedConnection
+from bot.sandbox.slack.rules import (
     RATELIMITED,
     Channel,
     Channels,
@@ -47,7 +48,6 @@ from bot.sandbox.slack_rules import (
     Refusal,
     ResponseUrls,
 )
-from bot.simulator.server import DroppedConnection
 from tests.fake_slack_socket import SocketMode, SocketServer
 from tests.fake_slack_web import BOT_USER, Answer, Message, WebApi
 

@@ -1,7 +1,7 @@
 """The Web API methods of ``tests/fake_slack.py``: what each answers, by Slack's rules.
 
 Each handler gets the call's arguments and returns (HTTP status, JSON body, headers). The
-rules are ``bot.sandbox.slack_rules``; these handlers keep the workspace they apply to.
+rules are ``bot.sandbox.slack.rules``; these handlers keep the workspace they apply to.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.sandbox.slack_rules import (
+from bot.sandbox.slack.rules import (
     RATELIMITED,
     Channels,
     Pace,

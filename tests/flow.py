@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.simulator import Simulator
+from bot.sandbox.digitalocean import Simulator
 from tests.fake_slack import FakeSlack, Message
 
 GOLANG_ID = "2471ff64-3fa5-5093-b61d-c311efb40623"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.simulator import RecordedRequest
+from bot.sandbox.digitalocean import RecordedRequest
 from tests.fake_slack import FakeSlack, Message
 from tests.slack_driver import SlackDriver
 

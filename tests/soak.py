@@ -22,8 +22,8 @@ from pathlib import Path
 
 import redis
 
-from bot import keys
-from bot.simulator import RecordedRequest
+from bot.sandbox.digitalocean import RecordedRequest
+from bot.store import keys
 from tests.constants import DO_SPEED, SIGNING_SECRET
 from tests.fake_slack import Message
 from tests.processes import BotProcess

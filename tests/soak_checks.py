@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from bot.simulator import RecordedRequest
+from bot.sandbox.digitalocean import RecordedRequest
 from tests.fake_slack import Message
 from tests.soak import SoakRun
 from tests.soak_people import APPROVE, LIVE, OUTCOMES, STARTED, CardSeen, Person

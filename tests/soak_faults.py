@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import redis
 
-from bot import keys
-from bot.simulator import Simulator
+from bot.sandbox.digitalocean import Simulator
+from bot.store import keys
 from tests.fake_slack import DROP_CONNECTION, FakeSlack
 from tests.processes import BotProcess
 from tests.redis_server import RedisServer

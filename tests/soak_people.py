@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bot.simulator import Simulator
+from bot.sandbox.digitalocean import Simulator
 from tests.fake_slack import FakeSlack, Message
 from tests.slack_driver import SlackDriver
 

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from bot.sandbox.slack_rules import Pace
-from bot.simulator import Simulator
-from bot.simulator import create_app as create_simulator_app
-from bot.simulator.clock import ScaledClock
-from bot.simulator.progress import BUILD_FAILURE
-from bot.simulator.server import DroppedConnection
+from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.digitalocean import create_app as create_simulator_app
+from bot.sandbox.digitalocean.clock import ScaledClock
+from bot.sandbox.digitalocean.progress import BUILD_FAILURE
+from bot.sandbox.digitalocean.server import DroppedConnection
+from bot.sandbox.slack.rules import Pace
 from tests.constants import DO_SPEED, DO_TOKEN, SLACK_SPEED, SLACK_TOKEN
 from tests.fake_slack import FakeSlack
 from tests.processes import BotProcess

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands import Help, parse
-from bot.simulator import Simulator
+from bot.domain.grammar import Help, parse
+from bot.sandbox.digitalocean import Simulator
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.fake_slack import FakeSlack
 from tests.flow import wait_card, wait_reply

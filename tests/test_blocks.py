@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import time
 
-from bot import blocks, cards, progress, replies, reports
-from bot.commands import Help
-from bot.models import Phase, StepStatus
-from bot.mrkdwn import escape
-from bot.progress import FlatStep
-from bot.records import (
+from bot.digitalocean.models import Phase, StepStatus
+from bot.domain import progress
+from bot.domain.grammar import Help
+from bot.domain.mrkdwn import escape
+from bot.domain.progress import FlatStep
+from bot.domain.records import (
     AuditEntry,
     Card,
     Decision,
@@ -19,6 +19,7 @@ from bot.records import (
     Event,
     Watch,
 )
+from bot.slack.blockkit import answers, blocks, cards, thread_replies
 
 NOW = 1_800_000_000.0
 
@@ -95,7 +96,7 @@ def test_failure_reply_quotes_reasons_and_offers_revert() -> None:
         phase=Phase.ERROR,
     )
     failed = [FlatStep("a/b", "a › b", StepStatus.ERROR, "", "exit status 1")]
-    message = replies.failed(watch, failed)
+    message = thread_replies.failed(watch, failed)
     assert "• `a › b`: exit status 1" in message.text
     assert buttons(message).keys() == {blocks.REVERT}
 
@@ -107,7 +108,7 @@ def test_long_text_is_cut_to_slacks_section_limit() -> None:
 
 
 def test_without_buttons_keeps_the_text() -> None:
-    original = replies.succeeded(
+    original = thread_replies.succeeded(
         Watch(
             deployment_id="d",
             app_id="a",
@@ -117,7 +118,7 @@ def test_without_buttons_keeps_the_text() -> None:
             started_at=NOW,
         )
     )
-    settled = replies.without_buttons(original.blocks, "Committed by <@U1>")
+    settled = thread_replies.without_buttons(original.blocks, "Committed by <@U1>")
     assert buttons(settled) == {}
     assert settled.text == original.text
 
@@ -157,35 +158,35 @@ def test_plain_text_fields_are_clipped_but_not_escaped() -> None:
 
 def test_thread_replies_escape_step_names_and_reasons() -> None:
     changes = [progress.StepChange(f"build › {PING}", StepStatus.ERROR, PING)]
-    reply = replies.step_changes(changes, Phase.ERROR)
+    reply = thread_replies.step_changes(changes, Phase.ERROR)
     assert reply.text == f"❌ `build › {PING_SHOWN}`: *ERROR* — {PING_SHOWN}\n_Phase: ERROR_"
     failed = [FlatStep("a", PING, StepStatus.ERROR, "", PING)]
-    assert f"• `{PING_SHOWN}`: {PING_SHOWN}" in replies.failed(make_watch(), failed).text
+    assert f"• `{PING_SHOWN}`: {PING_SHOWN}" in thread_replies.failed(make_watch(), failed).text
 
 
 def test_rendered_text_is_not_escaped_twice() -> None:
-    reply = replies.failed(make_watch(), [FlatStep("a", "a", StepStatus.ERROR, "", PING)])
-    settled = replies.settled_result(reply.text, "Reverted by <@UBOB>")
+    reply = thread_replies.failed(make_watch(), [FlatStep("a", "a", StepStatus.ERROR, "", PING)])
+    settled = thread_replies.settled_result(reply.text, "Reverted by <@UBOB>")
     assert settled.text == reply.text and "&amp;lt;" not in json.dumps(settled.blocks)
-    kept = replies.without_buttons(reply.blocks, "Reverted by <@UBOB>")
+    kept = thread_replies.without_buttons(reply.blocks, "Reverted by <@UBOB>")
     assert kept.text == reply.text and "<@UBOB>" in json.dumps(kept.blocks)
 
 
 def test_command_answers_escape_echoes_and_placeholders() -> None:
-    usage = reports.usage(Help(f"`{PING}` is not an app name"))
+    usage = answers.usage(Help(f"`{PING}` is not an app name"))
     assert usage.text.startswith(f"`{PING_SHOWN}` is not an app name")
     assert "`/rollback &lt;app&gt; [&lt;deployment-id&gt;]`" in usage.text
     # An error's sentence and an audit reason are stored fit for Slack: not escaped twice.
-    assert reports.problem(escape(PING)).text == PING_SHOWN
+    assert answers.problem(escape(PING)).text == PING_SHOWN
     entry = AuditEntry(Event.REFUSED, NOW, user="UBOB", app="web", reason=escape(PING))
-    trail = reports.audit_trail([entry], None, NOW).text
+    trail = answers.audit_trail([entry], None, NOW).text
     assert f"by <@UBOB> — {PING_SHOWN}" in trail
 
 
 def test_a_huge_progress_tree_makes_one_bounded_reply() -> None:
     # 5,000 changed steps once made a 523,907-character reply that Slack refused.
     changes = [progress.StepChange(f"step {i}", StepStatus.RUNNING, "") for i in range(5000)]
-    reply = replies.step_changes(changes, Phase.BUILDING)
+    reply = thread_replies.step_changes(changes, Phase.BUILDING)
     lines = reply.text.splitlines()
     assert len(reply.text) <= 3000 and len(reply.blocks) == 1
     assert lines[-1] == "_Phase: BUILDING_"
@@ -208,13 +209,17 @@ def make_watch() -> Watch:
 def test_revert_is_offered_only_while_the_app_is_pinned_to_the_rollback() -> None:
     watch = make_watch()
     steps = [FlatStep("a", "a", StepStatus.ERROR, "", "exit status 1")]
-    pinned_here = replies.failed(watch, steps, pinned=watch.deployment_id, live="11111111-aaaa")
+    pinned_here = thread_replies.failed(
+        watch, steps, pinned=watch.deployment_id, live="11111111-aaaa"
+    )
     assert buttons(pinned_here).keys() == {blocks.REVERT}
-    assert buttons(replies.failed(watch, steps)).keys() == {blocks.REVERT}  # not asked: offered
-    elsewhere = replies.failed(watch, steps, pinned="", live="11111111-aaaa")
+    assert buttons(thread_replies.failed(watch, steps)).keys() == {
+        blocks.REVERT
+    }  # not asked: offered
+    elsewhere = thread_replies.failed(watch, steps, pinned="", live="11111111-aaaa")
     assert buttons(elsewhere) == {}
     assert elsewhere.text.endswith(
         f"`{watch.app_name}` is still live on `11111111`, nothing pinned. Nothing to revert."
     )
-    other = replies.failed(watch, steps, pinned="33333333-cccc", live="11111111-aaaa")
+    other = thread_replies.failed(watch, steps, pinned="33333333-cccc", live="11111111-aaaa")
     assert buttons(other) == {} and "pinned to `33333333`" in other.text

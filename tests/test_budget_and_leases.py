@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as redis
 
-from bot.budget import Lane, Limits, RateBudget
+from bot.digitalocean.budget import Lane, Limits, RateBudget
 from bot.errors import DOBudgetError
-from bot.leases import Leases
+from bot.store.leases import Leases
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ DigitalOcean requests were answered before the approval's rollback), never wall-
 
 from __future__ import annotations
 
-from bot.listeners import BUSY, PER_PERSON
-from bot.simulator import Simulator
-from bot.simulator.records import app_id_for
+from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.digitalocean.records import app_id_for
+from bot.slack.listeners import BUSY, PER_PERSON
 from tests.conftest import BotFactory
 from tests.fake_slack import FakeSlack
 from tests.flow import GOLANG_ID, wait_card, wait_reply

@@ -3,8 +3,8 @@ channel limited to some apps sees only those apps."""
 
 from __future__ import annotations
 
-from bot.simulator import Simulator
-from bot.simulator.records import app_id_for
+from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.digitalocean.records import app_id_for
 from tests.conftest import BotFactory
 from tests.fake_slack import FakeSlack
 from tests.flow import GOLANG_ID, wait_card, wait_reply

@@ -1,4 +1,4 @@
-"""bot.chat against a Slack that hangs, cuts answers short or drops connections.
+"""bot.slack.client against a Slack that hangs, cuts answers short or drops connections.
 
 Every failure is a ``SlackError`` (code "" when Slack could not be reached or did not
 answer in time, Slack's error code when it answered) within a bound, never a raw
@@ -15,9 +15,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.blocks import Message
-from bot.chat import ATTEMPTS, Chat, make_web_client
 from bot.errors import SlackError
+from bot.slack.blockkit.blocks import Message
+from bot.slack.client import ATTEMPTS, Chat, make_web_client
 from bot.version import USER_AGENT
 from tests.constants import SLACK_TOKEN
 from tests.hostile_slack import RETRY_AFTER, SLOW_DROP, Behaviour, RawSlack, TicketSlack
@@ -58,7 +58,7 @@ async def test_a_slack_that_never_answers_is_a_slack_error_within_the_bound(
     async with RawSlack("hang") as slack:
         chat = await chat_for(slack.url)
         closing.append(chat)
-        with caplog.at_level(logging.WARNING, logger="bot.chat"):
+        with caplog.at_level(logging.WARNING, logger="bot.slack.client"):
             error, elapsed = await failed_post(chat)
     assert elapsed < BOUND
     assert error.code == ""
@@ -96,7 +96,7 @@ async def test_a_broken_answer_is_a_slack_error(
     async with RawSlack(behaviour) as slack:
         chat = await chat_for(slack.url, timeout=timeout)
         closing.append(chat)
-        with caplog.at_level(logging.WARNING, logger="bot.chat"):
+        with caplog.at_level(logging.WARNING, logger="bot.slack.client"):
             error, elapsed = await failed_post(chat)
         # slack_sdk's connection-error handler still retries a dropped connection twice;
         # a truncated body (ClientPayloadError) is not one of its error types.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import Commit, Help, History, Propose, Revert, Status, parse
+from bot.domain.grammar import Commit, Help, History, Propose, Revert, Status, parse
 
 DEP = "3aa4d20e-5527-4c00-b496-601fbd22520a"
 

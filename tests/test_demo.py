@@ -19,9 +19,8 @@ import httpx
 import pytest
 import redis.asyncio
 
-from bot import keys
-from bot.demo import Demo, DemoOptions
-from bot.demo.redis_server import (
+from bot.sandbox.demo import Demo, DemoOptions
+from bot.sandbox.demo.redis_server import (
     NoRedis,
     StartPrivate,
     UseUrl,
@@ -31,6 +30,7 @@ from bot.demo.redis_server import (
     mark,
     private_redis,
 )
+from bot.store import keys
 from tests.redis_server import free_port
 
 T = TypeVar("T")

@@ -136,7 +136,12 @@ def test_dockerignore_keeps_secrets_and_caches_out_of_the_build_context() -> Non
         for src in args.split()[:-1]
     ]
     assert copied, "the Dockerfile copies sources from the context"
-    for path in [*copied, "bot/cli.py", "bot/py.typed", "bot/simulator/__init__.py"]:
+    for path in [
+        *copied,
+        "bot/entrypoints/cli.py",
+        "bot/py.typed",
+        "bot/sandbox/digitalocean/__init__.py",
+    ]:
         assert not dockerignored(path, patterns), path
     for path in [
         ".venv/bin/python",

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 
 import pytest
 
-from bot.digitalocean import DigitalOceanClient
-from bot.do_http import Transport
+from bot.digitalocean.client import DigitalOceanClient
+from bot.digitalocean.transport import Transport
 from bot.errors import (
     DOAuthError,
     DOMalformedError,
@@ -20,7 +20,7 @@ from bot.errors import (
     DOServerError,
     DOUncertainError,
 )
-from bot.simulator import Simulator, create_app
+from bot.sandbox.digitalocean import Simulator, create_app
 from tests.constants import DO_TOKEN
 from tests.flow import GOLANG_ID, GOLANG_TARGET
 from tests.redis_server import free_port

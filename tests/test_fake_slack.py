@@ -2,7 +2,7 @@
 
 Each rule is driven through slack_sdk's ``WebClient`` (the Web API) or httpx (the
 ``response_url``s) against the served ``tests/fake_slack.py``; the rules themselves are
-``bot.sandbox.slack_rules``.
+``bot.sandbox.slack.rules``.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 from starlette.applications import Starlette
 
-from bot.demo.config import SLACK_TOKEN as DEMO_TOKEN
-from bot.demo.slack_api import slack_routes
-from bot.demo.workspace import BOT, ResponseTarget, Workspace
-from bot.sandbox.slack_rules import ManualClock, Pace
+from bot.sandbox.demo.config import SLACK_TOKEN as DEMO_TOKEN
+from bot.sandbox.demo.slack_api import slack_routes
+from bot.sandbox.demo.workspace import BOT, ResponseTarget, Workspace
+from bot.sandbox.slack.rules import ManualClock, Pace
 from tests.constants import SLACK_TOKEN
 from tests.fake_slack import BOT_USER, FakeSlack
 from tests.servers import ServerThread

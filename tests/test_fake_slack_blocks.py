@@ -1,7 +1,7 @@
 """The Slack stand-in refuses blocks Slack would not render, and takes the bot's own.
 
 Through slack_sdk's ``WebClient`` against the served ``tests/fake_slack.py``; the rules
-are ``bot.sandbox.slack_blocks`` (``invalid_blocks`` with ``response_metadata.messages``
+are ``bot.sandbox.slack.blocks`` (``invalid_blocks`` with ``response_metadata.messages``
 in Slack's ``[ERROR] … [json-pointer:…]`` form, ``no_text``, ``msg_too_long``).
 """
 
@@ -14,11 +14,11 @@ import httpx
 import pytest
 from slack_sdk import WebClient
 
-from bot import blocks, cards, replies, reports
-from bot.commands import Help
-from bot.models import Phase, StepStatus
-from bot.progress import FlatStep, StepChange
-from bot.records import Card, Decision, DecisionKind, DeploymentSummary, Watch
+from bot.digitalocean.models import Phase, StepStatus
+from bot.domain.grammar import Help
+from bot.domain.progress import FlatStep, StepChange
+from bot.domain.records import Card, Decision, DecisionKind, DeploymentSummary, Watch
+from bot.slack.blockkit import answers, blocks, cards, thread_replies
 from tests.constants import SLACK_TOKEN
 from tests.fake_slack import FakeSlack
 from tests.test_fake_slack import refused, section
@@ -79,20 +79,20 @@ def bot_messages() -> list[blocks.Message]:
     )
     approved = Decision(kind=DecisionKind.APPROVED, user="UBOB", at=NOW)
     step = FlatStep(key="build", label="build", status=StepStatus.ERROR, detail="", reason="exit 1")
-    succeeded = replies.succeeded(watch)
+    succeeded = thread_replies.succeeded(watch)
     return [
         cards.card(card, now=NOW),
         cards.card(card, now=NOW, decision=approved, watch=watch),
         cards.card(card.model_copy(update={"error": "app is pinned"}), now=NOW),
-        replies.started(watch),
-        replies.step_changes([StepChange("build", StepStatus.SUCCESS, "")], Phase.BUILDING),
+        thread_replies.started(watch),
+        thread_replies.step_changes([StepChange("build", StepStatus.SUCCESS, "")], Phase.BUILDING),
         succeeded,
-        replies.failed(watch.model_copy(update={"phase": Phase.ERROR}), [step]),
-        replies.without_buttons(succeeded.blocks, "Committed by <@UBOB>"),
-        replies.committed("UBOB", "sample-golang"),
-        reports.usage(Help()),
-        reports.overview([watch], [card], NOW),
-        reports.problem("DigitalOcean did not answer."),
+        thread_replies.failed(watch.model_copy(update={"phase": Phase.ERROR}), [step]),
+        thread_replies.without_buttons(succeeded.blocks, "Committed by <@UBOB>"),
+        thread_replies.committed("UBOB", "sample-golang"),
+        answers.usage(Help()),
+        answers.overview([watch], [card], NOW),
+        answers.problem("DigitalOcean did not answer."),
     ]
 
 

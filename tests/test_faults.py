@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from bot import keys
-from bot.simulator import Simulator
-from bot.simulator.progress import BUILD_FAILURE
+from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.digitalocean.progress import BUILD_FAILURE
+from bot.store import keys
 from tests.conftest import BotFactory
 from tests.fake_slack import BOT_USER, FakeSlack
 from tests.flow import GOLANG_ID, pinned, rollback_posts, wait_card, wait_reply, wait_response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot.simulator import Simulator
+from bot.sandbox.digitalocean import Simulator
 from tests.fake_slack import FakeSlack
 from tests.flow import GOLANG_ID, rollback_posts, wait_card, wait_reply, wait_response
 from tests.slack_driver import SlackDriver

@@ -1,4 +1,4 @@
-"""bot.followups: work after the ack runs a few at a time, clicks first, then commands, each
+"""bot.runtime.followups: work after the ack runs a few at a time, clicks first, then commands, each
 in arrival order and in the request's context; one person holds a few places at most."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.followups import FollowUps, Priority
-from bot.lull import Lull
+from bot.runtime.ack_first import Lull
+from bot.runtime.followups import FollowUps, Priority
 from bot.tasks import TaskTracker
 
 TICK = 0.001
@@ -78,7 +78,7 @@ async def test_a_failing_piece_is_logged_and_the_next_still_runs(
     async def fine() -> None:
         ran.append("fine")
 
-    with caplog.at_level(logging.ERROR, logger="bot.followups"):
+    with caplog.at_level(logging.ERROR, logger="bot.runtime.followups"):
         followups.submit(broken, name="broken")
         followups.submit(fine, name="fine")
         await asyncio.wait_for(until(lambda: bool(ran)), timeout=1)
@@ -170,7 +170,7 @@ async def test_a_failing_piece_gives_its_owner_the_place_back(
     async def broken() -> None:
         raise RuntimeError("boom")
 
-    with caplog.at_level(logging.ERROR, logger="bot.followups"):
+    with caplog.at_level(logging.ERROR, logger="bot.runtime.followups"):
         assert followups.submit(broken, name="broken", owner="alice", limit=1)
         assert not followups.submit(broken, name="refused", owner="alice", limit=1)
         await asyncio.wait_for(until(lambda: not len(tasks)), timeout=1)

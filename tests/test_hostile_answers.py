@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from bot.simulator import Simulator
+from bot.sandbox.digitalocean import Simulator
 from tests.constants import DO_SPEED
 from tests.fake_slack import BOT_USER, FakeSlack
 from tests.flow import GOLANG_ID, rollback_posts, wait_card, wait_reply, wait_response

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.server import MAX_BODY
+from bot.entrypoints.http_server import MAX_BODY
 from tests.constants import SIGNING_SECRET
 from tests.log_records import every_record, tracebacks
 from tests.raw_http import exchange, request_head, sign_bytes

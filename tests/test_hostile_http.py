@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.lull import LONGEST
-from bot.server import BODY_DEADLINE, MAX_BODY
+from bot.entrypoints.http_server import BODY_DEADLINE, MAX_BODY
+from bot.runtime.ack_first import LONGEST
 from tests.constants import SIGNING_SECRET
 from tests.fake_slack import FakeSlack
 from tests.log_records import every_record, tracebacks
@@ -39,10 +39,11 @@ def logged(caplog: pytest.LogCaptureFixture, bot_url: str) -> Iterator[pytest.Lo
 
 
 def assert_one_warning(caplog: pytest.LogCaptureFixture) -> str:
-    """Exactly one warning was logged, by bot.server, on one line, and no traceback: its text."""
+    """Exactly one warning was logged, by bot.entrypoints.http_server, on one line, and no
+    traceback: its text."""
     assert tracebacks(caplog) == []
     warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert [(r.name, r.levelname) for r in warned] == [("bot.server", "WARNING")]
+    assert [(r.name, r.levelname) for r in warned] == [("bot.entrypoints.http_server", "WARNING")]
     assert "\n" not in warned[0].getMessage()
     return warned[0].getMessage()
 

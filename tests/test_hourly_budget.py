@@ -21,8 +21,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.simulator import Simulator, create_app
-from bot.simulator.clock import ScaledClock
+from bot.sandbox.digitalocean import Simulator, create_app
+from bot.sandbox.digitalocean.clock import ScaledClock
 from tests.conftest import BotFactory
 from tests.constants import DO_TOKEN
 from tests.fake_slack import FakeSlack

@@ -1,10 +1,11 @@
-"""bot.lull: follow-up work waits while requests are being answered, but not forever."""
+"""bot.runtime.ack_first: follow-up work waits while requests are being answered, but not
+forever."""
 
 from __future__ import annotations
 
 import asyncio
 
-from bot.lull import Lull
+from bot.runtime.ack_first import Lull
 
 TICK = 0.001  # the lull's real polling period in these tests
 

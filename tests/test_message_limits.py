@@ -14,12 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import cards, progress, replies, reports
-from bot.blocks import Message
-from bot.commands import Help
-from bot.models import App, Deployment, Phase, Step, StepStatus
-from bot.mrkdwn import escape
-from bot.records import (
+from bot.digitalocean.models import App, Deployment, Phase, Step, StepStatus
+from bot.domain import progress
+from bot.domain.grammar import Help
+from bot.domain.mrkdwn import escape
+from bot.domain.records import (
     AuditEntry,
     Card,
     Decision,
@@ -29,6 +28,8 @@ from bot.records import (
     Watch,
     WatchKind,
 )
+from bot.slack.blockkit import answers, cards, thread_replies
+from bot.slack.blockkit.blocks import Message
 from tests.block_kit import check
 
 NOW = 1_800_000_000.0
@@ -147,40 +148,42 @@ MESSAGES: dict[str, Callable[[], Message]] = {
         settled=decided(DecisionKind.COMMITTED),
         note="x" * 5000,
     ),
-    "started": lambda: replies.started(make_watch()),
-    "5,000 step changes": lambda: replies.step_changes(
+    "started": lambda: thread_replies.started(make_watch()),
+    "5,000 step changes": lambda: thread_replies.step_changes(
         [progress.StepChange(hostile(200), StepStatus.ERROR, hostile(5000))] * 5000, Phase.ERROR
     ),
-    "500-deep changes": lambda: replies.step_changes(
+    "500-deep changes": lambda: thread_replies.step_changes(
         progress.diff({}, deep_tree(500)), Phase.BUILDING
     ),
-    "succeeded": lambda: replies.succeeded(make_watch()),
-    "revert succeeded": lambda: replies.succeeded(make_watch(kind=WatchKind.REVERT)),
-    "failed, 5,000 steps": lambda: replies.failed(make_watch(), many_steps(5000)),
-    "failed, 500 deep": lambda: replies.failed(make_watch(), progress.failed_steps(deep_tree(500))),
-    "failed, pinned elsewhere": lambda: replies.failed(
+    "succeeded": lambda: thread_replies.succeeded(make_watch()),
+    "revert succeeded": lambda: thread_replies.succeeded(make_watch(kind=WatchKind.REVERT)),
+    "failed, 5,000 steps": lambda: thread_replies.failed(make_watch(), many_steps(5000)),
+    "failed, 500 deep": lambda: thread_replies.failed(
+        make_watch(), progress.failed_steps(deep_tree(500))
+    ),
+    "failed, pinned elsewhere": lambda: thread_replies.failed(
         make_watch(), many_steps(5000), pinned=LONG_ID + "x", live=LONG_ID
     ),
-    "failed, not pinned": lambda: replies.failed(
+    "failed, not pinned": lambda: thread_replies.failed(
         make_watch(), many_steps(5000), pinned="", live=LONG_ID
     ),
-    "gave up": lambda: replies.gave_up(make_watch(), 3600),
-    "lost": lambda: replies.lost(make_watch(), escape(hostile(5000))),
-    "without buttons": lambda: replies.without_buttons(
-        replies.failed(make_watch(), many_steps(10)).blocks, "x" * 5000
+    "gave up": lambda: thread_replies.gave_up(make_watch(), 3600),
+    "lost": lambda: thread_replies.lost(make_watch(), escape(hostile(5000))),
+    "without buttons": lambda: thread_replies.without_buttons(
+        thread_replies.failed(make_watch(), many_steps(10)).blocks, "x" * 5000
     ),
-    "settled result": lambda: replies.settled_result(
-        replies.failed(make_watch(), many_steps(10)).text, "x" * 5000
+    "settled result": lambda: thread_replies.settled_result(
+        thread_replies.failed(make_watch(), many_steps(10)).text, "x" * 5000
     ),
-    "committed": lambda: replies.committed("UBOB", NAME),
-    "reverting": lambda: replies.reverting("UBOB", NAME, LONG_ID),
-    "untracked": lambda: replies.untracked(make_watch()),
-    "usage": lambda: reports.usage(Help(hostile(5000))),
-    "history": lambda: reports.history(app(), [deployment(i) for i in range(200)], NOW),
-    "app status": lambda: reports.app_status(app(), make_watch(), NOW),
-    "overview": lambda: reports.overview([make_watch()] * 300, [make_card(warnings=())] * 300, NOW),
-    "audit": lambda: reports.audit_trail(audit_entries(), NAME, NOW),
-    "problem": lambda: reports.problem(escape(hostile(5000))),
+    "committed": lambda: thread_replies.committed("UBOB", NAME),
+    "reverting": lambda: thread_replies.reverting("UBOB", NAME, LONG_ID),
+    "untracked": lambda: thread_replies.untracked(make_watch()),
+    "usage": lambda: answers.usage(Help(hostile(5000))),
+    "history": lambda: answers.history(app(), [deployment(i) for i in range(200)], NOW),
+    "app status": lambda: answers.app_status(app(), make_watch(), NOW),
+    "overview": lambda: answers.overview([make_watch()] * 300, [make_card(warnings=())] * 300, NOW),
+    "audit": lambda: answers.audit_trail(audit_entries(), NAME, NOW),
+    "problem": lambda: answers.problem(escape(hostile(5000))),
 }
 
 
@@ -215,8 +218,8 @@ def test_any_card_and_thread_fit(
     check(cards.card(card.model_copy(update={"error": error}), now=NOW))
     watch = make_watch(deployment_id="d" * 36, app_name=name)
     flat = [progress.FlatStep("k", name, StepStatus.ERROR, cause, error)] * steps
-    failure = replies.failed(watch, flat)
+    failure = thread_replies.failed(watch, flat)
     check(failure)
-    check(replies.settled_result(failure.text, "Reverted by <@UBOB>"))
+    check(thread_replies.settled_result(failure.text, "Reverted by <@UBOB>"))
     changes = [progress.StepChange(name, StepStatus.RUNNING, cause)] * steps
-    check(replies.step_changes(changes, Phase.BUILDING))
+    check(thread_replies.step_changes(changes, Phase.BUILDING))

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot import progress
-from bot.models import (
+from bot.digitalocean.models import (
     STEP_DEPTH,
     App,
     Deployment,
@@ -19,6 +18,7 @@ from bot.models import (
     StepReason,
     StepStatus,
 )
+from bot.domain import progress
 from tests.examples import example_app, example_deployment, raw
 
 

@@ -1,4 +1,4 @@
-"""Escaping and clipping text for Slack (bot.mrkdwn)."""
+"""Escaping and clipping text for Slack (bot.domain.mrkdwn)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.mrkdwn import clip, clip_lines, escape, shown, slack_len
+from bot.domain.mrkdwn import clip, clip_lines, escape, shown, slack_len
 
 # Text made of what breaks mrkdwn: entities' own characters, markup, a non-BMP emoji.
 HOSTILE_CHARS = st.text(alphabet="<>&!@|`*_ ab;\n🔄", max_size=400)

@@ -1,4 +1,4 @@
-"""Pacing polls (``bot.pacing``): pure scheduling, driven on a simulated clock."""
+"""Pacing polls (``bot.fleet.pacing``): pure scheduling, driven on a simulated clock."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.pacing import CATCH_UP, Pacer, Turn
+from bot.fleet.pacing import CATCH_UP, Pacer, Turn
 
 LEAST = 5.0  # ROLLBACK_POLL_INTERVAL: the shortest time between two polls of one watch
 

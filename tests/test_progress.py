@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import progress
-from bot.models import Deployment, Step, StepReason, StepStatus
+from bot.digitalocean.models import Deployment, Step, StepReason, StepStatus
+from bot.domain import progress
 from tests.examples import example_deployment, with_statuses
 
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import redis
 
-from bot import keys
-from bot.simulator import Simulator
+from bot.sandbox.digitalocean import Simulator
+from bot.store import keys
 from tests.conftest import ProcessFactory
 from tests.constants import SIGNING_SECRET
 from tests.fake_slack import FakeSlack

@@ -6,10 +6,10 @@ import asyncio
 
 import redis
 
-from bot import keys
-from bot.runtime import Runtime
-from bot.server import create_app
-from bot.simulator import Simulator
+from bot.entrypoints.http_server import create_app
+from bot.runtime.wiring import Runtime
+from bot.sandbox.digitalocean import Simulator
+from bot.store import keys
 from tests.conftest import SettingsFactory
 from tests.constants import SIGNING_SECRET
 from tests.fake_slack import FakeSlack

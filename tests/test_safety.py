@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from bot.simulator import Simulator
+from bot.sandbox.digitalocean import Simulator
 from tests.conftest import BotFactory
 from tests.fake_slack import FakeSlack
 from tests.flow import (

@@ -1,7 +1,8 @@
 """``rollback-bot serve`` bounds what a client can hold: connections that send no request
 are closed, a request head is at most MAX_HEAD bytes, connections at most MAX_CONNECTIONS.
 
-Against the real command (a child process), since these are uvicorn's settings in bot.cli.
+Against the real command (a child process), since these are uvicorn's settings in
+bot.entrypoints.cli.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from contextlib import ExitStack
 
 import httpx
 
-from bot.listen import HEAD_DEADLINE, MAX_CONNECTIONS, MAX_HEAD
+from bot.entrypoints.tcp import HEAD_DEADLINE, MAX_CONNECTIONS, MAX_HEAD
 from tests.conftest import ProcessFactory
 from tests.processes import BotProcess
 from tests.raw_http import closed_by_server, connect, read_answer, request_head

@@ -1,4 +1,4 @@
-"""Tests for bot.simulator, the DigitalOcean App Platform API simulator."""
+"""Tests for bot.sandbox.digitalocean, the DigitalOcean App Platform API simulator."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.simulator import RecordedRequest, Simulator, create_app
-from bot.simulator.clock import ScaledClock
-from bot.simulator.progress import (
+from bot.sandbox.digitalocean import RecordedRequest, Simulator, create_app
+from bot.sandbox.digitalocean.clock import ScaledClock
+from bot.sandbox.digitalocean.progress import (
     BUILD_FAILURE,
     ZERO_TIME,
     ProgressScript,
@@ -24,8 +24,8 @@ from bot.simulator.progress import (
     iter_steps,
     step_statuses,
 )
-from bot.simulator.records import NAMESPACE, app_id_for
-from bot.simulator.samples import SAMPLE_APPS
+from bot.sandbox.digitalocean.records import NAMESPACE, app_id_for
+from bot.sandbox.digitalocean.samples import SAMPLE_APPS
 
 TOKEN = "dop_v1_test-token-abc123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

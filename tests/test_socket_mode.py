@@ -22,7 +22,8 @@ import httpx
 import pytest
 import redis
 
-from bot import blocks, keys
+from bot.slack.blockkit import blocks
+from bot.store import keys
 from bot.version import USER_AGENT
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.fake_slack import APP_TOKEN, FakeSlack, Message

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import redis
 
-from bot import keys
-from bot.simulator import Simulator
+from bot.sandbox.digitalocean import Simulator
+from bot.store import keys
 from tests.conftest import ProcessFactory
 from tests.constants import SIGNING_SECRET
 from tests.fake_slack import FakeSlack, Message

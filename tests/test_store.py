@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.domain.records import Card, Decision, DecisionKind, DeploymentSummary, Watch
 from bot.errors import StoreUnavailableError
-from bot.records import Card, Decision, DecisionKind, DeploymentSummary, Watch
-from bot.store import Store
+from bot.store.redis_store import Store
 from tests.redis_server import free_port
 
 

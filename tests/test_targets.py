@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.models import Deployment, Phase
-from bot.targets import default_target
+from bot.digitalocean.models import Deployment, Phase
+from bot.domain.targets import default_target
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -1,0 +1,142 @@
+"""What the bot remembers in Redis: confirmation cards, decisions and watches.
+
+Plain frozen pydantic models, so they serialise to JSON and back unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.digitalocean.models import Deployment, Phase
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class DeploymentSummary(_Record):
+    """The few facts about a deployment that a card shows."""
+
+    id: str
+    commit: str = ""
+    cause: str = ""
+    phase: str = ""
+    created_at: datetime | None = None
+
+    @classmethod
+    def of(cls, deployment: Deployment) -> DeploymentSummary:
+        return cls(
+            id=deployment.id,
+            commit=deployment.commit,
+            cause=deployment.cause,
+            phase=deployment.phase.value,
+            created_at=deployment.created_at,
+        )
+
+
+class Card(_Record):
+    """A proposed rollback, as posted for approval."""
+
+    id: str
+    app_id: str
+    app_name: str
+    channel: str
+    ts: str = ""
+    requester: str
+    live: DeploymentSummary | None
+    target: DeploymentSummary
+    warnings: tuple[str, ...] = ()
+    error: str = ""
+    created_at: float
+    expires_at: float
+
+    @property
+    def approvable(self) -> bool:
+        return not self.error
+
+
+class DecisionKind(StrEnum):
+    APPROVED = "approved"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    STALE = "not started"
+    COMMITTED = "committed"
+    REVERTED = "reverted"
+
+    @property
+    def verb(self) -> str:
+        return {"committed": "commit", "reverted": "revert"}.get(self.value, self.value)
+
+
+class Decision(_Record):
+    kind: DecisionKind
+    user: str = ""
+    at: float
+    reason: str = ""
+
+
+class WatchKind(StrEnum):
+    ROLLBACK = "rollback"
+    REVERT = "revert"
+
+
+class Watch(_Record):
+    """A deployment the bot follows and narrates in a card's thread."""
+
+    deployment_id: str
+    app_id: str
+    app_name: str
+    kind: WatchKind = WatchKind.ROLLBACK
+    card_id: str = ""
+    channel: str
+    thread_ts: str
+    target_id: str = ""
+    target_commit: str = ""
+    requester: str = ""
+    approver: str = ""
+    started_at: float
+    statuses: dict[str, str] = Field(default_factory=dict)
+    phase: Phase = Phase.PENDING_BUILD
+    success_steps: int = 0
+    total_steps: int = 0
+    done: bool = False
+    result_ts: str = ""
+    """The ts of the final reply, whose Commit / Revert buttons are edited away later."""
+    result_text: str = ""
+    muted: str = ""
+    """Slack's answer when it closed the channel to the bot (``not_in_channel``…): the watch
+    goes on without replies, and its outcome reaches the audit trail and the status."""
+    announced: bool = True
+    """Whether "Rollback started" is in the thread. The narrator posts it, before any step,
+    so nothing can come before it; watches stored before this field existed had it."""
+
+
+class Event(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    STARTED = "started"
+    STEP_FAILED = "step_failed"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    COMMITTED = "committed"
+    REVERTED = "reverted"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    event: Event
+    at: float
+    user: str = ""
+    app: str = ""
+    app_id: str = ""
+    deployment: str = ""
+    target: str = ""
+    card: str = ""
+    reason: str = ""

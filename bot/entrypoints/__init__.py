@@ -1,0 +1,1 @@
+"""Ways in: the command line, the HTTP server, Socket Mode, the settings check."""

@@ -1,0 +1,2 @@
+"""Following rollbacks: which replica watches which deployment, when it polls, and the thread it
+tells."""

@@ -1,0 +1,1 @@
+"""The running bot: wiring from settings, and the work done after an ack."""

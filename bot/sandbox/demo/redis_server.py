@@ -1,0 +1,184 @@
+"""Which Redis the demo uses: ``REDIS_URL`` when it answers, else a private redis-server.
+
+The bot keeps all its state in Redis, so the demo needs one; a newcomer should not have
+to run one by hand. A private server lives in a temporary directory, persists nothing,
+and is stopped when the demo stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import redis.asyncio
+from redis.exceptions import RedisError
+
+from bot.store import keys
+
+HOW_TO_GET_REDIS = (
+    "install redis-server (`apt-get install redis-server` or `brew install redis`) so the "
+    "demo can start its own, or run one with `docker run -p 6379:6379 redis` and set "
+    "REDIS_URL=redis://localhost:6379/0"
+)
+
+
+@dataclass(frozen=True)
+class UseUrl:
+    url: str
+
+
+@dataclass(frozen=True)
+class StartPrivate:
+    binary: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class NoRedis:
+    sentence: str
+
+
+RedisChoice = UseUrl | StartPrivate | NoRedis
+
+
+def choose(
+    *, env_url: str | None, env_answers: bool, binary: str | None, env_busy: bool = False
+) -> RedisChoice:
+    """The decision alone, so it can be tested without servers.
+
+    ``env_busy``: the Redis at REDIS_URL holds a real bot's state, which the demo must not
+    touch (it would poll those rollbacks against the simulator and end them).
+    """
+    if env_url and env_answers and not env_busy:
+        return UseUrl(env_url)
+    note = ""
+    if env_url:
+        note = "REDIS_URL holds a real bot's state" if env_answers else "REDIS_URL did not answer"
+    if binary:
+        return StartPrivate(binary, note=note)
+    reason = f"{note}, and there is no redis-server on PATH" if note else "no Redis was found"
+    return NoRedis(f"The demo needs Redis but {reason}: {HOW_TO_GET_REDIS}.")
+
+
+DEMO_MARKER = keys.PREFIX + "demo"
+"""Set by the demo in a Redis it uses, so a later demo knows that state is its own."""
+
+
+async def holds_bot_state(url: str) -> bool:
+    """Whether the Redis at ``url`` has a bot's keys that the demo did not write."""
+    client = redis.asyncio.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
+    try:
+        if await client.exists(DEMO_MARKER):
+            return False
+        async for _ in client.scan_iter(match=keys.PREFIX + "*", count=500):
+            return True
+        return False
+    except (RedisError, OSError, ValueError):
+        return True  # unsure: leave it alone
+    finally:
+        await client.aclose()
+
+
+async def mark(url: str) -> None:
+    client = redis.asyncio.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
+    try:
+        await client.set(DEMO_MARKER, "1")
+    finally:
+        await client.aclose()
+
+
+async def answers(url: str, *, patience: float = 1.0) -> bool:
+    """Whether a Redis answers PING at ``url`` within ``patience`` seconds."""
+    client = redis.asyncio.from_url(url, socket_connect_timeout=patience, socket_timeout=patience)
+    try:
+        return bool(await client.ping())
+    except (RedisError, OSError, ValueError):
+        return False
+    finally:
+        await client.aclose()
+
+
+class RedisUnavailable(Exception):
+    """No Redis to use; the message is one sentence for the person who ran the demo."""
+
+
+@contextlib.asynccontextmanager
+async def demo_redis(env_url: str | None) -> AsyncIterator[str]:
+    """Yield the Redis URL the demo should use, running a private server if need be."""
+    env_answers = bool(env_url) and await answers(str(env_url))
+    choice = choose(
+        env_url=env_url,
+        env_answers=env_answers,
+        env_busy=env_answers and await holds_bot_state(str(env_url)),
+        binary=shutil.which("redis-server"),
+    )
+    match choice:
+        case UseUrl(url=url):
+            await mark(url)
+            print("Using the Redis at REDIS_URL.", flush=True)
+            yield url
+        case StartPrivate(binary=binary, note=note):
+            async with private_redis(binary) as url:
+                why = f" ({note})" if note else ""
+                print(f"Started a private redis-server on {url}{why}.", flush=True)
+                yield url
+        case NoRedis(sentence=sentence):
+            raise RedisUnavailable(sentence)
+
+
+@contextlib.asynccontextmanager
+async def private_redis(binary: str, *, start_seconds: float = 10.0) -> AsyncIterator[str]:
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    with tempfile.TemporaryDirectory(prefix="rollback-bot-demo-redis-") as workdir:
+        process = await asyncio.create_subprocess_exec(
+            binary,
+            *("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+            *("--dir", workdir),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            # Its own session: Ctrl-C in the terminal must not stop Redis under the bot's
+            # feet while the bot is still shutting down; we stop it last.
+            start_new_session=True,
+        )
+        try:
+            await _wait_until_up(url, process, start_seconds=start_seconds)
+            yield url
+        finally:
+            await _stop(process)
+
+
+async def _wait_until_up(
+    url: str, process: asyncio.subprocess.Process, *, start_seconds: float
+) -> None:
+    deadline = time.monotonic() + start_seconds
+    while not await answers(url, patience=0.2):
+        if process.returncode is not None or time.monotonic() > deadline:
+            raise RedisUnavailable(
+                "The private redis-server did not start; set REDIS_URL to a running Redis."
+            )
+        await asyncio.sleep(0.02)  # a child process cannot tell us it is listening
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), timeout=10)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,115 @@
+"""The confirmation card (pure): pending with buttons, decided, expired or invalid."""
+
+from __future__ import annotations
+
+from bot.domain.mrkdwn import clip, clip_lines, escape, shown
+from bot.domain.records import Card, Decision, DecisionKind, Watch
+from bot.slack.blockkit import limits
+from bot.slack.blockkit.blocks import (
+    APPROVE,
+    CANCEL,
+    CODE_SHOWN,
+    DIALOG_NAME,
+    Block,
+    Message,
+    actions,
+    button,
+    confirm_dialog,
+    context,
+    header,
+    section,
+    short,
+    slack_time,
+    summary_line,
+)
+
+# Visible characters of one validation warning, and of a reason a rollback did not start:
+# enough for DigitalOcean's sentences, short enough that several warnings fit a section.
+WARNING_SHOWN = 1000
+REASON_SHOWN = 1000
+
+
+def card(
+    card_: Card,
+    *,
+    now: float,
+    decision: Decision | None = None,
+    watch: Watch | None = None,
+    settled: Decision | None = None,
+    note: str = "",
+) -> Message:
+    """The card in any state: pending (with buttons), decided, expired or invalid."""
+    live = summary_line(card_.live, now) if card_.live else "nothing is live"
+    blocks = [
+        header(f"Rollback {card_.app_name}?"),
+        section(f"*Live now:* {live}\n*Roll back to:* {summary_line(card_.target, now)}"),
+    ]
+    if card_.warnings:
+        warned = [f"• {shown(w, WARNING_SHOWN)}" for w in card_.warnings]
+        blocks.append(
+            section(clip_lines(["⚠️ *DigitalOcean warns:*", *warned], limits.SECTION_TEXT))
+        )
+    if card_.error:
+        # DigitalOcean's validation message, or the bot's own sentence: escaped either
+        # way (the bot's sentences carry no markup, so escaping leaves them unchanged).
+        error = escape(card_.error)
+        blocks.append(section(f"⛔ *DigitalOcean will not do this rollback:* {error}"))
+    requested = f"Requested by <@{card_.requester}>"
+    if decision is None and card_.approvable:
+        blocks.append(context(f"{requested} · expires {slack_time(card_.expires_at)}"))
+        blocks.append(_card_buttons(card_))
+    else:
+        blocks.append(context(requested))
+    state = _card_state(card_, decision, watch)
+    if settled is not None:
+        state += f" · {settled.kind.value} by <@{settled.user}>"
+    if state:
+        blocks.append(section(state))
+    if note:
+        blocks.append(context(note))
+    name = shown(card_.app_name, CODE_SHOWN)
+    text = f"Rollback {name} to {escape(short(card_.target.id))}? {state}".strip()
+    return Message(text=text, blocks=blocks)
+
+
+def _card_buttons(card_: Card) -> Block:
+    # Plain text in the dialog: Slack shows it literally, so it is clipped, not escaped.
+    name, target = clip(card_.app_name, DIALOG_NAME), short(card_.target.id)
+    approve = button(
+        "Approve rollback",
+        APPROVE,
+        card_.id,
+        style="danger",
+        confirm=confirm_dialog(
+            "Roll back now?",
+            f"{name} will be redeployed from {target} and pinned there "
+            "until someone commits or reverts.",
+            "Roll back",
+            danger=True,
+        ),
+    )
+    return actions(f"card:{card_.id}", [approve, button("Cancel", CANCEL, card_.id)])
+
+
+def _card_state(card_: Card, decision: Decision | None, watch: Watch | None) -> str:
+    if decision is None:
+        return "" if card_.approvable else "No rollback can be approved from this card."
+    if decision.kind == DecisionKind.CANCELLED:
+        return f"🚫 Cancelled by <@{decision.user}>. Nothing was changed."
+    if decision.kind == DecisionKind.EXPIRED:
+        return "⌛ Expired: nobody approved it in time. Nothing was changed."
+    if decision.kind == DecisionKind.STALE:
+        return (
+            f"⚠️ Approved by <@{decision.user}> but not rolled back: "
+            f"{shown(decision.reason, REASON_SHOWN)} "
+            "Ask again with `/rollback`."
+        )
+    line = f"✅ Approved by <@{decision.user}>"
+    if watch is not None:
+        line += f" · {status_line(watch)}"
+    return line
+
+
+def status_line(watch: Watch) -> str:
+    steps = f"{watch.success_steps}/{watch.total_steps} steps" if watch.total_steps else ""
+    return f"*{watch.phase.value}* {steps}".strip()

@@ -1,0 +1,94 @@
+"""Leases in Redis: each watch is followed by exactly one replica at a time.
+
+A lease is a key holding the owner's id with a short expiry. The owner renews it on a
+heartbeat; when the owner dies the key expires and another replica claims it. Renewal
+and release check the owner in a Lua script, so a replica can only touch its own lease.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Iterable
+from typing import cast
+
+import redis.asyncio as redis
+
+from bot.store import keys
+from bot.store.redis_store import guard
+
+_RENEW = """
+local lost = {}
+for i, key in ipairs(KEYS) do
+    if redis.call('get', key) == ARGV[1] then
+        redis.call('pexpire', key, ARGV[2])
+    else
+        table.insert(lost, key)
+    end
+end
+return lost
+"""
+
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+def lease_ttl(poll_interval: float) -> float:
+    """How long a lease lasts unrenewed: a few poll intervals (at least a second), so a
+    dead replica's watches are taken over soon, and a live one renews in time."""
+    return max(3 * poll_interval, 1.0)
+
+
+def replica_id() -> str:
+    """A name for this process, unique across restarts: host, pid and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Leases:
+    def __init__(self, client: redis.Redis, *, owner: str, ttl: float) -> None:
+        self._redis = client
+        self.owner = owner
+        self.ttl = ttl
+        self._renew = client.register_script(_RENEW)
+        self._release = client.register_script(_RELEASE)
+
+    @property
+    def _ttl_ms(self) -> int:
+        return max(1, int(self.ttl * 1000))
+
+    async def claim(self, name: str) -> bool:
+        async with guard():
+            return bool(
+                await self._redis.set(keys.lease(name), self.owner, nx=True, px=self._ttl_ms)
+            )
+
+    async def renew(self, names: Iterable[str]) -> set[str]:
+        """Extend this replica's leases; return the names it no longer holds."""
+        wanted = {keys.lease(n): n for n in names}
+        if not wanted:
+            return set()
+        async with guard():
+            lost = await self._renew(keys=list(wanted), args=[self.owner, self._ttl_ms])
+        return {wanted[str(k)] for k in cast(list[str], lost)}
+
+    async def release(self, name: str) -> None:
+        async with guard():
+            await self._release(keys=[keys.lease(name)], args=[self.owner])
+
+    async def held(self, names: Iterable[str]) -> set[str]:
+        """Which of ``names`` some replica holds now (one round trip)."""
+        wanted = list(names)
+        if not wanted:
+            return set()
+        async with guard():
+            owners = await self._redis.mget([keys.lease(n) for n in wanted])
+        return {n for n, owner in zip(wanted, owners, strict=True) if owner}
+
+    async def holds(self, name: str) -> bool:
+        async with guard():
+            return await self._redis.get(keys.lease(name)) == self.owner

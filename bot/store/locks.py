@@ -1,0 +1,51 @@
+"""Per-app locks in Redis: one rollback of an app at a time, across every replica.
+
+Claimed with ``SET NX EX`` (atomic, and expiring so a crashed owner cannot hold an app
+forever); released with a compare-and-delete script so only the owner can release it.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import redis.asyncio as redis
+
+from bot.store import keys
+from bot.store.redis_store import guard
+
+# Delete the key only if it still holds our owner id (another owner may have it now).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+class AppLocks:
+    def __init__(self, client: redis.Redis) -> None:
+        self._redis = client
+        self._release = client.register_script(_RELEASE)
+
+    async def claim(self, app_id: str, owner: str, *, ttl: int) -> str | None:
+        """Take the app's lock for ``owner``; return None on success, else the holder.
+
+        Taking it again for the same owner succeeds: a claim whose answer was lost (Redis
+        went away after taking it) must not lock its own owner out."""
+        async with guard():
+            if await self._redis.set(keys.app_lock(app_id), owner, nx=True, ex=ttl):
+                return None
+            holder = await self._redis.get(keys.app_lock(app_id))
+        if holder == owner:
+            return None
+        return str(holder) if holder else ""
+
+    async def release(self, app_id: str, owner: str) -> bool:
+        async with guard():
+            released = await self._release(keys=[keys.app_lock(app_id)], args=[owner])
+        return bool(cast(int, released))
+
+    async def holder(self, app_id: str) -> str | None:
+        async with guard():
+            value = await self._redis.get(keys.app_lock(app_id))
+        return str(value) if value else None

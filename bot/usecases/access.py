@@ -1,0 +1,97 @@
+"""Who may do what, and where: approvers (users and user groups) and channel rules.
+
+Group membership comes from Slack's ``usergroups.users.list``, cached in Redis for a
+minute so a burst of clicks makes one call and a membership change applies quickly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from bot.digitalocean.client import DigitalOceanClient
+from bot.digitalocean.models import App
+from bot.domain.mrkdwn import escape
+from bot.errors import SlackError, UsageError
+from bot.slack.client import Chat
+from bot.store.redis_store import Store
+
+log = logging.getLogger(__name__)
+
+ALL_APPS = "*"
+
+
+class Approvers:
+    def __init__(self, *, ids: Sequence[str], chat: Chat, store: Store) -> None:
+        self._users = frozenset(i for i in ids if i[:1] in {"U", "W"})
+        self._groups = tuple(i for i in ids if i.startswith("S"))
+        self._chat = chat
+        self._store = store
+
+    @property
+    def anyone(self) -> bool:
+        """No list configured: anyone may approve (but the requester, by default)."""
+        return not self._users and not self._groups
+
+    def describe(self) -> str:
+        who = [f"<@{u}>" for u in sorted(self._users)] + [f"<!subteam^{g}>" for g in self._groups]
+        return ", ".join(who) if who else "anyone but the requester"
+
+    async def includes(self, user: str) -> bool:
+        if self.anyone or user in self._users:
+            return True
+        for group in self._groups:
+            if user in await self._members(group):
+                return True
+        return False
+
+    async def _members(self, group: str) -> list[str]:
+        cached = await self._store.cached_group(group)
+        if cached is not None:
+            return cached
+        try:
+            members = await self._chat.group_members(group)
+        except SlackError as exc:
+            # Failing closed: an unreadable group grants nothing.
+            log.error("could not read user group %s: %s", group, exc.user_message)
+            return []
+        await self._store.cache_group(group, members)
+        return members
+
+
+async def find_app_here(
+    do: DigitalOceanClient, rules: Mapping[str, Sequence[str]], *, app_ref: str, channel: str
+) -> App:
+    """Resolve ``app_ref``, refusing (``UsageError``) an app this channel may not touch."""
+    app = await do.find_app(app_ref)
+    refusal = channel_refusal(rules, channel=channel, app=app.name, app_id=app.id)
+    if refusal:
+        raise UsageError(refusal)
+    return app
+
+
+def allowed(
+    rules: Mapping[str, Sequence[str]], *, channel: str, app_name: str, app_id: str = ""
+) -> bool:
+    """May ``channel`` act on (and so read about) this app under ``ROLLBACK_CHANNELS``?
+    A record that names no app is shown only where every app is allowed."""
+    return not channel_refusal(rules, channel=channel, app=app_name, app_id=app_id)
+
+
+def restricted(rules: Mapping[str, Sequence[str]], *, channel: str) -> bool:
+    """Does ``channel`` see only some apps (so lists must be filtered for it)?"""
+    return bool(rules) and ALL_APPS not in rules.get(channel, ())
+
+
+def channel_refusal(
+    rules: Mapping[str, Sequence[str]], *, channel: str, app: str | None, app_id: str = ""
+) -> str:
+    """Why ``channel`` may not act on ``app`` under ``ROLLBACK_CHANNELS``, or "" if it may."""
+    if not rules:
+        return ""
+    allowed = rules.get(channel)
+    if allowed is None:
+        return "Rollbacks are not enabled in this channel; ask in one of the bot's channels."
+    if app is None or ALL_APPS in allowed or app in allowed or (app_id and app_id in allowed):
+        return ""
+    return f"`{escape(app)}` cannot be rolled back from this channel."

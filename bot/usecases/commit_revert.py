@@ -1,0 +1,228 @@
+"""Use cases: commit or revert a pinned rollback (from a button or a command)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.digitalocean.models import App, Deployment
+from bot.domain.clicks import ANYWHERE, Where, click_refusal
+from bot.domain.records import Decision, DecisionKind, Event, Watch, WatchKind
+from bot.errors import DigitalOceanError, DOUncertainError, UsageError
+from bot.slack.blockkit import blocks, cards, thread_replies
+from bot.slack.blockkit.blocks import code
+from bot.usecases.access import find_app_here
+from bot.usecases.dependencies import Deps
+
+
+@dataclass(frozen=True)
+class Clicked:
+    """The message whose button was clicked, as the click payload carries it."""
+
+    ts: str = ""
+    blocks: list[blocks.Block] = field(default_factory=list)
+    where: Where = ANYWHERE
+
+
+async def settle_from_button(
+    deps: Deps, *, deployment_id: str, user: str, revert: bool, clicked: Clicked
+) -> blocks.Message:
+    watch = await deps.store.get_watch(deployment_id)
+    if watch is None:
+        return blocks.Message(text="The bot no longer knows this rollback; nothing was done.")
+    rules = deps.settings.rollback_channels
+    misplaced = click_refusal(
+        rules, clicked.where, home=watch.channel, app=watch.app_name, app_id=watch.app_id
+    )
+    if misplaced:
+        return blocks.Message(text=misplaced)
+    app = await deps.do.get_app(watch.app_id)
+    pinned = app.pinned_deployment.id if app.pinned_deployment else ""
+    if pinned != deployment_id and await deps.approvers.includes(user):
+        return await _not_pinned_here(deps, app, watch, revert=revert, clicked=clicked)
+    return await _settle(deps, app=app, watch=watch, user=user, revert=revert, clicked=clicked)
+
+
+async def _not_pinned_here(
+    deps: Deps, app: App, watch: Watch, *, revert: bool, clicked: Clicked
+) -> blocks.Message:
+    """A button acts on the deployment it names or refuses: the app is no longer pinned to
+    it (committed or reverted elsewhere, a failed rollback DigitalOcean unpinned, a newer
+    rollback pinned instead), so its buttons go and the person learns where the app stands."""
+    live = app.active_deployment.id if app.active_deployment else ""
+    pinned = app.pinned_deployment.id if app.pinned_deployment else ""
+    where = thread_replies.standing(app.name, pinned=pinned, live=live)
+    verb = "revert" if revert else "commit"
+    named = code(blocks.short(watch.deployment_id))
+    if clicked.ts and clicked.blocks:
+        note = f"No longer pinned to {named}: nothing to commit or revert here. {where}"
+        await deps.chat.update(
+            watch.channel, clicked.ts, thread_replies.without_buttons(clicked.blocks, note)
+        )
+    return blocks.Message(
+        text=f"Nothing was done: this button would {verb} deployment {named}, which the app "
+        f"is no longer pinned to. {where}"
+    )
+
+
+async def settle_from_command(
+    deps: Deps, *, app_ref: str, user: str, revert: bool, channel: str
+) -> blocks.Message:
+    app = await find_app_here(
+        deps.do, deps.settings.rollback_channels, app_ref=app_ref, channel=channel
+    )
+    watch = await deps.store.latest_rollback(app.id)
+    return await _settle(deps, app=app, watch=watch, user=user, revert=revert, channel=channel)
+
+
+async def _settle(
+    deps: Deps,
+    *,
+    app: App,
+    watch: Watch | None,
+    user: str,
+    revert: bool,
+    channel: str = "",
+    clicked: Clicked | None = None,
+) -> blocks.Message:
+    kind = DecisionKind.REVERTED if revert else DecisionKind.COMMITTED
+    if not await deps.approvers.includes(user):
+        refusal = (
+            f"Only approvers can {kind.verb} a rollback ({deps.approvers.describe()}); "
+            "nothing was done."
+        )
+        await deps.audit.record(
+            Event.REFUSED, user=user, app=app.name, app_id=app.id, reason=refusal
+        )
+        return blocks.Message(text=refusal)
+    pinned = app.pinned_deployment
+    if pinned is None:
+        live = app.active_deployment.id if app.active_deployment else ""
+        where = thread_replies.standing(app.name, pinned="", live=live)
+        raise UsageError(f"There is no pinned rollback to {kind.verb}: {where}")
+    if watch is not None and watch.deployment_id != pinned.id:
+        watch = None  # the pinned rollback is not one this bot narrated
+    # One settlement per pinned deployment, however many clicks or commands race.
+    key = thread_replies.settle_key(pinned.id)
+    won, decision = await deps.store.claim_decision(
+        key, Decision(kind=kind, user=user, at=deps.clock())
+    )
+    if not won:
+        return blocks.Message(
+            text=f"This rollback was already {decision.kind.value} by <@{decision.user}>."
+        )
+    deployment: Deployment | None = None
+    try:
+        if revert:
+            deployment = await _revert(deps, app)
+        else:
+            await _commit(deps, app)
+    except DigitalOceanError:
+        # Nothing happened, so the next click or command may try again.
+        await deps.store.release_decision(key)
+        raise
+    await deps.audit.record(
+        Event.REVERTED if revert else Event.COMMITTED,
+        user=user,
+        app=app.name,
+        app_id=app.id,
+        deployment=pinned.id,
+        card=watch.card_id if watch else "",
+    )
+    if revert and deployment is not None:
+        reply = thread_replies.reverting(user, app.name, deployment.id)
+    else:
+        reply = thread_replies.committed(user, app.name)
+    thread = await _narrate(deps, watch, reply, decision=decision, channel=channel, clicked=clicked)
+    if deployment is not None and thread is not None:
+        await _watch_revert(deps, app, deployment, thread, watch=watch, user=user)
+    done = "Revert started" if revert else "Committed"
+    return blocks.Message(
+        text=f"{done}: {code(app.name)}, rollback deployment {code(blocks.short(pinned.id))}."
+    )
+
+
+async def _commit(deps: Deps, app: App) -> None:
+    try:
+        await deps.do.commit_rollback(app.id)
+    except DOUncertainError:
+        # Committing unpins the app, so the app itself says whether it worked.
+        if (await deps.do.get_app(app.id)).pinned_deployment is not None:
+            raise
+
+
+async def _revert(deps: Deps, app: App) -> Deployment:
+    try:
+        return await deps.do.revert_rollback(app.id)
+    except DOUncertainError:
+        fresh = await deps.do.get_app(app.id)
+        if fresh.pinned_deployment is None and fresh.in_progress_deployment is not None:
+            return fresh.in_progress_deployment
+        raise
+
+
+async def _narrate(
+    deps: Deps,
+    watch: Watch | None,
+    reply: blocks.Message,
+    *,
+    decision: Decision,
+    channel: str,
+    clicked: Clicked | None,
+) -> tuple[str, str] | None:
+    """Say what happened in the rollback's thread (or a new message); return that thread."""
+    if watch is None:
+        if not channel:
+            return None
+        await deps.pace.wait(channel)
+        return channel, await deps.chat.post(channel, reply)
+    await deps.pace.wait(watch.channel)
+    await deps.chat.post(watch.channel, reply, thread_ts=watch.thread_ts)
+    note = f"{decision.kind.value.capitalize()} by <@{decision.user}>"
+    # The final reply loses its buttons, so nobody clicks a settled rollback again.
+    if clicked is not None and clicked.ts and clicked.blocks:
+        await deps.chat.update(
+            watch.channel, clicked.ts, thread_replies.without_buttons(clicked.blocks, note)
+        )
+    elif watch.result_ts:
+        await deps.chat.update(
+            watch.channel, watch.result_ts, thread_replies.settled_result(watch.result_text, note)
+        )
+    await _refresh_card(deps, watch, decision)
+    return watch.channel, watch.thread_ts
+
+
+async def _refresh_card(deps: Deps, watch: Watch, settled: Decision) -> None:
+    card = await deps.store.get_card(watch.card_id) if watch.card_id else None
+    approval = await deps.store.get_decision(watch.card_id) if watch.card_id else None
+    if card is not None and not card.ts:
+        card = card.model_copy(update={"ts": watch.thread_ts})  # the thread's parent
+    if card is None or not card.ts:
+        return
+    message = cards.card(card, now=deps.clock(), decision=approval, watch=watch, settled=settled)
+    await deps.chat.update(card.channel, card.ts, message)
+
+
+async def _watch_revert(
+    deps: Deps,
+    app: App,
+    deployment: Deployment,
+    thread: tuple[str, str],
+    *,
+    watch: Watch | None,
+    user: str,
+) -> None:
+    channel, thread_ts = thread
+    revert_watch = Watch(
+        deployment_id=deployment.id,
+        app_id=app.id,
+        app_name=app.name,
+        kind=WatchKind.REVERT,
+        card_id=watch.card_id if watch else "",
+        channel=channel,
+        thread_ts=thread_ts,
+        approver=user,
+        started_at=deps.clock(),
+        phase=deployment.phase,
+    )
+    await deps.store.start_watch(revert_watch)
+    deps.watcher.start(revert_watch)

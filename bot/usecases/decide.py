@@ -1,0 +1,126 @@
+"""Use cases: approve or cancel a confirmation card, exactly once.
+
+The order matters: where the click came from and who may click are checked first (a
+refusal leaves the card pending), then the decision is claimed atomically, then the
+rollback is started (``bot.usecases.starting``: the world checked again, DigitalOcean asked once).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.domain.clicks import ANYWHERE, Where, click_refusal
+from bot.domain.mrkdwn import escape
+from bot.domain.records import Card, Decision, DecisionKind, Event
+from bot.slack.blockkit import blocks
+from bot.usecases.card_updates import audit, count, show
+from bot.usecases.dependencies import Deps
+from bot.usecases.starting import intent_lapses, start
+
+log = logging.getLogger(__name__)
+
+
+async def approve(
+    deps: Deps, *, card_id: str, user: str, message_ts: str = "", where: Where = ANYWHERE
+) -> blocks.Message:
+    card = await _load(deps, card_id, message_ts)
+    if card is None:
+        return _gone()
+    if not card.approvable:
+        return blocks.Message(text=f"This rollback cannot be approved: {escape(card.error)}")
+    refusal = _misplaced(deps, card, where) or await _approval_refusal(deps, card, user)
+    if refusal:
+        count(deps, "refused")
+        await audit(deps, Event.REFUSED, card, user=user, reason=refusal)
+        return blocks.Message(text=refusal)
+    now = deps.clock()
+    if now > card.expires_at:
+        won, decision = await deps.store.claim_decision(
+            card.id, Decision(kind=DecisionKind.EXPIRED, at=now)
+        )
+        if won:
+            await audit(deps, Event.EXPIRED, card, user=card.requester)
+            await show(deps, card, decision)
+        count(deps, "expired")
+        return blocks.Message(text="This card has expired; ask again with `/rollback`.")
+    won, decision = await deps.store.claim_decision(
+        card.id,
+        Decision(kind=DecisionKind.APPROVED, user=user, at=now),
+        starting_until=intent_lapses(deps),
+    )
+    if not won:
+        count(deps, "duplicate")
+        return await _already(deps, card, decision)
+    await audit(deps, Event.APPROVED, card, user=user)
+    await show(deps, card, decision, note="Checking the app once more…")
+    return await start(deps, card, decision)
+
+
+async def cancel(
+    deps: Deps, *, card_id: str, user: str, message_ts: str = "", where: Where = ANYWHERE
+) -> blocks.Message:
+    card = await _load(deps, card_id, message_ts)
+    if card is None:
+        return _gone()
+    refusal = _misplaced(deps, card, where)
+    if not refusal and user != card.requester and not await deps.approvers.includes(user):
+        refusal = "Only the requester or an approver can cancel this rollback."
+    if refusal:
+        count(deps, "refused")
+        await audit(deps, Event.REFUSED, card, user=user, reason=refusal)
+        return blocks.Message(text=refusal)
+    won, decision = await deps.store.claim_decision(
+        card.id, Decision(kind=DecisionKind.CANCELLED, user=user, at=deps.clock())
+    )
+    if not won:
+        count(deps, "duplicate")
+        return await _already(deps, card, decision)
+    count(deps, "cancelled")
+    await audit(deps, Event.CANCELLED, card, user=user)
+    await show(deps, card, decision)
+    return blocks.Message(text="Cancelled; nothing was changed.")
+
+
+def _misplaced(deps: Deps, card: Card, where: Where) -> str:
+    return click_refusal(
+        deps.settings.rollback_channels,
+        where,
+        home=card.channel,
+        home_ts=card.ts,
+        app=card.app_name,
+        app_id=card.app_id,
+    )
+
+
+async def _approval_refusal(deps: Deps, card: Card, user: str) -> str:
+    if user == card.requester and not deps.settings.rollback_allow_self_approval:
+        return "You asked for this rollback, so someone else has to approve it."
+    if not await deps.approvers.includes(user):
+        return (
+            "You are not one of the approvers for rollbacks "
+            f"({deps.approvers.describe()}); the card stays open for them."
+        )
+    return ""
+
+
+async def _load(deps: Deps, card_id: str, message_ts: str) -> Card | None:
+    card = await deps.store.get_card(card_id)
+    if card is not None and not card.ts and message_ts:
+        # The click beat the write of the card's ts (or Redis refused that write); the
+        # click itself says where the card is, and the record learns it for later edits.
+        card = card.model_copy(update={"ts": message_ts})
+        await deps.store.save_card(card, pending=False)
+    return card
+
+
+def _gone() -> blocks.Message:
+    return blocks.Message(text="This card is no longer known to the bot; nothing was done.")
+
+
+async def _already(deps: Deps, card: Card, decision: Decision) -> blocks.Message:
+    if decision.kind != DecisionKind.APPROVED:
+        # Still showing buttons means an earlier edit was lost: show the decision now. (An
+        # approved card is kept up to date by its rollback's narration.)
+        await show(deps, card, decision)
+    who = f" by <@{decision.user}>" if decision.user else ""
+    return blocks.Message(text=f"This card was already {decision.kind.value}{who}.")

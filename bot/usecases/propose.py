@@ -1,0 +1,142 @@
+"""Use case: propose a rollback and post the confirmation card."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from bot.digitalocean.models import App, Deployment
+from bot.domain.mrkdwn import escape
+from bot.domain.records import Card, DeploymentSummary, Event
+from bot.domain.targets import blocked_by, default_target
+from bot.errors import DONotFoundError, SlackError, UsageError
+from bot.slack.blockkit import blocks, cards
+from bot.slack.blockkit.blocks import code
+from bot.usecases.access import find_app_here
+from bot.usecases.dependencies import Deps
+
+log = logging.getLogger(__name__)
+
+_HISTORY_SCAN = 100
+_NOT_MEMBER = frozenset({"channel_not_found", "not_in_channel"})
+
+
+async def propose(
+    deps: Deps, *, user: str, channel: str, app_ref: str, deployment_id: str | None
+) -> blocks.Message:
+    """Resolve the app and target, validate with DigitalOcean, post the card."""
+    app = await find_app_here(
+        deps.do, deps.settings.rollback_channels, app_ref=app_ref, channel=channel
+    )
+    target = await _target(deps, app, deployment_id)
+    validation = await deps.do.validate_rollback(app.id, target.id)
+    error = await _blocked(deps, app)
+    if not error and not validation.valid:
+        error = (validation.error.message if validation.error else "") or (
+            "DigitalOcean did not say why."
+        )
+    now = deps.clock()
+    card = Card(
+        id=secrets.token_hex(8),
+        app_id=app.id,
+        app_name=app.name,
+        channel=channel,
+        requester=user,
+        live=DeploymentSummary.of(app.active_deployment) if app.active_deployment else None,
+        target=DeploymentSummary.of(target),
+        warnings=tuple(_condition(w.message, w.components) for w in validation.warnings),
+        error=error,
+        created_at=now,
+        expires_at=now + deps.settings.rollback_confirm_ttl,
+    )
+    # Saved before posting, so a card on screen is always one the bot knows.
+    await deps.store.save_card(card)
+    ts = await _post(deps, card, now=now)
+    await deps.audit.record(
+        Event.REQUESTED, user=user, app=app.name, app_id=app.id, card=card.id,
+        target=target.id, reason=escape(error),
+    )  # fmt: skip
+    card = card.model_copy(update={"ts": ts})
+    # Listed as pending by the first save; an approval may have taken it off meanwhile.
+    await deps.store.save_card(card, pending=False)
+    if error:
+        return blocks.Message(
+            text=f"{code(app.name)} cannot be rolled back to "
+            f"{code(blocks.short(target.id))}: {escape(error)}"
+        )
+    return blocks.Message(
+        text=f"Posted a rollback card for {code(app.name)}: someone else must approve it."
+    )
+
+
+async def _post(deps: Deps, card: Card, *, now: float) -> str:
+    """Post the card; a card Slack refused is forgotten, never left listed as waiting."""
+    await deps.pace.wait(card.channel)
+    try:
+        return await deps.chat.post(card.channel, cards.card(card, now=now))
+    except SlackError as exc:
+        await deps.store.discard_card(card.id)
+        await deps.audit.record(
+            Event.REFUSED, user=card.requester, app=card.app_name, app_id=card.app_id,
+            card=card.id, target=card.target.id,
+            reason=f"the card could not be posted ({exc.code or 'Slack did not answer'})",
+        )  # fmt: skip
+        raise UsageError(_unposted(exc)) from None
+
+
+def _unposted(exc: SlackError) -> str:
+    if exc.code in _NOT_MEMBER:
+        # chat:write.public reaches public channels only; private ones and DMs need the
+        # bot as a member, and Slack hides them from it until then.
+        return (
+            "I can't post the rollback card here: this is a private channel or a direct "
+            "message I'm not a member of. Invite @rollback-bot to this channel "
+            "(`/invite @rollback-bot`) and ask again. Nothing was changed."
+        )
+    if exc.code:
+        return f"Slack refused the rollback card ({exc.code}). Nothing was changed."
+    return (
+        "Slack did not answer while the rollback card was being posted, so nothing was "
+        "changed. Ask again; a card that shows up anyway will only say it is unknown."
+    )
+
+
+async def _target(deps: Deps, app: App, deployment_id: str | None) -> Deployment:
+    live = app.active_deployment
+    if deployment_id:
+        try:
+            target = await deps.do.get_deployment(app.id, deployment_id)
+        except DONotFoundError:
+            raise UsageError(
+                f"{code(app.name)} has no deployment {code(deployment_id)}; "
+                f"see {code(f'/rollback history {app.name}')}."
+            ) from None
+        if live is not None and target.id == live.id:
+            raise UsageError(
+                f"{code(blocks.short(target.id))} is already live on {code(app.name)}."
+            )
+        return target
+    deployments = await deps.do.list_deployments(app.id, limit=_HISTORY_SCAN)
+    chosen = default_target(live, deployments)
+    if chosen is None:
+        raise UsageError(
+            f"{code(app.name)} has no earlier deployment that was ever live, so there is "
+            f"nothing to roll back to; name one with "
+            f"{code(f'/rollback {app.name} <deployment-id>')}."
+        )
+    return chosen
+
+
+async def _blocked(deps: Deps, app: App) -> str:
+    """Why no rollback of ``app`` can start now (one at a time), or ""."""
+    reason = blocked_by(app)
+    if reason:
+        return f"Not now: {reason}"
+    if await deps.locks.holder(app.id):
+        return "Not now: another rollback of this app is already in flight."
+    return ""
+
+
+def _condition(message: str, components: tuple[str, ...]) -> str:
+    where = f" ({', '.join(components)})" if components else ""
+    return f"{message}{where}"
