@@ -11,7 +11,8 @@ from collections.abc import Callable
 import pytest
 
 from bot.runtime.ack_first import Lull
-from bot.runtime.followups import FollowUps, Priority
+from bot.runtime.followups import FollowUps
+from bot.slack.work_queue import Priority
 from bot.tasks import TaskTracker
 
 TICK = 0.001

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.usecases.access import channel_refusal
+from bot.domain.channels import channel_refusal
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from bot import logs
 from bot.entrypoints import check, socket_mode, tcp
 from bot.entrypoints.http_server import create_app
 from bot.errors import SettingsError
-from bot.sandbox import demo
 from bot.settings import load_settings
 
 
@@ -79,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _demo(port: int) -> int:
+    # Imported here, so that serve and socket never load the sandbox's stand-ins.
+    from bot.sandbox import demo  # noqa: PLC0415
+
     # The demo brings its own settings; of the environment it only reads REDIS_URL.
     try:
         asyncio.run(

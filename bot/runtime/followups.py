@@ -21,25 +21,16 @@ import asyncio
 import contextvars
 import logging
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass
-from enum import IntEnum
 
 from bot.runtime.ack_first import Lull
+from bot.slack.work_queue import Job, Priority
 from bot.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
 
 AT_ONCE = 8
-
-Job = Callable[[], Awaitable[None]]
-
-
-class Priority(IntEnum):
-    """Lower runs first."""
-
-    CLICK = 0
-    COMMAND = 1
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Slack listeners: thin. Parse, ack at once, queue the slow part (``bot.runtime.followups``).
+"""Slack listeners: thin. Parse, ack at once, queue the slow part (``bot.slack.work_queue``).
 
 Every outcome reaches the person as an ephemeral reply through the payload's
 ``response_url``; errors become one sentence, never a traceback.
@@ -15,13 +15,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.domain import grammar
+from bot.domain.channels import channel_refusal
 from bot.domain.clicks import Where
 from bot.errors import BotError, StoreUnavailableError
 from bot.logs import bind, new_request_id
-from bot.runtime.followups import FollowUps, Priority
 from bot.slack.blockkit import answers, blocks
+from bot.slack.work_queue import Priority, WorkQueue
 from bot.usecases import commit_revert, decide, propose, queries
-from bot.usecases.access import channel_refusal
 from bot.usecases.dependencies import Deps
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ _READS = (grammar.Status, grammar.History, grammar.Audit)
 Owner = tuple[str, str]
 
 
-def register(app: AsyncApp, deps: Deps, followups: FollowUps) -> None:
+def register(app: AsyncApp, deps: Deps, followups: WorkQueue) -> None:
     """Attach the slash command and the buttons to ``app``."""
 
     @app.command(re.compile(r"^/rollback"))
@@ -77,7 +77,7 @@ def register(app: AsyncApp, deps: Deps, followups: FollowUps) -> None:
 
 
 def _later(
-    followups: FollowUps,
+    followups: WorkQueue,
     respond: AsyncRespond,
     work: Work,
     *,
@@ -98,7 +98,7 @@ def _later(
 
 async def _handle_command(
     deps: Deps,
-    followups: FollowUps,
+    followups: WorkQueue,
     ack: AsyncAck,
     command: dict[str, Any],
     respond: AsyncRespond,

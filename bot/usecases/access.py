@@ -1,4 +1,4 @@
-"""Who may do what, and where: approvers (users and user groups) and channel rules.
+"""Who may approve (users and user groups), and finding an app where a channel may act on it.
 
 Group membership comes from Slack's ``usergroups.users.list``, cached in Redis for a
 minute so a burst of clicks makes one call and a membership change applies quickly.
@@ -11,14 +11,12 @@ from collections.abc import Mapping, Sequence
 
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.models import App
-from bot.domain.mrkdwn import escape
+from bot.domain.channels import channel_refusal
 from bot.errors import SlackError, UsageError
 from bot.slack.client import Chat
 from bot.store.redis_store import Store
 
 log = logging.getLogger(__name__)
-
-ALL_APPS = "*"
 
 
 class Approvers:
@@ -68,30 +66,3 @@ async def find_app_here(
     if refusal:
         raise UsageError(refusal)
     return app
-
-
-def allowed(
-    rules: Mapping[str, Sequence[str]], *, channel: str, app_name: str, app_id: str = ""
-) -> bool:
-    """May ``channel`` act on (and so read about) this app under ``ROLLBACK_CHANNELS``?
-    A record that names no app is shown only where every app is allowed."""
-    return not channel_refusal(rules, channel=channel, app=app_name, app_id=app_id)
-
-
-def restricted(rules: Mapping[str, Sequence[str]], *, channel: str) -> bool:
-    """Does ``channel`` see only some apps (so lists must be filtered for it)?"""
-    return bool(rules) and ALL_APPS not in rules.get(channel, ())
-
-
-def channel_refusal(
-    rules: Mapping[str, Sequence[str]], *, channel: str, app: str | None, app_id: str = ""
-) -> str:
-    """Why ``channel`` may not act on ``app`` under ``ROLLBACK_CHANNELS``, or "" if it may."""
-    if not rules:
-        return ""
-    allowed = rules.get(channel)
-    if allowed is None:
-        return "Rollbacks are not enabled in this channel; ask in one of the bot's channels."
-    if app is None or ALL_APPS in allowed or app in allowed or (app_id and app_id in allowed):
-        return ""
-    return f"`{escape(app)}` cannot be rolled back from this channel."

@@ -7,8 +7,9 @@ one sentence (``find_app_here``). Without rules every channel sees every app.
 
 from __future__ import annotations
 
+from bot.domain.channels import allowed, restricted
 from bot.slack.blockkit import answers, blocks
-from bot.usecases.access import allowed, find_app_here, restricted
+from bot.usecases.access import find_app_here
 from bot.usecases.dependencies import Deps
 
 _HISTORY_SIZE = 10

@@ -1,0 +1,40 @@
+"""Channel rules (pure): which channel may act on, and read about, which app.
+
+``ROLLBACK_CHANNELS`` maps a channel to the apps it may roll back (``*`` for every app);
+no rules at all means every channel may act on every app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bot.domain.mrkdwn import escape
+
+ALL_APPS = "*"
+
+
+def allowed(
+    rules: Mapping[str, Sequence[str]], *, channel: str, app_name: str, app_id: str = ""
+) -> bool:
+    """May ``channel`` act on (and so read about) this app under ``ROLLBACK_CHANNELS``?
+    A record that names no app is shown only where every app is allowed."""
+    return not channel_refusal(rules, channel=channel, app=app_name, app_id=app_id)
+
+
+def restricted(rules: Mapping[str, Sequence[str]], *, channel: str) -> bool:
+    """Does ``channel`` see only some apps (so lists must be filtered for it)?"""
+    return bool(rules) and ALL_APPS not in rules.get(channel, ())
+
+
+def channel_refusal(
+    rules: Mapping[str, Sequence[str]], *, channel: str, app: str | None, app_id: str = ""
+) -> str:
+    """Why ``channel`` may not act on ``app`` under ``ROLLBACK_CHANNELS``, or "" if it may."""
+    if not rules:
+        return ""
+    allowed = rules.get(channel)
+    if allowed is None:
+        return "Rollbacks are not enabled in this channel; ask in one of the bot's channels."
+    if app is None or ALL_APPS in allowed or app in allowed or (app_id and app_id in allowed):
+        return ""
+    return f"`{escape(app)}` cannot be rolled back from this channel."
