@@ -34,7 +34,7 @@ _HOUR = 3600.0
 _DAY = 24 * _HOUR
 
 
-class World(Protocol):
+class Builder(Protocol):
     """The part of the Simulator that populating calls (it builds the world through the
     same methods a test would, so the samples obey the world's rules)."""
 
@@ -66,7 +66,7 @@ class World(Protocol):
     def fast_forward(self, app_id: str) -> None: ...
 
 
-def populate(sim: World, *, extra_apps: int = 0) -> None:
+def populate(sim: Builder, *, extra_apps: int = 0) -> None:
     now = sim.clock()
 
     # History oldest -> newest. The expected default rollback target is deployment #2:
