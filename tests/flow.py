@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.sandbox.digitalocean import Simulator
 from tests.fake_slack import FakeSlack, Message
+from tests.slack_driver import SlackDriver
 
 GOLANG_ID = "2471ff64-3fa5-5093-b61d-c311efb40623"
 GOLANG_TARGET = "7704be64-8a5a-5a1b-8e80-3c53d5c798d0"
 BROKEN_ID = "40c1e3e6-3496-56af-ac06-34902cb6a04f"
+LIVE = "is live on the rollback"
 
 
 def wait_card(slack: FakeSlack, app_name: str, *, channel: str = "CDEPLOY") -> Message:
@@ -23,6 +27,36 @@ def wait_reply(slack: FakeSlack, thread_ts: str, needle: str, *, timeout: float 
         lambda: next((m for m in slack.thread(thread_ts) if needle in m.text), None),
         timeout=timeout,
     )
+
+
+def ask_for_rollback(
+    driver: SlackDriver, slack: FakeSlack, app_name: str = "sample-golang"
+) -> Message:
+    """UALICE asks for a rollback of ``app_name``: the card she gets."""
+    driver.command(app_name, user="UALICE")
+    return wait_card(slack, app_name)
+
+
+def approve(driver: SlackDriver, card: Message) -> None:
+    """UBOB, who did not ask, approves ``card``."""
+    driver.press(card, "rollback_approve", user="UBOB")
+
+
+def roll_back(
+    driver: SlackDriver,
+    slack: FakeSlack,
+    app_name: str = "sample-golang",
+    *,
+    until: str = LIVE,
+    timeout: float = 10,
+    meanwhile: Callable[[], object] = lambda: None,
+) -> tuple[Message, Message]:
+    """UALICE asks, ``meanwhile`` happens (a fault, say), UBOB approves: the card, and the
+    first reply in its thread that says ``until``."""
+    card = ask_for_rollback(driver, slack, app_name)
+    meanwhile()
+    approve(driver, card)
+    return card, wait_reply(slack, card.ts, until, timeout=timeout)
 
 
 def wait_response(slack: FakeSlack, needle: str) -> str:

@@ -14,7 +14,7 @@ from bot.domain.grammar import Help, parse
 from bot.sandbox.digitalocean import Simulator
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.fake_slack import FakeSlack
-from tests.flow import wait_card, wait_reply
+from tests.flow import roll_back
 from tests.hostile_inputs import PAYLOADS, WORDS
 from tests.slack_driver import SlackDriver
 
@@ -66,10 +66,7 @@ def test_no_secret_reaches_the_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     sim.inject("GET", r"/v2/apps", status=500)  # errors get logged too
-    driver.command("sample-broken", user="UALICE")
-    card = wait_card(slack, "sample-broken")
-    driver.press(card, "rollback_approve", user="UBOB")
-    wait_reply(slack, card.ts, "Rollback of `sample-broken` failed")
+    roll_back(driver, slack, "sample-broken", until="Rollback of `sample-broken` failed")
     driver.post(driver.command_body("sample-golang"), headers={"x-slack-signature": "v0=bad"})
     logged = "\n".join(
         [r.getMessage() for r in caplog.records]
