@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 import redis
@@ -109,11 +110,8 @@ def test_a_channel_closed_to_the_bot_mutes_the_watch_which_still_ends(
 def test_a_failed_card_edit_while_approving_does_not_strand_the_rollback(
     driver: SlackDriver, slack: FakeSlack, sim: Simulator
 ) -> None:
-    card, _ = roll_back(
-        driver,
-        slack,
-        meanwhile=lambda: slack.fail("chat.update", status=200, error="internal_error", times=1),
-    )
+    edit_fails = partial(slack.fail, "chat.update", status=200, error="internal_error", times=1)
+    card, _ = roll_back(driver, slack, meanwhile=edit_fails)
     assert len(rollback_posts(sim, GOLANG_ID)) == 1
     # The card catches up with the rollback: its buttons gone, its status line current.
     slack.wait_for(lambda: "*ACTIVE*" in slack.message(card.ts).text)
@@ -125,11 +123,8 @@ def test_a_post_answered_with_nothing_readable_is_adopted_not_sent_again(
 ) -> None:
     # DigitalOcean starts the rollback but answers 200 without the deployment.
     post = rf"/v2/apps/{GOLANG_ID}/rollback"
-    card, _ = roll_back(
-        driver,
-        slack,
-        meanwhile=lambda: sim.inject("POST", post, status=200, body={}, after_effect=True),
-    )
+    unreadable = partial(sim.inject, "POST", post, status=200, body={}, after_effect=True)
+    card, _ = roll_back(driver, slack, meanwhile=unreadable)
     assert len(rollback_posts(sim, GOLANG_ID)) == 1
     told_once(slack, card.ts)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from bot.sandbox.digitalocean import Simulator
 from tests.fake_slack import FakeSlack
@@ -83,12 +84,8 @@ def test_rollback_refused_by_digitalocean_is_shown_on_the_card(
 def test_slack_429_on_a_thread_reply_is_waited_out(
     driver: SlackDriver, slack: FakeSlack, sim: Simulator
 ) -> None:
-    card, _ = roll_back(
-        driver,
-        slack,
-        timeout=20,
-        meanwhile=lambda: slack.fail("chat.postMessage", status=429, retry_after=1, times=1),
-    )
+    post_429 = partial(slack.fail, "chat.postMessage", status=429, retry_after=1, times=1)
+    card, _ = roll_back(driver, slack, timeout=20, meanwhile=post_429)
     assert [c.status for c in slack.calls_to("chat.postMessage")].count(429) == 1
     texts = [m.text for m in slack.thread(card.ts)]
     assert len(texts) == len(set(texts)) == 10, texts  # started + 8 progress + success
