@@ -73,3 +73,29 @@ def rollback_posts(sim: Simulator, app_id: str) -> list[object]:
 
 def pinned(sim: Simulator, app_id: str) -> bool:
     return "pinned_deployment" in sim.get_app(app_id)
+
+
+class NewCards:
+    """The cards the bot posts, read as they come (the stand-in keeps every message of a
+    run: tens of thousands over simulated hours), each taken once by whoever asked."""
+
+    def __init__(self, slack: FakeSlack) -> None:
+        self.slack = slack
+        self._read = 0  # messages of the stand-in looked at so far
+        self._cards: dict[str, list[Message]] = {}  # channel → cards not yet taken
+
+    def read(self) -> None:
+        new = self.slack.messages[self._read :]
+        self._read += len(new)
+        for message in new:
+            if message.thread_ts is None and message.text.startswith("Rollback "):
+                self._cards.setdefault(message.channel, []).append(message.copy())
+
+    def take(self, channel: str, app_name: str) -> Message | None:
+        """The oldest card for ``app_name`` in ``channel`` not yet taken, as it is now."""
+        waiting = self._cards.get(channel, [])
+        for card in waiting:
+            if card.text.startswith(f"Rollback {app_name} "):
+                waiting.remove(card)
+                return self.slack.message(card.ts)
+        return None

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from bot.sandbox.digitalocean import RecordedRequest
 from tests.fake_slack import Message
 from tests.soak import SoakRun
-from tests.soak_people import APPROVE, LIVE, OUTCOMES, STARTED, CardSeen, Person
+from tests.soak_person import APPROVE, LIVE, OUTCOMES, STARTED, CardSeen, Person
 
 STEP = "`: *"  # in every line that tells a step's status
 FAILED = "❌ Rollback of"
