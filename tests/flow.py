@@ -1,4 +1,5 @@
-"""Helpers for end-to-end tests: read the card, the thread and the replies."""
+"""Helpers for end-to-end tests: drive a rollback as people do, read the card, the thread
+and the replies."""
 
 from __future__ import annotations
 
