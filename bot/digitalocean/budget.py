@@ -5,8 +5,7 @@ counting on its own timer for a minute and for an hour (``shared/do-openapi``,
 ``description.yml``, "Rate Limit"). The bot keeps its own share of both
 (``DIGITALOCEAN_REQUESTS_PER_MINUTE`` / ``_PER_HOUR``) as one sorted set of the requests
 of the last hour per lane, all replicas together: a request takes a place only while both
-windows have room (``bot.digitalocean.budget_scripts``: one Lua script, so two replicas never take
-the
+windows have room (``bot.store.scripts``: one Lua script, so two replicas never take the
 last place twice).
 
 Two lanes share the windows, each counted apart. Polls may fill only ``POLL_SHARE`` of
@@ -43,10 +42,9 @@ from typing import cast
 
 import redis.asyncio as redis
 
-from bot.digitalocean import budget_scripts as scripts
 from bot.errors import DOBudgetError, StoreUnavailableError
-from bot.store import keys
-from bot.store.redis_store import guard
+from bot.store import keys, scripts
+from bot.store.guard import guard
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +96,9 @@ class RateBudget:
         self._redis = client
         self.limits = limits
         self._clock = clock
-        self._take = client.register_script(scripts.TAKE)
-        self._allow = client.register_script(scripts.ALLOW)
-        self._pause = client.register_script(scripts.PAUSE)
+        self._take = client.register_script(scripts.BUDGET_TAKE)
+        self._allow = client.register_script(scripts.BUDGET_ALLOW)
+        self._pause = client.register_script(scripts.BUDGET_PAUSE)
         # One waiter of this process asks Redis at a time: when a place frees, a crowd of
         # waiters asking at once would exhaust the connection pool for nothing.
         self._turn = asyncio.Lock()

@@ -16,7 +16,7 @@ import redis.asyncio as redis
 from bot.domain.records import AuditEntry, Event
 from bot.errors import StoreUnavailableError
 from bot.store import keys
-from bot.store.redis_store import guard
+from bot.store.guard import guard
 
 log = logging.getLogger(__name__)
 

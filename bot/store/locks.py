@@ -10,22 +10,14 @@ from typing import cast
 
 import redis.asyncio as redis
 
-from bot.store import keys
-from bot.store.redis_store import guard
-
-# Delete the key only if it still holds our owner id (another owner may have it now).
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('del', KEYS[1])
-end
-return 0
-"""
+from bot.store import keys, scripts
+from bot.store.guard import guard
 
 
 class AppLocks:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
-        self._release = client.register_script(_RELEASE)
+        self._release = client.register_script(scripts.RELEASE)
 
     async def claim(self, app_id: str, owner: str, *, ttl: int) -> str | None:
         """Take the app's lock for ``owner``; return None on success, else the holder.

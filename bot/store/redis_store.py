@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Collection, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Collection, Iterable
 from typing import TypeVar
 
 import redis.asyncio as redis
@@ -20,21 +19,11 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
 from bot.domain.records import Card, Decision, Watch, WatchKind
-from bot.errors import LeaseLostError, StoreUnavailableError
+from bot.errors import LeaseLostError
 from bot.store import keys, scripts
+from bot.store.guard import guard
 
 log = logging.getLogger(__name__)
-
-
-@asynccontextmanager
-async def guard() -> AsyncIterator[None]:
-    """Turn any Redis failure inside the block into ``StoreUnavailableError``."""
-    try:
-        yield
-    except RedisError as exc:
-        raise StoreUnavailableError() from exc
-    except OSError as exc:
-        raise StoreUnavailableError() from exc
 
 
 class Store:
