@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TypeVar
 
 import redis.asyncio as redis
@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 class Store:
     """The bot's only state, shared by every replica."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, *, clock: Callable[[], float] = time.time) -> None:
         self._redis = client
+        self._clock = clock
         self._save_watch = client.register_script(scripts.SAVE_WATCH)
         self._claim = client.register_script(scripts.CLAIM)
         self._take_lapsed = client.register_script(scripts.TAKE_LAPSED)
@@ -41,7 +42,7 @@ class Store:
         return self._redis
 
     @classmethod
-    def from_url(cls, url: str) -> Store:
+    def from_url(cls, url: str, *, clock: Callable[[], float] = time.time) -> Store:
         return cls(
             redis.Redis.from_url(
                 url,
@@ -54,7 +55,8 @@ class Store:
                 # redis-py fails at once past the pool's size; bursts of commands and
                 # hundreds of watches need more than its default of 100.
                 max_connections=1000,
-            )
+            ),
+            clock=clock,
         )
 
     async def aclose(self) -> None:
@@ -70,7 +72,7 @@ class Store:
 
     async def save_card(self, card: Card, *, pending: bool = True) -> None:
         """Store the card; an approvable one is also listed for the expiry sweeper."""
-        ttl = max(1, int(card.expires_at - time.time())) + keys.CARD_KEEP_SECONDS
+        ttl = max(1, int(card.expires_at - self._clock())) + keys.CARD_KEEP_SECONDS
         async with guard():
             pipe = self._redis.pipeline(transaction=True)
             pipe.set(keys.card(card.id), card.model_dump_json(), ex=ttl)
@@ -153,7 +155,7 @@ class Store:
 
     async def reopen_card(self, card: Card) -> None:
         """Undo an approval that started nothing: the card is pending again."""
-        ttl = max(1, int(card.expires_at - time.time())) + keys.CARD_KEEP_SECONDS
+        ttl = max(1, int(card.expires_at - self._clock())) + keys.CARD_KEEP_SECONDS
         async with guard():
             pipe = self._redis.pipeline(transaction=True)
             pipe.delete(keys.decision(card.id))
