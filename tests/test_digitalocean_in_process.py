@@ -6,8 +6,6 @@ answers); ``httpx.ASGITransport`` serves the simulator in the test's own event l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import httpx
 import pytest
 
@@ -17,21 +15,9 @@ from bot.errors import DORateLimitedError
 from bot.sandbox.digitalocean import Simulator, create_app
 from tests.constants import DO_TOKEN
 from tests.flow import GOLANG_ID, GOLANG_TARGET
+from tests.test_digitalocean import PatientFor
 
 _NOW = 1_700_000_000.0
-
-
-class PatientFor:
-    """A throttle that never makes anyone wait for a place, with a given patience."""
-
-    def __init__(self, patience: float) -> None:
-        self.patience = patience
-
-    async def acquire(self) -> float:
-        return 0.0
-
-    async def observe(self, status: int, headers: Mapping[str, str]) -> None:
-        return None
 
 
 def mocked(
