@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import functools
 import logging
-import math
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -21,15 +20,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import stamina
 
-from bot.domain import mrkdwn
+from bot.digitalocean import answers
 from bot.errors import (
-    DigitalOceanError,
-    DOAuthError,
     DOBudgetError,
     DONetworkError,
-    DONotFoundError,
     DORateLimitedError,
-    DORequestError,
     DOServerError,
     DOTransientError,
     DOUncertainError,
@@ -39,7 +34,6 @@ from bot.version import USER_AGENT
 log = logging.getLogger(__name__)
 
 _MAX_PAGES = 500
-_DETAIL_CHARS = 300
 
 
 class Throttle(Protocol):
@@ -208,7 +202,7 @@ class Transport:
         if self._throttle is not None:
             await self._throttle.observe(response.status_code, response.headers)
         if response.is_success:
-            return _json_object(response)
+            return answers.json_object(response)
         # DigitalOcean support asks for the x-request-id of a request that went wrong.
         log.warning(
             "digitalocean %s %s answered %s (x-request-id %s)",
@@ -217,19 +211,7 @@ class Transport:
             response.status_code,
             response.headers.get("x-request-id", "none"),
         )
-        raise _error_for(response, what=request.what, now=self._clock())
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    if not response.content:
-        return {}
-    try:
-        body = response.json()
-    except ValueError:
-        raise DOServerError(
-            "DigitalOcean sent a response that is not JSON.", status=response.status_code
-        ) from None
-    return body if isinstance(body, dict) else {}
+        raise answers.error_for(response, what=request.what, now=self._clock())
 
 
 def _next_page(body: dict[str, Any]) -> int | None:
@@ -241,69 +223,5 @@ def _next_page(body: dict[str, Any]) -> int | None:
     values = parse_qs(urlsplit(url).query).get("page")
     try:
         return int(values[0]) if values else None
-    except ValueError:
-        return None
-
-
-def _error_for(response: httpx.Response, *, what: str, now: float) -> DigitalOceanError:
-    status = response.status_code
-    try:
-        body = response.json()
-        detail = str(body.get("message", "")).strip() if isinstance(body, dict) else ""
-    except ValueError:
-        detail = ""
-    # DigitalOcean's words go to Slack inside our sentence: shown as typed, never as a
-    # mention or a link, and short enough for any message they end up in.
-    detail = mrkdwn.escape(detail[:_DETAIL_CHARS] + ("…" if len(detail) > _DETAIL_CHARS else ""))
-    if status == 401:
-        return DOAuthError(
-            "DigitalOcean rejected the bot's API token (401 Unauthorized): "
-            "an operator should check DIGITALOCEAN_TOKEN.",
-            status=status,
-        )
-    if status == 403:
-        return DOAuthError(
-            "DigitalOcean refused the request (403 Forbidden): the bot's token needs "
-            "the app:read and app:update scopes.",
-            status=status,
-        )
-    if status == 404:
-        return DONotFoundError(f"DigitalOcean could not find {what} (404 Not Found).", status=404)
-    if status == 429:
-        return _rate_limited(response.headers, now=now)
-    if status >= 500:
-        return DOServerError(
-            f"DigitalOcean had a server error (HTTP {status}); try again shortly.", status=status
-        )
-    suffix = f": {detail}" if detail else "."
-    return DORequestError(
-        f"DigitalOcean refused the request (HTTP {status}){suffix}", status=status
-    )
-
-
-def _rate_limited(headers: httpx.Headers, *, now: float) -> DORateLimitedError:
-    retry_after = _seconds(headers.get("retry-after"))
-    if retry_after is not None:  # the burst limit (250 a minute)
-        return DORateLimitedError(
-            "DigitalOcean's API rate limit was reached. "
-            f"Try again in {max(1, math.ceil(retry_after))} s.",
-            retry_after=retry_after,
-        )
-    # The hourly limit (5,000 an hour per token): the next request may go when the oldest
-    # of the hour expires, which ratelimit-reset tells.
-    reset = _seconds(headers.get("ratelimit-reset"))
-    left = max(1, math.ceil(reset - now)) if reset is not None else 0
-    when = (f" in about {left} s" if left < 120 else f" in about {left // 60} min") if left else ""
-    return DORateLimitedError(
-        "The hourly DigitalOcean API rate limit of the bot's token is used up (other tools "
-        f"may share the token); it frees up{when}. Nothing was done: try again then."
-    )
-
-
-def _seconds(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
     except ValueError:
         return None
