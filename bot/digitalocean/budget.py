@@ -48,9 +48,9 @@ proposal makes 3 calls, an approval 2)."""
 COMMAND_SHARES = (0.5, 1 - POLL_SHARE)
 """Shares of the minute and of the hour that commands may fill. The hour is split, never
 shared: were commands to take more of it than polls leave, the hour would fill before it
-ends and every rollback in flight would go untold until its oldest requests expired (a
-run of thirty lanes saw twelve silent minutes). A minute may be shared, at the cost of a
-wait shorter than a minute: people's clicks come in bursts."""
+ends and every rollback in flight would go untold until its oldest requests expired. A
+minute may be shared, at the cost of a wait shorter than a minute: people's clicks come in
+bursts."""
 
 COMMAND_PATIENCE = 5.0
 """Seconds a person's command may wait for a place before it is told when one frees up."""
