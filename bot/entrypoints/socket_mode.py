@@ -32,8 +32,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.entrypoints.tcp import ListenError, listen
-from bot.errors import BotError, SettingsError
+from bot.entrypoints.tcp import listen
+from bot.errors import ListenError, SettingsError, SocketModeError
 from bot.runtime.wiring import Runtime
 from bot.settings import Settings
 
@@ -55,10 +55,6 @@ _TOKEN_ERRORS = frozenset(
         "missing_scope",
     }
 )
-
-
-class SocketModeError(BotError):
-    """Socket Mode cannot run as configured; the message is one sentence for the operator."""
 
 
 def app_token(settings: Settings) -> str:
