@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from bot.sandbox.ports import free_port
 from tests.constants import DO_MINUTE, DO_TOKEN, SIGNING_SECRET, SLACK_SPEED, SLACK_TOKEN
-from tests.redis_server import free_port
 
 
 def clean_env(**values: str) -> dict[str, str]:

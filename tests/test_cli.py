@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 
+from bot.sandbox.ports import free_port
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.fake_slack import FakeSlack
 from tests.processes import clean_env
-from tests.redis_server import free_port
 
 
 def test_missing_setting_stops_start_up_with_one_sentence(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import pytest
 import redis.asyncio
 
 from bot.sandbox.demo import Demo, DemoOptions
-from bot.sandbox.demo.redis_server import (
+from bot.sandbox.demo.redis_choice import (
     NoRedis,
     StartPrivate,
     UseUrl,
@@ -30,8 +30,8 @@ from bot.sandbox.demo.redis_server import (
     mark,
     private_redis,
 )
+from bot.sandbox.ports import free_port
 from bot.store import keys
-from tests.redis_server import free_port
 
 T = TypeVar("T")
 Message = dict[str, Any]

@@ -22,6 +22,7 @@ import httpx
 import pytest
 import redis
 
+from bot.sandbox.ports import free_port
 from bot.slack.blockkit import blocks
 from bot.store import keys
 from bot.version import USER_AGENT
@@ -30,7 +31,6 @@ from tests.fake_slack import APP_TOKEN, FakeSlack, Message
 from tests.flow import wait_card, wait_reply
 from tests.hostile_slack import TicketSlack
 from tests.processes import clean_env, start_child, wait_http
-from tests.redis_server import free_port
 from tests.slack_driver import command_fields
 
 _n = itertools.count(1)

@@ -10,8 +10,8 @@ import pytest
 
 from bot.domain.records import Card, Decision, DecisionKind, DeploymentSummary, Watch
 from bot.errors import StoreUnavailableError
+from bot.sandbox.ports import free_port
 from bot.store.redis_store import Store
-from tests.redis_server import free_port
 
 
 @pytest.fixture

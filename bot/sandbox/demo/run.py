@@ -19,7 +19,7 @@ import uvicorn
 from bot.entrypoints.tcp import ListenError, listen
 from bot.sandbox.demo.app import Sandbox, create_sandbox
 from bot.sandbox.demo.config import DemoOptions
-from bot.sandbox.demo.redis_server import demo_redis
+from bot.sandbox.demo.redis_choice import demo_redis
 
 
 class PortInUse(Exception):
