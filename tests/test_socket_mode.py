@@ -23,6 +23,7 @@ import pytest
 import redis
 
 from bot.sandbox.ports import free_port
+from bot.sandbox.slack.requests import TEST_TEAM, Actor, OnMessage, block_actions, button_action
 from bot.slack.blockkit import blocks
 from bot.store import keys
 from bot.version import USER_AGENT
@@ -108,34 +109,20 @@ def command(slack: FakeSlack, text: str, *, user: str = "UALICE") -> dict[str, A
 
 def click(slack: FakeSlack, card: Message, action_id: str, *, user: str) -> dict[str, Any]:
     """A button press's payload, as tests/slack_driver.py ``click`` builds it."""
-    return {
-        "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0001"},
-        "api_app_id": "A0001",
-        "token": "legacy-verification-token",
-        "container": {
-            "type": "message",
-            "message_ts": card.ts,
-            "channel_id": card.channel,
-            "is_ephemeral": False,
-        },
-        "trigger_id": "1.2.3",
-        "team": {"id": "T0001", "domain": "example"},
-        "channel": {"id": card.channel, "name": "deploys"},
-        "message": {"type": "message", "ts": card.ts, "text": card.text, "blocks": card.blocks},
-        "state": {"values": {}},
-        "response_url": f"{slack.url}/response/s{next(_n)}",
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": "b",
-                "type": "button",
-                "value": card.buttons()[action_id],
-                "text": {"type": "plain_text", "text": action_id},
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
+    button = {
+        "action_id": action_id,
+        "value": card.buttons()[action_id],
+        "text": {"type": "plain_text", "text": action_id},
     }
+    return block_actions(
+        TEST_TEAM,
+        actor=Actor(user, user.lower()),
+        channel_name="deploys",
+        message=OnMessage(card.channel, card.ts, text=card.text, blocks=card.blocks),
+        action=button_action(button, block_id="b"),
+        response_url=f"{slack.url}/response/s{next(_n)}",
+        trigger_id="1.2.3",
+    )
 
 
 def connected(bot: SocketBot, slack: FakeSlack) -> None:

@@ -11,6 +11,7 @@ import httpx
 
 from bot.sandbox.demo import payloads
 from bot.sandbox.demo.workspace import BOT, Person, Post, ResponseTarget, Workspace
+from bot.sandbox.slack.requests import signed_headers
 from bot.sandbox.slack.rules import Refusal, check_message
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class Relay:
         return True
 
     async def _deliver(self, body: str) -> httpx.Response | None:
-        headers = payloads.signed_headers(self.secret, body)
+        headers = signed_headers(self.secret, body)
         try:
             return await self.http.post(self.events_url, content=body, headers=headers)
         except httpx.HTTPError as exc:
