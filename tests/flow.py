@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.sandbox.digitalocean import Simulator
-from tests.fake_slack import FakeSlack, Message
+from bot.sandbox.slack.fake import FakeSlack, Message
 
 GOLANG_ID = "2471ff64-3fa5-5093-b61d-c311efb40623"
 GOLANG_TARGET = "7704be64-8a5a-5a1b-8e80-3c53d5c798d0"

@@ -24,9 +24,9 @@ from typing import Any, Literal, TypeVar
 
 from aiohttp import WSCloseCode, web
 
-from tests.aiohttp_thread import AiohttpThread
+from bot.sandbox.slack.aiohttp_thread import AiohttpThread
+from bot.sandbox.slack.fake import APP_TOKEN
 from tests.constants import SLACK_TOKEN
-from tests.fake_slack import APP_TOKEN
 
 T = TypeVar("T")
 

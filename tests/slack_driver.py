@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from bot.sandbox.slack.fake import Message
 from bot.sandbox.slack.requests import (
     TEST_TEAM,
     Actor,
@@ -25,7 +26,6 @@ from bot.sandbox.slack.requests import (
     signed_headers,
     slash_command,
 )
-from tests.fake_slack import Message
 
 _DELIVERIES = itertools.count(1)
 

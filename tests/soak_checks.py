@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from bot.sandbox.digitalocean import RecordedRequest
-from tests.fake_slack import Message
+from bot.sandbox.slack.fake import Message
 from tests.soak import SoakRun
 from tests.soak_people import APPROVE, LIVE, OUTCOMES, STARTED, CardSeen, Person
 

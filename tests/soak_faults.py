@@ -20,8 +20,8 @@ import redis
 
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.redis_server import RedisServer
+from bot.sandbox.slack.fake import DROP_CONNECTION, FakeSlack
 from bot.store import keys
-from tests.fake_slack import DROP_CONNECTION, FakeSlack
 from tests.processes import BotProcess
 
 # DigitalOcean endpoints a fault may hit: (method, path regex, weight); polls are most of

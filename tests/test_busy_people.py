@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.records import app_id_for
+from bot.sandbox.slack.fake import FakeSlack
 from bot.slack.listeners import BUSY, PER_PERSON
 from tests.conftest import BotFactory
-from tests.fake_slack import FakeSlack
 from tests.flow import GOLANG_ID, wait_card, wait_reply
 
 WARN_ID = app_id_for("sample-warn")

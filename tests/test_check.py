@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.ports import free_port
+from bot.sandbox.slack.fake import APP_TOKEN, FakeSlack
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
-from tests.fake_slack import APP_TOKEN, FakeSlack
 from tests.processes import clean_env
 
 SECRETS = (SLACK_TOKEN, DO_TOKEN, SIGNING_SECRET, APP_TOKEN)

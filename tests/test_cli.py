@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 
 from bot.sandbox.ports import free_port
+from bot.sandbox.slack.fake import FakeSlack
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
-from tests.fake_slack import FakeSlack
 from tests.processes import clean_env
 
 

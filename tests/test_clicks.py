@@ -5,7 +5,7 @@ confused client could send with a valid signature."""
 from __future__ import annotations
 
 from bot.sandbox.digitalocean import Simulator
-from tests.fake_slack import FakeSlack, Message
+from bot.sandbox.slack.fake import FakeSlack, Message
 from tests.flow import GOLANG_ID, rollback_posts, wait_card, wait_response
 from tests.slack_driver import SlackDriver
 

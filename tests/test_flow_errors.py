@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from bot.sandbox.digitalocean import Simulator
-from tests.fake_slack import FakeSlack
+from bot.sandbox.slack.fake import FakeSlack
 from tests.flow import GOLANG_ID, rollback_posts, wait_card, wait_reply, wait_response
 from tests.slack_driver import SlackDriver
 

@@ -16,9 +16,9 @@ import pytest
 
 from bot.entrypoints.http_server import BODY_DEADLINE, MAX_BODY
 from bot.runtime.ack_first import LONGEST
+from bot.sandbox.slack.fake import FakeSlack
 from bot.sandbox.slack.requests import sign
 from tests.constants import SIGNING_SECRET
-from tests.fake_slack import FakeSlack
 from tests.log_records import every_record, tracebacks
 from tests.raw_http import (
     closed_by_server,

@@ -12,10 +12,10 @@ import redis
 
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.redis_server import RedisServer
+from bot.sandbox.slack.fake import FakeSlack
 from bot.store import keys
 from tests.conftest import ProcessFactory
 from tests.constants import SIGNING_SECRET
-from tests.fake_slack import FakeSlack
 from tests.flow import GOLANG_ID, rollback_posts, wait_card, wait_reply, wait_response
 from tests.processes import BotProcess
 from tests.slack_driver import SlackDriver

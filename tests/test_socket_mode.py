@@ -23,12 +23,12 @@ import pytest
 import redis
 
 from bot.sandbox.ports import free_port
+from bot.sandbox.slack.fake import APP_TOKEN, FakeSlack, Message
 from bot.sandbox.slack.requests import TEST_TEAM, Actor, OnMessage, block_actions, button_action
 from bot.slack.blockkit import blocks
 from bot.store import keys
 from bot.version import USER_AGENT
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
-from tests.fake_slack import APP_TOKEN, FakeSlack, Message
 from tests.flow import wait_card, wait_reply
 from tests.hostile_slack import TicketSlack
 from tests.processes import clean_env, start_child, wait_http

@@ -11,8 +11,9 @@ import secrets
 import time
 from urllib.parse import urlencode
 
-from bot.sandbox.demo.workspace import Block, Person, Post, Workspace
+from bot.sandbox.demo.workspace import Person, Workspace
 from bot.sandbox.slack import requests
+from bot.sandbox.slack.messages import Block, Message
 from bot.sandbox.slack.requests import Actor, OnMessage, Team, Where
 
 
@@ -39,7 +40,7 @@ def block_actions(
     workspace: Workspace,
     person: Person,
     *,
-    post: Post,
+    post: Message,
     button: Block,
     block_id: str,
     response_url: str,
@@ -65,7 +66,7 @@ def block_actions(
     return requests.as_form(payload)
 
 
-def find_button(post: Post, action_id: str, value: str | None) -> tuple[Block, str] | None:
+def find_button(post: Message, action_id: str, value: str | None) -> tuple[Block, str] | None:
     """The button (and its block's id) with ``action_id`` (and ``value``, when given)."""
     for block in post.blocks:
         accessory = block.get("accessory")

@@ -1,4 +1,4 @@
-"""The Socket Mode half of ``tests/fake_slack.py``: the WebSocket and the helpers tests use.
+"""Socket Mode: the WebSocket the stand-in serves, and the helpers tests use.
 
 ``with slack.socket_mode():`` serves the WebSocket whose URL ``apps.connections.open``
 answers with; it greets with a ``hello`` envelope, lets a test ``push`` envelopes and
@@ -16,7 +16,7 @@ from typing import Any, Self, TypeVar
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from tests.aiohttp_thread import AiohttpThread
+from bot.sandbox.slack.aiohttp_thread import AiohttpThread
 
 T = TypeVar("T")
 
@@ -25,9 +25,10 @@ class SocketMode:
     """Socket Mode helpers, mixed into ``FakeSlack`` (which provides what is declared here)."""
 
     acks: list[dict[str, Any]]
+    socket_url: str | None
     _socket: SocketServer | None
 
-    def _notify(self, change: Callable[[], None] = lambda: None) -> None:
+    def changed(self, change: Callable[[], object]) -> None:
         raise NotImplementedError
 
     def wait_for(self, probe: Callable[[], T | None], *, timeout: float = 10.0) -> T:
@@ -38,10 +39,12 @@ class SocketMode:
         """Serve the Socket Mode WebSocket for the duration of the block."""
         server = SocketServer(self)
         self._socket = server.start()
+        self.socket_url = server.url
         try:
             yield self
         finally:
             self._socket = None
+            self.socket_url = None
             server.stop()
 
     def socket_open(self) -> int:
@@ -123,12 +126,12 @@ class SocketServer:
                 }
             )
         )
-        self._fake._notify(lambda: self._open.append(ws))
+        self._fake.changed(lambda: self._open.append(ws))
         try:
             async for message in ws:
                 if message.type == WSMsgType.TEXT:
                     ack = json.loads(message.data)
-                    self._fake._notify(functools.partial(self._fake.acks.append, ack))
+                    self._fake.changed(functools.partial(self._fake.acks.append, ack))
         finally:
-            self._fake._notify(lambda: self._open.remove(ws))
+            self._fake.changed(lambda: self._open.remove(ws))
         return ws
