@@ -1,4 +1,4 @@
-"""Slack stand-ins that misbehave, or that check what tests/fake_slack.py does not.
+"""Slack stand-ins that misbehave, or that check what the stand-in (bot.sandbox.slack) does not.
 
 ``RawSlack`` is a TCP server in the test's own event loop that speaks just enough HTTP
 to fail the way a network does: it never answers, cuts an answer short, drops the
