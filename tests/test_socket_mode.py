@@ -20,7 +20,6 @@ from bot.store import keys
 from bot.version import USER_AGENT
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.flow import wait_reply
-from tests.hostile_slack import TicketSlack
 from tests.processes import clean_env, run_bot, stand_in_env
 from tests.socket_bot import SocketBot, approve_rollback, connected
 
@@ -95,26 +94,28 @@ def test_readyz_says_unready_when_the_socket_drops(
     assert "socket mode: stopped" in bot.log()
 
 
-def test_every_connection_uses_a_fresh_url(socket_bot: Callable[..., SocketBot]) -> None:
+def test_every_connection_uses_a_fresh_url(
+    slack: FakeSlack, socket_bot: Callable[..., SocketBot]
+) -> None:
     """Slack's URLs are temporary: one refused is replaced, and so is one used before."""
-    with TicketSlack() as slack:
+    with slack.socket_mode():
         slack.expire_next()  # dead by the time the bot uses it (start-up was slow, say)
-        bot = socket_bot(SLACK_API_URL=f"{slack.url}/api/")
+        bot = socket_bot()
         ready = bot.probe("/readyz", lambda r: r.status_code == 200)
         assert ready.json() == {"status": "ready"}
-        assert slack.refused == [1]
-        assert slack.connected == [2]
+        assert slack.tickets_refused == [1]
+        assert slack.tickets_connected == [2]
         # Slack asks for a refresh ("disconnect" envelope): a new URL, not the used one.
-        slack.send({"type": "disconnect", "reason": "refresh_requested"})
+        slack.send_all({"type": "disconnect", "reason": "refresh_requested"})
         slack.wait_for(lambda: slack.open_tickets() == [3])
         # Slack closes the connection: the same again.
         slack.close_sockets()
         slack.wait_for(lambda: slack.open_tickets() == [4])
-        assert slack.refused == [1]
+        assert slack.tickets_refused == [1]
         assert bot.probe("/readyz", lambda r: r.status_code == 200).status_code == 200
         opens = slack.calls_to("apps.connections.open")
         assert len(opens) == 4
-        assert all(c.headers["User-Agent"].startswith(f"{USER_AGENT} ") for c in opens)
+        assert all(c.headers["user-agent"].startswith(f"{USER_AGENT} ") for c in opens)
         assert bot.terminate() == 0
     assert APP_TOKEN not in bot.log()
 

@@ -23,7 +23,6 @@ The state is ``workspace.py``, what each method answers ``web_api.py``, the rout
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -60,40 +59,23 @@ T = TypeVar("T")
 
 
 @dataclass
-class FakeSlack(SocketMode, Workspace):
+class FakeSlack(SocketMode, Faults, Workspace):
+    """The workspace (``Workspace``), served (``routes``), with faults a test injects
+    (``Faults``: ``fail``, ``hold``) and Socket Mode (``SocketMode``)."""
+
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.faults = Faults()
+        Faults.__init__(self)
         self._socket: SocketServer | None = None
 
     # --- serving ---------------------------------------------------------------------
 
     def routes(self, *, prefix: str = "") -> list[Route]:
         """The Web API at ``{prefix}/api/``, response URLs at ``{prefix}/response/``."""
-        return slack_routes(self, self.faults, prefix=prefix)
+        return slack_routes(self, self, prefix=prefix)
 
     def app(self) -> Starlette:
         return Starlette(routes=self.routes())
-
-    # --- faults ----------------------------------------------------------------------
-
-    def fail(
-        self,
-        method: str,
-        *,
-        status: int = 429,
-        times: int = 1,
-        retry_after: int | None = 1,
-        error: str = "ratelimited",
-    ) -> None:
-        """The next ``times`` calls of ``method`` take no effect: answered ``status`` with
-        ``error`` (429: ``Retry-After``), or cut off (``status=DROP_CONNECTION``)."""
-        self.faults.fail(method, status=status, times=times, retry_after=retry_after, error=error)
-
-    def hold(self, method: str) -> threading.Event:
-        """The next ``method`` call takes effect at once but is answered only when the
-        returned event is set (10 s at most): a slow Slack, for races."""
-        return self.faults.hold(method)
 
     # --- reading ---------------------------------------------------------------------
 

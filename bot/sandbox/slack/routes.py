@@ -34,16 +34,16 @@ def slack_routes(workspace: Workspace, faults: Faults, *, prefix: str = "") -> l
         }
         token = workspace.app_token if method == "apps.connections.open" else workspace.token
         if request.headers.get("authorization") != f"Bearer {token}":
-            return _record(workspace, method, args, (200, Refusal("invalid_auth").body(), None))
+            return _record(workspace, request, args, (200, Refusal("invalid_auth").body(), None))
         fault = faults.take(method)
         if fault is not None and fault.status == DROP_CONNECTION:
-            _record(workspace, method, args, (DROP_CONNECTION, Refusal("dropped").body(), None))
+            _record(workspace, request, args, (DROP_CONNECTION, Refusal("dropped").body(), None))
             return Dropped()
         if fault is not None:
-            return _record(workspace, method, args, fault.answer())
+            return _record(workspace, request, args, fault.answer())
         with workspace.lock:
             answer = web_api.answer(workspace, method, args)
-            response = _record(workspace, method, args, answer, refusal=not answer[1].get("ok"))
+            response = _record(workspace, request, args, answer, refusal=not answer[1].get("ok"))
             gate = faults.gate(method)
         if gate is not None:
             await asyncio.get_running_loop().run_in_executor(None, gate.wait, HOLD_SECONDS)
@@ -71,7 +71,7 @@ def slack_routes(workspace: Workspace, faults: Faults, *, prefix: str = "") -> l
 
 def _record(
     workspace: Workspace,
-    method: str,
+    request: Request,
     args: dict[str, Any],
     answer: Answer,
     *,
@@ -79,7 +79,9 @@ def _record(
 ) -> Response:
     """Journal the call (and, when a rule refused it, the refusal) and answer it."""
     status, body, headers = answer
-    call = Call(method, args, status, "" if body.get("ok") else str(body.get("error")))
+    error = "" if body.get("ok") else str(body.get("error"))
+    method = str(request.path_params["method"])
+    call = Call(method, args, status, error, headers=dict(request.headers))
     with workspace.lock:
         workspace.calls.append(call)
         if refusal:

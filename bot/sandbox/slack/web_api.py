@@ -123,9 +123,9 @@ def _update(workspace: Workspace, args: dict[str, Any]) -> Answer:
 
 
 def _connections_open(workspace: Workspace, _: dict[str, Any]) -> Answer:
-    if workspace.socket_url is None:
+    if workspace.socket_urls is None:
         return _refuse("internal_error")
-    return 200, {"ok": True, "url": workspace.socket_url}, None
+    return 200, {"ok": True, "url": workspace.socket_urls()}, None
 
 
 def _group_members(workspace: Workspace, args: dict[str, Any]) -> Answer:

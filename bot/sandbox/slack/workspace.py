@@ -54,6 +54,8 @@ class Call:
     status: int
     error: str = ""
     """Slack's error code when it refused the call (``ok: false`` or a 429)."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """The request's headers (``user-agent``, say), lower-case names."""
 
 
 @dataclass
@@ -84,8 +86,12 @@ class Workspace:
     """The same posts by ``response_url`` key (one command's or click's answers)."""
     acks: list[dict[str, Any]] = field(default_factory=list)
     """Socket Mode acks, as the bot sent them (``{"envelope_id", "payload"?}``)."""
-    socket_url: str | None = None
-    """The Socket Mode WebSocket ``apps.connections.open`` answers with, while served."""
+    socket_urls: Callable[[], str] | None = None
+    """Hands out the Socket Mode URLs ``apps.connections.open`` answers with, while served."""
+    tickets_refused: list[int] = field(default_factory=list)
+    """Socket Mode URLs refused (used before, or expired), by number, in order."""
+    tickets_connected: list[int] = field(default_factory=list)
+    """Socket Mode URLs that got a connection, by number, in order."""
 
     def __post_init__(self) -> None:
         self.lock = threading.Condition()  # re-entrant: its lock is an RLock
