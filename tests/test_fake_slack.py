@@ -217,6 +217,11 @@ def test_injected_faults_and_the_journal_still_work(slack: FakeSlack, web: WebCl
     assert body["text"] == "x"
 
 
+def test_a_method_slack_does_not_have_is_refused(slack: FakeSlack, web: WebClient) -> None:
+    assert refused(web.api_call, api_method="chat.postMessages")["error"] == "unknown_method"
+    assert [c.error for c in slack.refusals] == ["unknown_method"]
+
+
 # --- the demo's stand-in follows the same rules --------------------------------------------
 
 

@@ -45,9 +45,10 @@ class Message:
         return found
 
     def to_slack(self) -> dict[str, Any]:
-        """The message as the Web API returns it (``chat.postMessage``'s ``message``)."""
+        """The message as the Web API returns it (``chat.postMessage``'s ``message``), for
+        an answer serialised at once (its blocks are this message's own, not copies)."""
         shape: dict[str, Any] = {"type": "message", "user": self.user, "ts": self.ts}
-        shape |= {"text": self.text, "blocks": copy.deepcopy(self.blocks)}
+        shape |= {"text": self.text, "blocks": self.blocks}
         if self.thread_ts is not None:
             shape["thread_ts"] = self.thread_ts
         return shape

@@ -131,9 +131,14 @@ class Workspace:
         Web API's to apply, not this method's."""
         with self.lock:
             message = Message(
-                channel, ts or self.next_ts(), text, list(blocks or []), thread_ts,
-                user=user, visible_to=visible_to,
-            )  # fmt: skip
+                channel=channel,
+                ts=ts or self.next_ts(),
+                text=text,
+                blocks=list(blocks or []),
+                thread_ts=thread_ts,
+                user=user,
+                visible_to=visible_to,
+            )
             self.store.keep(message)
             self.notify()
             return message.copy()
