@@ -10,9 +10,9 @@ from bench.procs import Service
 from bench.stack import Stands, private_redis, stands
 from bench.stats import Row, percentile
 from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.redis_server import RedisServer
 from tests.constants import DO_TOKEN, SIGNING_SECRET
 from tests.processes import serve_env
-from tests.redis_server import RedisServer
 
 SLACK_LIMIT_MS = 3000.0
 NOT_NEAR = "< 1 s (⅓ of it)"

@@ -21,12 +21,12 @@ from bench.stack import Stands, stands
 from bench.stats import Row
 from bot.digitalocean.budget import POLL_SHARE
 from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.redis_server import RedisServer
 from bot.settings import Settings
 from bot.slack.blockkit.blocks import APPROVE
 from tests.constants import DO_TOKEN, SIGNING_SECRET
 from tests.flow import GOLANG_ID, wait_card, wait_reply
 from tests.processes import serve_env
-from tests.redis_server import RedisServer
 from tests.slack_driver import SlackDriver
 
 APP = "sample-golang"

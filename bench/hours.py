@@ -24,8 +24,8 @@ from bench.stack import private_redis, stands
 from bench.stats import Row
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.clock import ScaledClock
+from bot.sandbox.slack.fake import FakeSlack
 from tests.constants import DO_TOKEN, SIGNING_SECRET
-from tests.fake_slack import FakeSlack
 from tests.lanes import LIVE, Lanes, busiest, longest_silence
 from tests.processes import serve_env
 from tests.slack_driver import SlackDriver

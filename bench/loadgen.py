@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from urllib.parse import urlencode
 
 from bench.procs import child_env
-from tests.slack_driver import sign
+from bot.sandbox.slack.requests import sign
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bot.sandbox.ports import free_port
 from tests.processes import start_child, wait_http
-from tests.redis_server import free_port
 
 PY_SPY = Path(sys.executable).with_name("py-spy")
 ROOT = Path(__file__).resolve().parent.parent  # so children can import bench and tests

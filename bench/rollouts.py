@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import redis
 
+from bot.sandbox.slack.fake import FakeSlack, Message
 from bot.slack.blockkit.blocks import APPROVE
 from bot.store import keys
-from tests.fake_slack import FakeSlack, Message
 from tests.slack_driver import SlackDriver
 
 CHANNEL = "CBENCH"

@@ -15,9 +15,9 @@ import redis
 from bench.tap import Rewrite, Tap
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean import create_app as create_simulator_app
+from bot.sandbox.redis_server import RedisServer
+from bot.sandbox.slack.fake import FakeSlack
 from tests.constants import SLACK_TOKEN
-from tests.fake_slack import FakeSlack
-from tests.redis_server import RedisServer
 from tests.servers import ServerThread
 
 _DAY = 86400.0

@@ -20,10 +20,10 @@ from bench.tap import max_in_window
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.clock import ScaledClock
 from bot.sandbox.digitalocean.ratelimit import RateLimiter
+from bot.sandbox.redis_server import RedisServer
 from bot.settings import Settings
 from bot.store import keys
 from tests.processes import serve_env
-from tests.redis_server import RedisServer
 from tests.slack_driver import SlackDriver
 
 UNLIMITED = 10**9

@@ -27,8 +27,8 @@ from bench.watch_run import (
 )
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.clock import ScaledClock
+from bot.sandbox.redis_server import RedisServer
 from tests.constants import DO_TOKEN, SIGNING_SECRET
-from tests.redis_server import RedisServer
 from tests.slack_driver import SlackDriver
 
 __all__ = ["WatchConfig", "WatchRun", "notes", "rows", "run_one"]

@@ -12,6 +12,8 @@ from bot.entrypoints.http_server import create_app
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean import create_app as create_simulator_app
 from bot.sandbox.digitalocean.clock import ScaledClock
+from bot.sandbox.redis_server import RedisServer
+from bot.sandbox.slack.fake import FakeSlack
 from bot.sandbox.slack.rules import Pace
 from bot.settings import Settings, load_settings
 from tests.constants import (
@@ -22,9 +24,7 @@ from tests.constants import (
     SLACK_SPEED,
     SLACK_TOKEN,
 )
-from tests.fake_slack import FakeSlack
 from tests.processes import BotProcess
-from tests.redis_server import RedisServer
 from tests.servers import ServerThread
 from tests.slack_driver import SlackDriver
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.sandbox.digitalocean import Simulator
-from tests.fake_slack import FakeSlack, Message
+from bot.sandbox.slack.fake import FakeSlack, Message
 from tests.slack_driver import SlackDriver
 
 GOLANG_ID = "2471ff64-3fa5-5093-b61d-c311efb40623"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.sandbox.digitalocean import RecordedRequest
-from tests.fake_slack import FakeSlack, Message
+from bot.sandbox.slack.fake import FakeSlack, Message
 from tests.flow import NewCards
 from tests.slack_driver import SlackDriver
 

@@ -4,18 +4,10 @@ bodies that never finish, header values that are not ASCII."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import socket
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
-
-
-def sign_bytes(secret: str, timestamp: int | str, body: bytes) -> str:
-    """Slack's v0 signature over raw bytes (``v0:<timestamp>:<body>``, HMAC-SHA256)."""
-    base = b"v0:" + str(timestamp).encode() + b":" + body
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
 def request_head(url: str, headers: list[tuple[bytes, bytes]], *, method: bytes = b"POST") -> bytes:

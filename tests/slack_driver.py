@@ -1,29 +1,33 @@
 """Sends requests to the bot the way Slack does: form-encoded and signed (HMAC v0).
 
-Signing uses the standard library, not slack_sdk, so the bot's verification is checked
-against an independent implementation.
+The payloads and the signature are ``bot.sandbox.slack.requests``'s (standard library
+HMAC, not slack_sdk, so the bot's verification is checked against an independent
+implementation); this driver numbers response URLs and posts to the bot over HTTP.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
-import json
 import time
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
-from tests.fake_slack import Message
+from bot.sandbox.slack.fake import Message
+from bot.sandbox.slack.requests import (
+    TEST_TEAM,
+    Actor,
+    OnMessage,
+    Where,
+    as_form,
+    block_actions,
+    button_action,
+    signed_headers,
+    slash_command,
+)
 
 _DELIVERIES = itertools.count(1)
-
-
-def sign(secret: str, timestamp: int, body: str) -> str:
-    base = f"v0:{timestamp}:{body}".encode()
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
 class SlackDriver:
@@ -40,13 +44,7 @@ class SlackDriver:
     def post(
         self, body: str, *, timestamp: int | None = None, headers: dict[str, str] | None = None
     ) -> httpx.Response:
-        ts = int(time.time()) if timestamp is None else timestamp
-        sent = {
-            "content-type": "application/x-www-form-urlencoded",
-            "x-slack-request-timestamp": str(ts),
-            "x-slack-signature": sign(self.secret, ts, body),
-            **(headers or {}),
-        }
+        sent = {**signed_headers(self.secret, body, timestamp=timestamp), **(headers or {})}
         return self.http.post(f"{self.bot_url}/slack/events", content=body, headers=sent)
 
     def response_url(self) -> str:
@@ -96,58 +94,32 @@ class SlackDriver:
         blocks: list[dict[str, Any]] | None = None,
         ephemeral: bool = False,
     ) -> httpx.Response:
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "user": {
-                "id": user,
-                "username": user.lower(),
-                "name": user.lower(),
-                "team_id": "T0001",
-            },
-            "api_app_id": "A0001",
-            "token": "legacy-verification-token",
-            "container": {
-                "type": "message",
-                "message_ts": message_ts,
-                "channel_id": channel,
-                "is_ephemeral": ephemeral,
-            },
-            "trigger_id": "1.2.3",
-            "team": {"id": "T0001", "domain": "example"},
-            "channel": {"id": channel, "name": "deploys"},
-            "message": {"type": "message", "ts": message_ts, "text": "", "blocks": blocks or []},
-            "state": {"values": {}},
-            "response_url": self.response_url(),
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": "b",
-                    "type": "button",
-                    "value": value,
-                    "text": {"type": "plain_text", "text": action_id},
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
+        button = {
+            "action_id": action_id,
+            "value": value,
+            "text": {"type": "plain_text", "text": action_id},
         }
-        return self.post(urlencode({"payload": json.dumps(payload)}))
+        payload = block_actions(
+            TEST_TEAM,
+            actor=Actor(user, user.lower()),
+            channel_name="deploys",
+            message=OnMessage(channel, message_ts, blocks=blocks or [], ephemeral=ephemeral),
+            action=button_action(button, block_id="b"),
+            response_url=self.response_url(),
+            trigger_id="1.2.3",
+        )
+        return self.post(as_form(payload))
 
 
 def command_fields(
     text: str, *, user: str, channel: str, response_url: str, trigger_id: str
 ) -> dict[str, str]:
-    """A slash command's fields, as Slack sends them (form-encoded over HTTP, JSON over
-    Socket Mode)."""
-    return {
-        "token": "legacy-verification-token",
-        "team_id": "T0001",
-        "team_domain": "example",
-        "channel_id": channel,
-        "channel_name": "deploys",
-        "user_id": user,
-        "user_name": user.lower(),
-        "command": "/rollback",
-        "text": text,
-        "api_app_id": "A0001",
-        "response_url": response_url,
-        "trigger_id": trigger_id,
-    }
+    """A slash command's fields from the tests' workspace (``TEST_TEAM``)."""
+    return slash_command(
+        TEST_TEAM,
+        actor=Actor(user, user.lower()),
+        where=Where(channel),
+        text=text,
+        response_url=response_url,
+        trigger_id=trigger_id,
+    )

@@ -23,11 +23,11 @@ from pathlib import Path
 import redis
 
 from bot.sandbox.digitalocean import RecordedRequest
+from bot.sandbox.redis_server import RedisServer
+from bot.sandbox.slack.fake import Message
 from bot.store import keys
 from tests.constants import DO_SPEED, SIGNING_SECRET
-from tests.fake_slack import Message
 from tests.processes import BotProcess
-from tests.redis_server import RedisServer
 from tests.slack_driver import SlackDriver
 from tests.soak_faults import FaultCounts, Injected, Player, Targets, plan
 from tests.soak_people import People

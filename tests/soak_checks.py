@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from tests.fake_slack import Message
+from bot.sandbox.slack.fake import Message
 from tests.soak import SoakRun
 from tests.soak_evidence import (
     STEP,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.sandbox.digitalocean import RecordedRequest
-from tests.fake_slack import Message
+from bot.sandbox.slack.fake import Message
 from tests.soak import SoakRun
 from tests.soak_person import STARTED, Person
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 import redis
 
 from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.redis_server import RedisServer
+from bot.sandbox.slack.fake import DROP_CONNECTION, FakeSlack
 from bot.store import keys
-from tests.fake_slack import DROP_CONNECTION, FakeSlack
 from tests.processes import BotProcess
-from tests.redis_server import RedisServer
 
 # DigitalOcean endpoints a fault may hit: (method, path regex, weight); polls are most of
 # the traffic, and the rollback POST is the one request that must never be sent twice.

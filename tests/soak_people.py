@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from bot.sandbox.digitalocean import Simulator
-from tests.fake_slack import FakeSlack, Message
+from bot.sandbox.slack.fake import FakeSlack, Message
 from tests.flow import NewCards
 from tests.slack_driver import SlackDriver
 from tests.soak_person import (

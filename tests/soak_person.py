@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from tests.fake_slack import FakeSlack, Message
+from bot.sandbox.slack.fake import FakeSlack, Message
 from tests.slack_driver import SlackDriver
 
 APPROVE, COMMIT = "rollback_approve", "rollback_commit"

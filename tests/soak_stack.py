@@ -14,11 +14,11 @@ from bot.sandbox.digitalocean import create_app as create_simulator_app
 from bot.sandbox.digitalocean.clock import ScaledClock
 from bot.sandbox.digitalocean.progress import BUILD_FAILURE
 from bot.sandbox.digitalocean.server import DroppedConnection
+from bot.sandbox.redis_server import RedisServer
+from bot.sandbox.slack.fake import FakeSlack
 from bot.sandbox.slack.rules import Pace
 from tests.constants import DO_SPEED, DO_TOKEN, SLACK_SPEED, SLACK_TOKEN
-from tests.fake_slack import FakeSlack
 from tests.processes import BotProcess
-from tests.redis_server import RedisServer
 from tests.servers import ServerThread
 
 DAY = 86400.0

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from bot.domain.grammar import Help, parse
 from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.slack.fake import FakeSlack
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
-from tests.fake_slack import FakeSlack
 from tests.flow import roll_back
 from tests.hostile_inputs import PAYLOADS, WORDS
 from tests.slack_driver import SlackDriver

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.records import app_id_for
+from bot.sandbox.slack.fake import FakeSlack, Message
 from bot.slack.listeners import BUSY, PER_PERSON
 from tests.conftest import BotFactory
-from tests.fake_slack import FakeSlack, Message
 from tests.flow import GOLANG_ID, approve, ask_for_rollback, wait_reply
 from tests.slack_driver import SlackDriver
 

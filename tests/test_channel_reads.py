@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.records import app_id_for
+from bot.sandbox.slack.fake import FakeSlack
 from tests.conftest import BotFactory
-from tests.fake_slack import FakeSlack
 from tests.flow import GOLANG_ID, wait_card, wait_reply
 from tests.slack_driver import SlackDriver
 

@@ -16,11 +16,12 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.errors import SlackError
+from bot.sandbox.slack.fake import FakeSlack
 from bot.slack.blockkit.blocks import Message
 from bot.slack.client import ATTEMPTS, Chat, make_web_client
 from bot.version import USER_AGENT
 from tests.constants import SLACK_TOKEN
-from tests.hostile_slack import RETRY_AFTER, SLOW_DROP, Behaviour, RawSlack, TicketSlack
+from tests.hostile_slack import RETRY_AFTER, SLOW_DROP, Behaviour, RawSlack
 
 TIMEOUT = 0.5  # seconds an attempt may take here (15 in production)
 SLACK = 1.0  # seconds of room for a busy machine
@@ -123,16 +124,15 @@ async def test_a_rate_limit_longer_than_the_call_can_wait_fails_at_once(
 
 
 async def test_calls_name_the_bot_and_its_version_in_the_user_agent(
-    closing: list[Chat],
+    closing: list[Chat], slack: FakeSlack
 ) -> None:
     version = importlib.metadata.version("do-rollback-bot")
     assert f"do-rollback-bot/{version}" == USER_AGENT
-    with TicketSlack() as slack:
-        chat = await chat_for(f"{slack.url}/api/")
-        closing.append(chat)
-        assert await chat.post("CDEPLOY", HELLO) == "1700000000.000001"
-        (call,) = slack.calls_to("chat.postMessage")
+    chat = await chat_for(f"{slack.url}/api/")
+    closing.append(chat)
+    assert await chat.post("CDEPLOY", HELLO) == "1700000000.000001"
+    (call,) = slack.calls_to("chat.postMessage")
     # The product token first (RFC 9110 §10.1.5: "in their order of significance"),
     # then slack_sdk's own (Python/…, slackclient/…).
-    assert call.headers["User-Agent"].startswith(f"{USER_AGENT} Python/")
-    assert "slackclient/" in call.headers["User-Agent"]
+    assert call.headers["user-agent"].startswith(f"{USER_AGENT} Python/")
+    assert "slackclient/" in call.headers["user-agent"]

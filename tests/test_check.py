@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.sandbox.ports import free_port
+from bot.sandbox.slack.fake import APP_TOKEN, FakeSlack
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
-from tests.fake_slack import APP_TOKEN, FakeSlack
 from tests.processes import clean_env
-from tests.redis_server import free_port
 
 SECRETS = (SLACK_TOKEN, DO_TOKEN, SIGNING_SECRET, APP_TOKEN)
 SLACK_OK = (

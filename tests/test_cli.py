@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
+from bot.sandbox.ports import free_port
+from bot.sandbox.slack.fake import FakeSlack
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
-from tests.fake_slack import FakeSlack
-from tests.processes import clean_env
-from tests.redis_server import free_port
+from tests.processes import clean_env, run_bot, serve_env, wait_http
 
 
 def test_missing_setting_stops_start_up_with_one_sentence(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "serve"],
-        cwd=tmp_path,
-        env=clean_env(SLACK_SIGNING_SECRET="x", DIGITALOCEAN_TOKEN="y"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = run_bot(
+        "serve", env=clean_env(SLACK_SIGNING_SECRET="x", DIGITALOCEAN_TOKEN="y"), cwd=tmp_path
     )
     assert result.returncode == 2
     assert result.stderr.strip() == (
@@ -32,14 +25,10 @@ def test_missing_setting_stops_start_up_with_one_sentence(tmp_path: Path) -> Non
 
 
 def test_serve_without_signing_secret_refuses_to_start(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "serve"],
-        cwd=tmp_path,
+    result = run_bot(
+        "serve",
         env=clean_env(SLACK_BOT_TOKEN=SLACK_TOKEN, DIGITALOCEAN_TOKEN=DO_TOKEN),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        cwd=tmp_path,
     )
     assert result.returncode == 2
     assert "SLACK_SIGNING_SECRET is not set" in result.stderr
@@ -47,19 +36,15 @@ def test_serve_without_signing_secret_refuses_to_start(tmp_path: Path) -> None:
 
 
 def test_malformed_setting_is_named_without_its_value(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "serve"],
-        cwd=tmp_path,
+    result = run_bot(
+        "serve",
         env=clean_env(
             SLACK_BOT_TOKEN=SLACK_TOKEN,
             SLACK_SIGNING_SECRET=SIGNING_SECRET,
             DIGITALOCEAN_TOKEN=DO_TOKEN,
             ROLLBACK_POLL_INTERVAL="soon",
         ),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        cwd=tmp_path,
     )
     assert result.returncode == 2
     assert result.stderr.startswith("rollback-bot: ROLLBACK_POLL_INTERVAL is not valid")
@@ -73,28 +58,13 @@ def test_serve_answers_health_and_readiness(
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=tmp_path,
-        env=clean_env(
-            SLACK_BOT_TOKEN=SLACK_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=f"{slack.url}/api/",
-            DIGITALOCEAN_TOKEN=DO_TOKEN,
-            DIGITALOCEAN_API_URL=sim_url,
-            REDIS_URL=redis_url,
-        ),
+        env=serve_env(slack_url=slack.url, do_url=sim_url, redis_url=redis_url),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, "rollback-bot serve exited"
-                assert time.monotonic() < deadline, "rollback-bot serve did not start"
-                time.sleep(0.05)  # a child process cannot notify us it is listening
+        ready = wait_http(f"http://127.0.0.1:{port}/readyz", proc)
         assert ready.json() == {"status": "ready"}
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
     finally:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox.digitalocean import Simulator
-from tests.fake_slack import FakeSlack, Message
+from bot.sandbox.slack.fake import FakeSlack, Message
 from tests.flow import GOLANG_ID, ask_for_rollback, rollback_posts, wait_response
 from tests.slack_driver import SlackDriver
 

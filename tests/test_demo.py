@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import httpx
 import pytest
 import redis.asyncio
 
-from bot.sandbox.demo import Demo, DemoOptions
-from bot.sandbox.demo.redis_server import (
+from bot.sandbox.demo import Demo
+from bot.sandbox.demo.redis_choice import (
     NoRedis,
     StartPrivate,
     UseUrl,
@@ -30,87 +26,12 @@ from bot.sandbox.demo.redis_server import (
     mark,
     private_redis,
 )
+from bot.sandbox.ports import free_port
 from bot.store import keys
-from tests.redis_server import free_port
+from tests.demo_page import Page, buttons, running_demo
+from tests.processes import run_bot, wait_http
 
-T = TypeVar("T")
-Message = dict[str, Any]
 GOLANG_ID = "2471ff64-3fa5-5093-b61d-c311efb40623"
-
-
-@contextmanager
-def running_demo(redis_url: str) -> Iterator[Demo]:
-    """The demo on a free port, served by its own event loop in a thread, fast clock."""
-    demo = Demo(DemoOptions(port=0, step_seconds=0.2, poll_interval=0.1), redis_url=redis_url)
-    thread = threading.Thread(target=asyncio.run, args=(demo.serve(),), daemon=True)
-    thread.start()
-    while not demo.started:
-        assert thread.is_alive(), "the demo did not start"
-        thread.join(0.01)
-    try:
-        yield demo
-    finally:
-        demo.stop()
-        thread.join(30)
-        assert not thread.is_alive(), "the demo did not stop"
-
-
-class Page:
-    """What the browser does, through the page API."""
-
-    def __init__(self, url: str) -> None:
-        self.http = httpx.Client(base_url=url, timeout=10)
-
-    def state(self, user: str) -> dict[str, Any]:
-        response = self.http.get("/demo/state", params={"user": user})
-        response.raise_for_status()
-        return dict(response.json())
-
-    def messages(self, user: str) -> list[Message]:
-        return list(self.state(user)["messages"])
-
-    def type(self, user: str, text: str) -> None:
-        response = self.http.post("/demo/message", json={"user": user, "text": text})
-        assert response.json() == {"ok": True, "version": response.json()["version"]}
-
-    def click(self, user: str, message: Message, action_id: str) -> None:
-        value = buttons(message)[action_id]
-        body = {"user": user, "ts": message["ts"], "action_id": action_id, "value": value}
-        response = self.http.post("/demo/action", json=body)
-        assert response.status_code == 200, response.text
-
-    def wait(self, probe: Callable[[], T | None], *, timeout: float = 20.0) -> T:
-        deadline = time.monotonic() + timeout
-        while True:
-            found = probe()
-            if found:
-                return found
-            assert time.monotonic() < deadline, f"condition not met within {timeout} s"
-            time.sleep(0.05)  # the page polls too: there is nothing to be notified by
-
-    def wait_top(self, user: str, needle: str) -> Message:
-        return self.wait(
-            lambda: next((m for m in self.messages(user) if needle in m["text"]), None)
-        )
-
-    def wait_reply(self, user: str, thread_ts: str, needle: str) -> Message:
-        def probe() -> Message | None:
-            card = next(m for m in self.messages(user) if m["ts"] == thread_ts)
-            return next((r for r in card["replies"] if needle in r["text"]), None)
-
-        return self.wait(probe)
-
-    def thread(self, user: str, thread_ts: str) -> list[Message]:
-        return list(next(m for m in self.messages(user) if m["ts"] == thread_ts)["replies"])
-
-
-def buttons(message: Message) -> dict[str, str]:
-    return {
-        e["action_id"]: e["value"]
-        for b in message["blocks"]
-        for e in b.get("elements", [])
-        if e.get("type") == "button"
-    }
 
 
 @pytest.fixture
@@ -270,15 +191,7 @@ def test_demo_command_serves_the_page_and_stops_on_sigterm(tmp_path: Path) -> No
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                index = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, "rollback-bot demo exited"
-                assert time.monotonic() < deadline, "rollback-bot demo did not start"
-                time.sleep(0.05)  # a child process cannot notify us it is listening
+        index = wait_http(f"http://127.0.0.1:{port}/", proc)
         assert "#deploys" in index.text and "/static/demo.js" in index.text
         assert httpx.get(f"http://127.0.0.1:{port}/static/demo.js").status_code == 200
     finally:
@@ -293,15 +206,8 @@ def test_demo_command_serves_the_page_and_stops_on_sigterm(tmp_path: Path) -> No
 
 
 def test_demo_without_redis_says_how_to_get_it(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--port", str(free_port())],
-        cwd=tmp_path,
-        env=_env(PATH=str(tmp_path)),  # no redis-server on PATH, and no REDIS_URL
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    # No redis-server on PATH, and no REDIS_URL.
+    result = run_bot("demo", "--port", str(free_port()), env=_env(PATH=str(tmp_path)), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.startswith(
         "rollback-bot demo: The demo needs Redis but no Redis was found"

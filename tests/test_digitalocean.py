@@ -21,9 +21,9 @@ from bot.errors import (
     DOUncertainError,
 )
 from bot.sandbox.digitalocean import Simulator, create_app
+from bot.sandbox.ports import free_port
 from tests.constants import DO_TOKEN
 from tests.flow import GOLANG_ID, GOLANG_TARGET
-from tests.redis_server import free_port
 from tests.servers import ServerThread
 
 

@@ -1,8 +1,8 @@
 """The Slack stand-in refuses what Slack refuses, over HTTP, as the bot's client meets it.
 
 Each rule is driven through slack_sdk's ``WebClient`` (the Web API) or httpx (the
-``response_url``s) against the served ``tests/fake_slack.py``; the rules themselves are
-``bot.sandbox.slack.rules``.
+``response_url``s) against the served stand-in, ``bot.sandbox.slack.fake``; the rules
+themselves are ``bot.sandbox.slack.rules``.
 """
 
 from __future__ import annotations
@@ -15,16 +15,14 @@ import httpx
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web import SlackResponse
 from starlette.applications import Starlette
 
 from bot.sandbox.demo.config import SLACK_TOKEN as DEMO_TOKEN
-from bot.sandbox.demo.slack_api import slack_routes
-from bot.sandbox.demo.workspace import BOT, ResponseTarget, Workspace
+from bot.sandbox.demo.workspace import BOT, Workspace
+from bot.sandbox.slack.fake import BOT_USER, FakeSlack, ResponseTarget
 from bot.sandbox.slack.rules import ManualClock, Pace
-from tests.constants import SLACK_TOKEN
-from tests.fake_slack import BOT_USER, FakeSlack
 from tests.servers import ServerThread
+from tests.slack_calls import refused, section, web_client
 
 
 @pytest.fixture
@@ -34,20 +32,8 @@ def clock(slack: FakeSlack) -> ManualClock:
 
 
 @pytest.fixture
-def web(slack: FakeSlack) -> Iterator[WebClient]:
-    yield WebClient(token=SLACK_TOKEN, base_url=f"{slack.url}/api/", retry_handlers=[])
-
-
-def refused(call: Any, **kwargs: Any) -> SlackResponse:
-    """Slack's answer to a call it refuses."""
-    with pytest.raises(SlackApiError) as caught:
-        call(**kwargs)
-    response: SlackResponse = caught.value.response
-    return response
-
-
-def section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+def web(slack: FakeSlack) -> WebClient:
+    return web_client(slack)
 
 
 # --- 1. channel membership ---------------------------------------------------------------
@@ -231,6 +217,11 @@ def test_injected_faults_and_the_journal_still_work(slack: FakeSlack, web: WebCl
     assert body["text"] == "x"
 
 
+def test_a_method_slack_does_not_have_is_refused(slack: FakeSlack, web: WebClient) -> None:
+    assert refused(web.api_call, api_method="chat.postMessages")["error"] == "unknown_method"
+    assert [c.error for c in slack.refusals] == ["unknown_method"]
+
+
 # --- the demo's stand-in follows the same rules --------------------------------------------
 
 
@@ -244,9 +235,10 @@ class Demo(NamedTuple):
 @pytest.fixture
 def demo() -> Iterator[Demo]:
     clock = ManualClock()
-    workspace = Workspace(clock=clock)
-    app = Starlette(routes=slack_routes(workspace, token=DEMO_TOKEN))
+    workspace = Workspace(token=DEMO_TOKEN, clock=clock)
+    app = Starlette(routes=workspace.slack.routes(prefix="/slack"))
     with ServerThread(app, lifespan="off") as server:
+        workspace.slack.url = f"{server.url}/slack"
         web = WebClient(token=DEMO_TOKEN, base_url=f"{server.url}/slack/api/", retry_handlers=[])
         yield Demo(workspace, web, f"{server.url}/slack/response", clock)
 
@@ -260,17 +252,17 @@ def test_the_demo_refuses_what_slack_refuses(demo: Demo) -> None:
         )
     answer = refused(web.chat_postMessage, channel="CDEPLOYS", text="x", blocks=[section("")])
     assert answer["error"] == "invalid_blocks"
-    theirs = workspace.post(user="UALICE", text="deploying now")
+    theirs = workspace.slack.post(channel="CDEPLOYS", user="UALICE", text="deploying now")
     answer = refused(web.chat_update, channel="CDEPLOYS", ts=theirs.ts, text="hijacked")
     assert answer["error"] == "cant_update_message"
-    mine = workspace.post(user=BOT.id, text="psst", visible_to="UALICE")
+    mine = workspace.slack.post(channel="CDEPLOYS", user=BOT.id, text="psst", visible_to="UALICE")
     answer = refused(web.chat_update, channel="CDEPLOYS", ts=mine.ts, text="edited")
     assert answer["error"] == "message_not_found"
     for n in range(3):  # the burst's last 3 posts: the refused one counted too
         web.chat_postMessage(channel="CDEPLOYS", text=f"step {n}")
     too_fast = refused(web.chat_postMessage, channel="CDEPLOYS", text="x")
     assert (too_fast.status_code, too_fast.headers["Retry-After"]) == (429, "1")
-    assert [p.text for p in workspace.visible("UBOB")] == [
+    assert [p.text for p in workspace.slack.visible("UBOB")] == [
         "card",
         "deploying now",
         *[f"step {n}" for n in range(3)],
@@ -278,15 +270,15 @@ def test_the_demo_refuses_what_slack_refuses(demo: Demo) -> None:
 
 
 def test_the_demos_response_urls_take_five_posts_in_thirty_minutes(demo: Demo) -> None:
-    workspace, base = demo.workspace, demo.response_base
-    key = workspace.response_url_key(ResponseTarget("UALICE", "CDEPLOYS"))
-    bad = httpx.post(f"{base}/{key}", json={"text": "x", "blocks": [{"type": "marquee"}]})
+    workspace = demo.workspace
+    url = workspace.slack.response_url(target=ResponseTarget("UALICE", "CDEPLOYS"))
+    bad = httpx.post(url, json={"text": "x", "blocks": [{"type": "marquee"}]})
     assert (bad.status_code, bad.text) == (400, "invalid_blocks")
     for n in range(5):
-        assert httpx.post(f"{base}/{key}", json={"text": f"reply {n}"}).text == "ok"
-    assert httpx.post(f"{base}/{key}", json={"text": "one more"}).text == "used_url"
-    late = workspace.response_url_key(ResponseTarget("UALICE", "CDEPLOYS"))
+        assert httpx.post(url, json={"text": f"reply {n}"}).text == "ok"
+    assert httpx.post(url, json={"text": "one more"}).text == "used_url"
+    late = workspace.slack.response_url(target=ResponseTarget("UALICE", "CDEPLOYS"))
     demo.clock.advance(30 * 60 + 1)
-    answer = httpx.post(f"{base}/{late}", json={"text": "too late"})
+    answer = httpx.post(late, json={"text": "too late"})
     assert (answer.status_code, answer.text) == (404, "expired_url")
-    assert [p.text for p in workspace.visible("UALICE")] == [f"reply {n}" for n in range(5)]
+    assert [p.text for p in workspace.slack.visible("UALICE")] == [f"reply {n}" for n in range(5)]

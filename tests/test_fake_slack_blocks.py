@@ -1,13 +1,12 @@
 """The Slack stand-in refuses blocks Slack would not render, and takes the bot's own.
 
-Through slack_sdk's ``WebClient`` against the served ``tests/fake_slack.py``; the rules
-are ``bot.sandbox.slack.blocks`` (``invalid_blocks`` with ``response_metadata.messages``
+Through slack_sdk's ``WebClient`` against the served stand-in (``bot.sandbox.slack.fake``);
+the rules are ``bot.sandbox.slack.blocks`` (``invalid_blocks`` with ``response_metadata.messages``
 in Slack's ``[ERROR] … [json-pointer:…]`` form, ``no_text``, ``msg_too_long``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,10 +17,10 @@ from bot.digitalocean.models import Phase, StepStatus
 from bot.domain.grammar import Help
 from bot.domain.progress import FlatStep, StepChange
 from bot.domain.records import Card, Decision, DecisionKind, DeploymentSummary, Watch
+from bot.sandbox.slack.fake import FakeSlack
 from bot.slack.blockkit import answers, blocks, cards, thread_replies
 from tests.constants import SLACK_TOKEN
-from tests.fake_slack import FakeSlack
-from tests.test_fake_slack import refused, section
+from tests.slack_calls import refused, section, web_client
 
 NOW = 1_800_000_000.0
 HEADER: dict[str, Any] = {
@@ -31,8 +30,8 @@ HEADER: dict[str, Any] = {
 
 
 @pytest.fixture
-def web(slack: FakeSlack) -> Iterator[WebClient]:
-    yield WebClient(token=SLACK_TOKEN, base_url=f"{slack.url}/api/", retry_handlers=[])
+def web(slack: FakeSlack) -> WebClient:
+    return web_client(slack)
 
 
 def button(**changes: Any) -> dict[str, Any]:

@@ -13,9 +13,9 @@ import redis
 
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.progress import BUILD_FAILURE
+from bot.sandbox.slack.fake import BOT_USER, FakeSlack
 from bot.store import keys
 from tests.conftest import BotFactory
-from tests.fake_slack import BOT_USER, FakeSlack
 from tests.flow import (
     GOLANG_ID,
     LIVE,

@@ -13,9 +13,9 @@ import pytest
 
 from bot.sandbox.digitalocean import Simulator, create_app
 from bot.sandbox.digitalocean.clock import ScaledClock
+from bot.sandbox.slack.fake import FakeSlack
 from tests.conftest import BotFactory
 from tests.constants import DO_TOKEN
-from tests.fake_slack import FakeSlack
 from tests.flow import wait_reply
 from tests.servers import ServerThread
 

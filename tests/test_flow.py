@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.sandbox.digitalocean import Simulator
-from tests.fake_slack import FakeSlack
+from bot.sandbox.slack.fake import FakeSlack
 from tests.flow import (
     BROKEN_ID,
     GOLANG_ID,

@@ -6,7 +6,7 @@ import time
 from functools import partial
 
 from bot.sandbox.digitalocean import Simulator
-from tests.fake_slack import FakeSlack
+from bot.sandbox.slack.fake import FakeSlack
 from tests.flow import (
     GOLANG_ID,
     LIVE,

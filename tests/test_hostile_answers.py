@@ -10,8 +10,8 @@ import json
 import pytest
 
 from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.slack.fake import BOT_USER, FakeSlack
 from tests.constants import DO_SPEED
-from tests.fake_slack import BOT_USER, FakeSlack
 from tests.flow import GOLANG_ID, rollback_posts, wait_card, wait_reply, wait_response
 from tests.slack_driver import SlackDriver
 

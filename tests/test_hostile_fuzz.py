@@ -19,10 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.entrypoints.http_server import MAX_BODY
+from bot.sandbox.slack.requests import sign
 from tests.constants import SIGNING_SECRET
 from tests.hostile_inputs import JSONISH, PAYLOADS, WORDS
 from tests.log_records import every_record, tracebacks
-from tests.raw_http import exchange, request_head, sign_bytes
+from tests.raw_http import exchange, request_head
 
 # Header values as bytes: anything but the CR and LF that would end the header line.
 HEADER_BYTES = st.binary(max_size=40).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
@@ -97,7 +98,7 @@ class Hostile:
                 (b"x-slack-signature", self.garbage),
             ]
         timestamp = now - 301 if self.signature == "stale" else now
-        signature = sign_bytes(SIGNING_SECRET, timestamp, self.body).encode()
+        signature = sign(SIGNING_SECRET, timestamp, self.body).encode()
         if self.signature == "wrong":
             signature = b"v0=" + bytes(reversed(signature[3:]))
         return [

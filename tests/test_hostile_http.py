@@ -16,8 +16,9 @@ import pytest
 
 from bot.entrypoints.http_server import BODY_DEADLINE, MAX_BODY
 from bot.runtime.ack_first import LONGEST
+from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.requests import sign
 from tests.constants import SIGNING_SECRET
-from tests.fake_slack import FakeSlack
 from tests.log_records import every_record, tracebacks
 from tests.raw_http import (
     closed_by_server,
@@ -25,7 +26,6 @@ from tests.raw_http import (
     exchange,
     read_answer,
     request_head,
-    sign_bytes,
 )
 from tests.slack_driver import SlackDriver
 
@@ -53,7 +53,7 @@ def signed(body: bytes, *, timestamp: str | None = None) -> list[tuple[bytes, by
     return [
         FORM,
         (b"x-slack-request-timestamp", ts.encode()),
-        (b"x-slack-signature", sign_bytes(SIGNING_SECRET, ts, body).encode()),
+        (b"x-slack-signature", sign(SIGNING_SECRET, ts, body).encode()),
     ]
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from bot import logs
+from bot.sandbox.slack.fake import APP_TOKEN, FakeSlack
 from tests.constants import DO_TOKEN, SLACK_TOKEN
-from tests.fake_slack import APP_TOKEN, FakeSlack
 from tests.flow import wait_response
 from tests.slack_driver import SlackDriver
 

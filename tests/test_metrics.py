@@ -6,7 +6,7 @@ import re
 import time
 
 from bot.sandbox.digitalocean import Simulator
-from tests.fake_slack import FakeSlack
+from bot.sandbox.slack.fake import FakeSlack
 from tests.flow import wait_card, wait_reply, wait_response
 from tests.slack_driver import SlackDriver
 

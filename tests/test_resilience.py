@@ -11,13 +11,13 @@ import pytest
 import redis
 
 from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.redis_server import RedisServer
+from bot.sandbox.slack.fake import FakeSlack
 from bot.store import keys
 from tests.conftest import ProcessFactory
 from tests.constants import SIGNING_SECRET
-from tests.fake_slack import FakeSlack
 from tests.flow import GOLANG_ID, roll_back, rollback_posts, wait_reply, wait_response
 from tests.processes import BotProcess
-from tests.redis_server import RedisServer
 from tests.slack_driver import SlackDriver
 
 EXPECTED_LINES = 22  # step-status lines of the sample-golang rollback, each said once

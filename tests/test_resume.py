@@ -9,11 +9,11 @@ import redis
 from bot.entrypoints.http_server import create_app
 from bot.runtime.wiring import Runtime
 from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.slack.fake import FakeSlack
 from bot.store import keys
 from tests.conftest import SettingsFactory
 from tests.constants import SIGNING_SECRET
 from tests.factories import stored_watch
-from tests.fake_slack import FakeSlack
 from tests.flow import roll_back, wait_reply
 from tests.servers import ServerThread
 from tests.slack_driver import SlackDriver

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.slack.fake import FakeSlack
 from tests.conftest import BotFactory
-from tests.fake_slack import FakeSlack
 from tests.flow import (
     GOLANG_ID,
     GOLANG_TARGET,

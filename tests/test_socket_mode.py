@@ -6,76 +6,22 @@ WebSocket), the DigitalOcean simulator and a private Redis; no signing secret is
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import signal
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 import redis
 
-from bot.slack.blockkit import blocks
+from bot.sandbox.ports import free_port
+from bot.sandbox.slack.fake import APP_TOKEN, FakeSlack
 from bot.store import keys
 from bot.version import USER_AGENT
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
-from tests.fake_slack import APP_TOKEN, FakeSlack, Message
-from tests.flow import wait_card, wait_reply
-from tests.hostile_slack import TicketSlack
-from tests.processes import clean_env, start_child, wait_http
-from tests.redis_server import free_port
-from tests.slack_driver import command_fields
-
-_n = itertools.count(1)
-
-
-class SocketBot:
-    """``python -m bot socket`` as a child process, its output in a file."""
-
-    def __init__(self, slack: FakeSlack, *, sim_url: str, redis_url: str, **extra: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        base = clean_env(
-            SLACK_BOT_TOKEN=SLACK_TOKEN,
-            SLACK_APP_TOKEN=APP_TOKEN,
-            SLACK_API_URL=f"{slack.url}/api/",
-            DIGITALOCEAN_TOKEN=DO_TOKEN,
-            DIGITALOCEAN_API_URL=sim_url,
-            REDIS_URL=redis_url,
-            ROLLBACK_POLL_INTERVAL="0.2",
-            LOG_FORMAT="json",
-            LOG_LEVEL="INFO",
-        )
-        self.env = {**base, **extra}
-        fd, name = tempfile.mkstemp(prefix="rollback-bot-socket-", suffix=".log")
-        os.close(fd)
-        self.log_path = Path(name)
-        args = ["-m", "bot", "socket", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.proc = start_child([sys.executable, *args], env=self.env, log_path=self.log_path)
-
-    def probe(self, path: str, want: Callable[[httpx.Response], bool]) -> httpx.Response:
-        """GET ``path`` until ``want(response)``."""
-        return wait_http(self.url + path, self.proc, log=self.log, want=want)
-
-    def terminate(self, sig: signal.Signals = signal.SIGTERM) -> int:
-        self.proc.send_signal(sig)
-        return self.proc.wait(30)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-        self.log_path.unlink(missing_ok=True)
+from tests.flow import wait_reply
+from tests.processes import clean_env, run_bot, stand_in_env
+from tests.socket_bot import SocketBot, approve_rollback, connected
 
 
 @pytest.fixture
@@ -91,70 +37,6 @@ def socket_bot(
     yield start
     for bot in started:
         bot.close()
-
-
-def command(slack: FakeSlack, text: str, *, user: str = "UALICE") -> dict[str, Any]:
-    """A slash command's payload, the same fields as the HTTP form body."""
-    n = next(_n)
-    response_url = f"{slack.url}/response/s{n}"
-    trigger = f"{n}.{int(time.time())}.socket-trigger"
-    return {
-        **command_fields(
-            text, user=user, channel="CDEPLOY", response_url=response_url, trigger_id=trigger
-        ),
-        "is_enterprise_install": "false",
-    }
-
-
-def click(slack: FakeSlack, card: Message, action_id: str, *, user: str) -> dict[str, Any]:
-    """A button press's payload, as tests/slack_driver.py ``click`` builds it."""
-    return {
-        "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0001"},
-        "api_app_id": "A0001",
-        "token": "legacy-verification-token",
-        "container": {
-            "type": "message",
-            "message_ts": card.ts,
-            "channel_id": card.channel,
-            "is_ephemeral": False,
-        },
-        "trigger_id": "1.2.3",
-        "team": {"id": "T0001", "domain": "example"},
-        "channel": {"id": card.channel, "name": "deploys"},
-        "message": {"type": "message", "ts": card.ts, "text": card.text, "blocks": card.blocks},
-        "state": {"values": {}},
-        "response_url": f"{slack.url}/response/s{next(_n)}",
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": "b",
-                "type": "button",
-                "value": card.buttons()[action_id],
-                "text": {"type": "plain_text", "text": action_id},
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
-    }
-
-
-def connected(bot: SocketBot, slack: FakeSlack) -> None:
-    slack.wait_for(lambda: slack.socket_open() > 0, timeout=30)
-    ready = bot.probe("/readyz", lambda r: r.status_code == 200)
-    assert ready.json() == {"status": "ready"}
-
-
-def approve_rollback(slack: FakeSlack) -> Message:
-    """Ask for a rollback of sample-golang and approve it, all over the socket."""
-    asked = slack.push("slash_commands", command(slack, "sample-golang"))
-    ack = slack.wait_ack(asked)
-    assert ack["payload"]["text"].startswith("Working on it")
-    assert ack["payload"]["response_type"] == "ephemeral"
-    card = wait_card(slack, "sample-golang")
-    assert card.blocks and blocks.APPROVE in card.buttons()
-    approved = slack.push("interactive", click(slack, card, blocks.APPROVE, user="UBOB"))
-    assert slack.wait_ack(approved)["envelope_id"] == approved
-    return card
 
 
 def test_socket_mode_rolls_back_with_a_second_persons_approval(
@@ -191,7 +73,7 @@ def test_sigterm_mid_rollback_hands_the_watch_to_the_next_bot(
         # The lease was given back on the way out, not left to expire.
         client = redis.Redis.from_url(redis_url, decode_responses=True)
         owners = [client.get(k) for k in client.scan_iter(keys.LEASE_PREFIX + "*")]
-        assert not any(f":{first.proc.pid}:" in str(owner) for owner in owners)
+        assert not any(f":{first.pid}:" in str(owner) for owner in owners)
         assert client.scard(keys.ACTIVE_WATCHES) == 1
         second = socket_bot()
         connected(second, slack)
@@ -212,26 +94,28 @@ def test_readyz_says_unready_when_the_socket_drops(
     assert "socket mode: stopped" in bot.log()
 
 
-def test_every_connection_uses_a_fresh_url(socket_bot: Callable[..., SocketBot]) -> None:
+def test_every_connection_uses_a_fresh_url(
+    slack: FakeSlack, socket_bot: Callable[..., SocketBot]
+) -> None:
     """Slack's URLs are temporary: one refused is replaced, and so is one used before."""
-    with TicketSlack() as slack:
+    with slack.socket_mode():
         slack.expire_next()  # dead by the time the bot uses it (start-up was slow, say)
-        bot = socket_bot(SLACK_API_URL=f"{slack.url}/api/")
+        bot = socket_bot()
         ready = bot.probe("/readyz", lambda r: r.status_code == 200)
         assert ready.json() == {"status": "ready"}
-        assert slack.refused == [1]
-        assert slack.connected == [2]
+        assert slack.tickets_refused == [1]
+        assert slack.tickets_connected == [2]
         # Slack asks for a refresh ("disconnect" envelope): a new URL, not the used one.
-        slack.send({"type": "disconnect", "reason": "refresh_requested"})
+        slack.send_all({"type": "disconnect", "reason": "refresh_requested"})
         slack.wait_for(lambda: slack.open_tickets() == [3])
         # Slack closes the connection: the same again.
         slack.close_sockets()
         slack.wait_for(lambda: slack.open_tickets() == [4])
-        assert slack.refused == [1]
+        assert slack.tickets_refused == [1]
         assert bot.probe("/readyz", lambda r: r.status_code == 200).status_code == 200
         opens = slack.calls_to("apps.connections.open")
         assert len(opens) == 4
-        assert all(c.headers["User-Agent"].startswith(f"{USER_AGENT} ") for c in opens)
+        assert all(c.headers["user-agent"].startswith(f"{USER_AGENT} ") for c in opens)
         assert bot.terminate() == 0
     assert APP_TOKEN not in bot.log()
 
@@ -269,15 +153,7 @@ def test_socket_mode_needs_an_app_token(
     env = clean_env(SLACK_BOT_TOKEN=SLACK_TOKEN, DIGITALOCEAN_TOKEN=DO_TOKEN)
     if app_token is not None:
         env["SLACK_APP_TOKEN"] = app_token
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "socket"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_bot("socket", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == expected  # and so no token in it
 
@@ -286,22 +162,10 @@ def test_a_rejected_app_token_stops_start_up(
     tmp_path: Path, slack: FakeSlack, sim_url: str, redis_url: str
 ) -> None:
     slack.app_token = "xapp-1-A0001-9999-another"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "socket", "--host", "127.0.0.1", "--port", "0"],
-        cwd=tmp_path,
-        env=clean_env(
-            SLACK_BOT_TOKEN=SLACK_TOKEN,
-            SLACK_APP_TOKEN=APP_TOKEN,
-            SLACK_API_URL=f"{slack.url}/api/",
-            DIGITALOCEAN_TOKEN=DO_TOKEN,
-            DIGITALOCEAN_API_URL=sim_url,
-            REDIS_URL=redis_url,
-        ),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    env = stand_in_env(
+        slack_url=slack.url, do_url=sim_url, redis_url=redis_url, slack_app_token=APP_TOKEN
     )
+    result = run_bot("socket", "--host", "127.0.0.1", "--port", "0", env=env, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "rollback-bot: Slack rejected SLACK_APP_TOKEN (invalid_auth): an operator should "

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.fake_slack import FakeSlack
+from bot.sandbox.slack.fake import FakeSlack
 from tests.slack_driver import SlackDriver
 
 SSL_CHECK = urlencode({"ssl_check": "1", "token": "legacy-verification-token"})

@@ -6,10 +6,10 @@ from __future__ import annotations
 import redis
 
 from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.slack.fake import FakeSlack, Message
 from bot.store import keys
 from tests.conftest import ProcessFactory
 from tests.constants import SIGNING_SECRET
-from tests.fake_slack import FakeSlack, Message
 from tests.flow import GOLANG_ID, rollback_posts, wait_card, wait_reply
 from tests.processes import BotProcess
 from tests.slack_driver import SlackDriver

@@ -10,9 +10,9 @@ import pytest
 
 from bot.domain.records import Decision, DecisionKind
 from bot.errors import StoreUnavailableError
+from bot.sandbox.ports import free_port
 from bot.store.redis_store import Store
 from tests.factories import make_card, stored_watch
-from tests.redis_server import free_port
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ a Slack workspace, a DigitalOcean account or a public URL.
 """
 
 from bot.sandbox.demo.config import DemoOptions
-from bot.sandbox.demo.redis_server import RedisUnavailable
+from bot.sandbox.demo.redis_choice import RedisUnavailable
 from bot.sandbox.demo.run import Demo, PortInUse, run
 
 __all__ = ["Demo", "DemoOptions", "PortInUse", "RedisUnavailable", "run"]

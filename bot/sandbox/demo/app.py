@@ -4,7 +4,7 @@
 | --- | --- |
 | ``/`` and ``/static/…`` | the page that looks like a Slack channel |
 | ``/demo/…`` | the page's API (``page.py``) |
-| ``/slack/api/{method}``, ``/slack/response/{key}`` | the Slack stand-in (``slack_api.py``) |
+| ``/slack/api/{method}``, ``/slack/response/{key}`` | the Slack stand-in (``bot.sandbox.slack``) |
 | ``/do/v2/…`` | the DigitalOcean simulator |
 | ``/slack/events``, ``/healthz``, ``/readyz`` | the bot, built by
 ``bot.entrypoints.http_server.create_app`` |
@@ -33,7 +33,6 @@ from bot.sandbox import digitalocean as simulator
 from bot.sandbox.demo.config import DIGITALOCEAN_TOKEN, SLACK_TOKEN, demo_settings
 from bot.sandbox.demo.page import create_page_api
 from bot.sandbox.demo.relay import Relay
-from bot.sandbox.demo.slack_api import slack_routes
 from bot.sandbox.demo.workspace import Workspace
 
 
@@ -51,7 +50,7 @@ def create_sandbox(
     settings = demo_settings(base_url=base_url, redis_url=redis_url, poll_interval=poll_interval)
     bot = create_bot_app(settings)
     sim = simulator.Simulator.with_sample_apps(token=DIGITALOCEAN_TOKEN, step_seconds=step_seconds)
-    workspace = Workspace()
+    workspace = Workspace(token=SLACK_TOKEN, base_url=base_url)
     # The relay's client is opened in the lifespan, on the loop that serves the app.
     http = httpx.AsyncClient(timeout=30)
     secret = settings.slack_signing_secret
@@ -59,7 +58,6 @@ def create_sandbox(
     relay = Relay(
         workspace=workspace,
         events_url=f"{base_url}/slack/events",
-        response_base=f"{base_url}/slack/response",
         signing_secret=secret.get_secret_value(),
         http=http,
     )
@@ -76,7 +74,7 @@ def create_sandbox(
             Route("/", _index, methods=["GET"]),
             Mount("/static", StaticFiles(packages=[("bot.sandbox.demo", "static")])),
             Mount("/demo", create_page_api(workspace, relay)),
-            *slack_routes(workspace, token=SLACK_TOKEN),
+            *workspace.slack.routes(prefix="/slack"),
             Mount("/do", simulator.create_app(sim)),
             Mount("/", bot),
         ],

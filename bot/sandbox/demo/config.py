@@ -2,7 +2,7 @@
 
 Nothing is read from the environment or a ``.env`` file (a developer's real tokens must
 never reach the sandbox, nor its fake ones the real services); only the Redis URL is
-chosen outside, by ``redis_server.demo_redis``.
+chosen outside, by ``redis_choice.demo_redis``.
 """
 
 from __future__ import annotations

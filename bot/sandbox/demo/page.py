@@ -36,12 +36,12 @@ def create_page_api(workspace: Workspace, relay: Relay) -> Starlette:
             return _problem("unknown user", 404)
         return JSONResponse(
             {
-                "version": workspace.version,
+                "version": workspace.slack.version,
                 "me": person.id,
                 "channel": {"id": workspace.channel_id, "name": workspace.channel_name},
                 "people": [p.to_json() for p in workspace.people.values()],
                 "suggestions": list(SUGGESTIONS),
-                "messages": workspace.timeline(person.id),
+                "messages": workspace.slack.timeline(person.id),
             }
         )
 
@@ -54,14 +54,14 @@ def create_page_api(workspace: Workspace, relay: Relay) -> Starlette:
         if not text:
             return _problem("nothing to send", 400)
         await relay.enter(person, text)
-        return JSONResponse({"ok": True, "version": workspace.version})
+        return JSONResponse({"ok": True, "version": workspace.slack.version})
 
     async def action(request: Request) -> Response:
         body = await _json(request)
         person = _person(workspace, body.get("user"))
         if person is None:
             return _problem("unknown user", 404)
-        post = workspace.find(str(body.get("ts") or ""))
+        post = workspace.slack.find(str(body.get("ts") or ""))
         if post is None or post.visible_to not in (None, person.id):
             return _problem("no such message", 404)
         value = body.get("value")
@@ -70,7 +70,7 @@ def create_page_api(workspace: Workspace, relay: Relay) -> Starlette:
         )
         if not clicked:
             return _problem("that message has no such button any more", 409)
-        return JSONResponse({"ok": True, "version": workspace.version})
+        return JSONResponse({"ok": True, "version": workspace.slack.version})
 
     return Starlette(
         routes=[

@@ -10,7 +10,9 @@ import logging
 import httpx
 
 from bot.sandbox.demo import payloads
-from bot.sandbox.demo.workspace import BOT, Person, Post, ResponseTarget, Workspace
+from bot.sandbox.demo.workspace import BOT, Person, Workspace
+from bot.sandbox.slack.fake import Message, ResponseTarget
+from bot.sandbox.slack.requests import signed_headers
 from bot.sandbox.slack.rules import Refusal, check_message
 
 log = logging.getLogger(__name__)
@@ -24,20 +26,18 @@ class Relay:
         *,
         workspace: Workspace,
         events_url: str,
-        response_base: str,
         signing_secret: str,
         http: httpx.AsyncClient,
     ) -> None:
         self.workspace = workspace
         self.events_url = events_url
-        self.response_base = response_base.rstrip("/")
         self.secret = signing_secret
         self.http = http
 
     async def enter(self, person: Person, line: str) -> None:
         """What happens when ``person`` presses Enter in the message box."""
         if not line.startswith("/"):
-            self.workspace.post(user=person.id, text=line)
+            self.workspace.slack.post(channel=self.workspace.channel_id, user=person.id, text=line)
             return
         command, _, text = line.partition(" ")
         if command != SLASH_COMMAND:
@@ -48,7 +48,7 @@ class Relay:
             )
             return
         # The ack's ts is taken now, so it sorts before anything the bot posts meanwhile.
-        ts = self.workspace.next_ts()
+        ts = self.workspace.slack.next_ts()
         url = self._response_url(ResponseTarget(person.id, self.workspace.channel_id))
         body = payloads.slash_command(
             self.workspace, person, command=command, text=text.strip(), response_url=url
@@ -65,7 +65,7 @@ class Relay:
         else:
             self._show_ack(person, response, ts=ts)
 
-    async def click(self, person: Person, post: Post, action_id: str, value: str | None) -> bool:
+    async def click(self, person: Person, post: Message, action_id: str, value: str | None) -> bool:
         """``person`` clicks a button on ``post``; False when there is no such button."""
         found = payloads.find_button(post, action_id, value)
         if found is None:
@@ -87,7 +87,7 @@ class Relay:
         return True
 
     async def _deliver(self, body: str) -> httpx.Response | None:
-        headers = payloads.signed_headers(self.secret, body)
+        headers = signed_headers(self.secret, body)
         try:
             return await self.http.post(self.events_url, content=body, headers=headers)
         except httpx.HTTPError as exc:
@@ -112,7 +112,8 @@ class Relay:
                     person, f"`{SLASH_COMMAND}` failed with the error `{blocks.error}`.", ts=ts
                 )
                 return
-            self.workspace.post(
+            self.workspace.slack.post(
+                channel=self.workspace.channel_id,
                 user=BOT.id,
                 text=str(body.get("text") or ""),
                 blocks=blocks,
@@ -123,7 +124,14 @@ class Relay:
     def _ephemeral(
         self, person: Person, text: str, *, ts: str | None = None, thread: str | None = None
     ) -> None:
-        self.workspace.post(user=BOT.id, text=text, visible_to=person.id, ts=ts, thread_ts=thread)
+        self.workspace.slack.post(
+            channel=self.workspace.channel_id,
+            user=BOT.id,
+            text=text,
+            visible_to=person.id,
+            ts=ts,
+            thread_ts=thread,
+        )
 
     def _response_url(self, target: ResponseTarget) -> str:
-        return f"{self.response_base}/{self.workspace.response_url_key(target)}"
+        return self.workspace.slack.response_url(target=target)

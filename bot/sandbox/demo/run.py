@@ -20,7 +20,7 @@ from bot.entrypoints.tcp import listen
 from bot.errors import ListenError
 from bot.sandbox.demo.app import Sandbox, create_sandbox
 from bot.sandbox.demo.config import DemoOptions
-from bot.sandbox.demo.redis_server import demo_redis
+from bot.sandbox.demo.redis_choice import demo_redis
 
 
 class PortInUse(Exception):

@@ -2,7 +2,7 @@
 
 Pure rules over plain data: a stand-in keeps the state (its channels, its messages, its
 clock) and asks these functions what Slack would answer. Message contents are checked in
-``slack_blocks``, re-exported here so a stand-in needs one import.
+``blocks``, re-exported here so a stand-in needs one import.
 """
 
 from __future__ import annotations

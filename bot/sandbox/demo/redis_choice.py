@@ -10,16 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import redis.asyncio
 from redis.exceptions import RedisError
 
+from bot.sandbox.redis_server import RedisDidNotStart, RedisServer
 from bot.store import keys
 
 HOW_TO_GET_REDIS = (
@@ -135,50 +132,15 @@ async def demo_redis(env_url: str | None) -> AsyncIterator[str]:
 
 @contextlib.asynccontextmanager
 async def private_redis(binary: str, *, start_seconds: float = 10.0) -> AsyncIterator[str]:
-    port = _free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    with tempfile.TemporaryDirectory(prefix="rollback-bot-demo-redis-") as workdir:
-        process = await asyncio.create_subprocess_exec(
-            binary,
-            *("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
-            *("--dir", workdir),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            # Its own session: Ctrl-C in the terminal must not stop Redis under the bot's
-            # feet while the bot is still shutting down; we stop it last.
-            start_new_session=True,
-        )
-        try:
-            await _wait_until_up(url, process, start_seconds=start_seconds)
-            yield url
-        finally:
-            await _stop(process)
-
-
-async def _wait_until_up(
-    url: str, process: asyncio.subprocess.Process, *, start_seconds: float
-) -> None:
-    deadline = time.monotonic() + start_seconds
-    while not await answers(url, patience=0.2):
-        if process.returncode is not None or time.monotonic() > deadline:
-            raise RedisUnavailable(
-                "The private redis-server did not start; set REDIS_URL to a running Redis."
-            )
-        await asyncio.sleep(0.02)  # a child process cannot tell us it is listening
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is not None:
-        return
-    process.terminate()
+    server = RedisServer(binary=binary, own_session=True)
     try:
-        await asyncio.wait_for(process.wait(), timeout=10)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        await asyncio.to_thread(server.start, timeout=start_seconds)
+    except RedisDidNotStart:
+        await asyncio.to_thread(server.stop)
+        raise RedisUnavailable(
+            "The private redis-server did not start; set REDIS_URL to a running Redis."
+        ) from None
+    try:
+        yield server.url
+    finally:
+        await asyncio.to_thread(server.stop)
