@@ -12,7 +12,6 @@ so two replicas never both advance one thread.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -30,9 +29,11 @@ from bot.errors import (
     SlackError,
     StoreUnavailableError,
 )
-from bot.fleet.telling import CLOSED, Teller
+from bot.fleet.audit_events import record_event
+from bot.fleet.card_edits import card_of, edit_card
+from bot.fleet.telling import Teller
 from bot.metrics import Metrics
-from bot.slack.blockkit import blocks, cards, thread_replies
+from bot.slack.blockkit import blocks, thread_replies
 from bot.slack.client import Chat
 from bot.store.audit import AuditLog
 from bot.store.locks import AppLocks
@@ -41,7 +42,6 @@ from bot.store.redis_store import Store
 log = logging.getLogger(__name__)
 
 _FINAL_EDIT_TRIES = 4  # over about 7 s: a dropped connection or a Slack blip, not an outage
-_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
 
 class Narrator:
@@ -209,39 +209,23 @@ class Narrator:
                 await self._record(watch, Event.STEP_FAILED, reason=reason)
 
     async def _record(self, watch: Watch, event: Event, *, reason: str = "") -> None:
-        await self._audit.record(
-            event,
-            app=watch.app_name,
-            app_id=watch.app_id,
-            deployment=watch.deployment_id,
-            target=watch.target_id,
-            card=watch.card_id,
-            reason=f"{watch.kind.value}: {reason}" if reason else watch.kind.value,
-        )
+        why = f"{watch.kind.value}: {reason}" if reason else watch.kind.value
+        await record_event(self._audit, event, watch, reason=why)
 
     async def _refresh_card(self, watch: Watch, *, final: bool = False) -> None:
         """Edit the card's status line. A lost edit along the way is mended by the next
         one; the last one is tried a few times, or the card would show a rollback in
         progress for good."""
-        if watch.kind != WatchKind.ROLLBACK or not watch.card_id or watch.muted:
+        if watch.kind != WatchKind.ROLLBACK or watch.muted:
             return
-        card, decision = await self._store.get_card_and_decision(watch.card_id)
-        if card is None:
+        found = await card_of(self._store, watch)
+        if found is None:
             return
-        # The card is the thread's parent: its ts is the thread's, even where Redis
-        # refused the card's own record of it.
-        card = card.model_copy(update={"ts": card.ts or watch.thread_ts})
-        message = cards.card(card, now=self._clock(), decision=decision, watch=watch)
+        card, decision = found
         tries = _FINAL_EDIT_TRIES if final else 1
-        for attempt in range(tries):
-            try:
-                await self._chat.update(card.channel, card.ts, message)
-                return
-            except SlackError as exc:
-                log.warning("watch %s: card not updated (%s)", watch.deployment_id, exc.code)
-                if exc.code in CLOSED or exc.code in _GONE or attempt + 1 == tries:
-                    return
-                await asyncio.sleep(0.5 * 2**attempt)
+        await edit_card(
+            self._chat, card, now=self._clock(), decision=decision, watch=watch, tries=tries
+        )
 
 
 def _observed(watch: Watch, deployment: Deployment) -> Watch:

@@ -8,7 +8,9 @@ from bot.digitalocean.models import App, Deployment
 from bot.domain.clicks import ANYWHERE, Where, click_refusal
 from bot.domain.records import Decision, DecisionKind, Event, Watch, WatchKind
 from bot.errors import DigitalOceanError, DOUncertainError, UsageError
-from bot.slack.blockkit import blocks, cards, thread_replies
+from bot.fleet.audit_events import record_event
+from bot.fleet.card_edits import card_of, edit_card
+from bot.slack.blockkit import blocks, thread_replies
 from bot.slack.blockkit.blocks import code
 from bot.usecases.access import find_app_here
 from bot.usecases.dependencies import Deps
@@ -90,9 +92,7 @@ async def _settle(
             f"Only approvers can {kind.verb} a rollback ({deps.approvers.describe()}); "
             "nothing was done."
         )
-        await deps.audit.record(
-            Event.REFUSED, user=user, app=app.name, app_id=app.id, reason=refusal
-        )
+        await record_event(deps.audit, Event.REFUSED, app, user=user, reason=refusal)
         return blocks.Message(text=refusal)
     pinned = app.pinned_deployment
     if pinned is None:
@@ -120,11 +120,11 @@ async def _settle(
         # Nothing happened, so the next click or command may try again.
         await deps.store.release_decision(key)
         raise
-    await deps.audit.record(
+    await record_event(
+        deps.audit,
         Event.REVERTED if revert else Event.COMMITTED,
+        app,
         user=user,
-        app=app.name,
-        app_id=app.id,
         deployment=pinned.id,
         card=watch.card_id if watch else "",
     )
@@ -192,14 +192,12 @@ async def _narrate(
 
 
 async def _refresh_card(deps: Deps, watch: Watch, settled: Decision) -> None:
-    card = await deps.store.get_card(watch.card_id) if watch.card_id else None
-    approval = await deps.store.get_decision(watch.card_id) if watch.card_id else None
-    if card is not None and not card.ts:
-        card = card.model_copy(update={"ts": watch.thread_ts})  # the thread's parent
-    if card is None or not card.ts:
-        return
-    message = cards.card(card, now=deps.clock(), decision=approval, watch=watch, settled=settled)
-    await deps.chat.update(card.channel, card.ts, message)
+    found = await card_of(deps.store, watch)
+    if found is not None:
+        card, approval = found
+        await edit_card(
+            deps.chat, card, now=deps.clock(), decision=approval, watch=watch, settled=settled
+        )
 
 
 async def _watch_revert(

@@ -10,10 +10,11 @@ import asyncio
 import logging
 
 from bot.domain.records import Decision, DecisionKind, Event
-from bot.errors import BotError, SlackError, StoreUnavailableError
-from bot.slack.blockkit import cards
+from bot.errors import BotError, StoreUnavailableError
+from bot.fleet.card_edits import edit_card
 from bot.tasks import TaskTracker
 from bot.usecases import starting
+from bot.usecases.card_updates import audit, count
 from bot.usecases.dependencies import Deps
 
 log = logging.getLogger(__name__)
@@ -85,16 +86,7 @@ class Sweeper:
         card = await deps.store.get_card(card_id)
         if card is None:
             return 0
-        deps.metrics.decisions.labels("expired").inc()
-        await deps.audit.record(
-            Event.EXPIRED, app=card.app_name, app_id=card.app_id, card=card.id,
-            target=card.target.id, user=card.requester,
-        )  # fmt: skip
-        if card.ts:
-            try:
-                await deps.chat.update(
-                    card.channel, card.ts, cards.card(card, now=now, decision=decision)
-                )
-            except SlackError:
-                log.warning("card %s expired but could not be edited", card.id)
+        count(deps, "expired")
+        await audit(deps, Event.EXPIRED, card, user=card.requester)
+        await edit_card(deps.chat, card, now=now, decision=decision)
         return 1

@@ -13,6 +13,7 @@ from bot.errors import DONotFoundError, SlackError, UsageError
 from bot.slack.blockkit import blocks, cards
 from bot.slack.blockkit.blocks import code
 from bot.usecases.access import find_app_here
+from bot.usecases.card_updates import audit
 from bot.usecases.dependencies import Deps
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,7 @@ async def propose(
     # Saved before posting, so a card on screen is always one the bot knows.
     await deps.store.save_card(card)
     ts = await _post(deps, card, now=now)
-    await deps.audit.record(
-        Event.REQUESTED, user=user, app=app.name, app_id=app.id, card=card.id,
-        target=target.id, reason=escape(error),
-    )  # fmt: skip
+    await audit(deps, Event.REQUESTED, card, user=user, reason=escape(error))
     card = card.model_copy(update={"ts": ts})
     # Listed as pending by the first save; an approval may have taken it off meanwhile.
     await deps.store.save_card(card, pending=False)
@@ -76,11 +74,8 @@ async def _post(deps: Deps, card: Card, *, now: float) -> str:
         return await deps.chat.post(card.channel, cards.card(card, now=now))
     except SlackError as exc:
         await deps.store.discard_card(card.id)
-        await deps.audit.record(
-            Event.REFUSED, user=card.requester, app=card.app_name, app_id=card.app_id,
-            card=card.id, target=card.target.id,
-            reason=f"the card could not be posted ({exc.code or 'Slack did not answer'})",
-        )  # fmt: skip
+        reason = f"the card could not be posted ({exc.code or 'Slack did not answer'})"
+        await audit(deps, Event.REFUSED, card, user=card.requester, reason=reason)
         raise UsageError(_unposted(exc)) from None
 
 
