@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "socket":
         try:
             socket_mode.run(settings, token=token, host=args.host, port=args.port)
-        except socket_mode.SocketModeError as exc:
+        except (socket_mode.SocketModeError, tcp.ListenError) as exc:
             print(f"rollback-bot: {exc.user_message}", file=sys.stderr)
             return 1
         return 0

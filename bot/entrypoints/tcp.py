@@ -1,13 +1,17 @@
 """Listening for HTTP: a TCP port taken up front (a taken port is one clear sentence, not
-a traceback), and the limits ``rollback-bot serve`` gives uvicorn."""
+a traceback), the limits ``rollback-bot serve`` gives uvicorn, and a uvicorn server that
+leaves signals to whoever runs it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import socket
+from collections.abc import Iterator
 
+import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
 
 from bot.errors import BotError
@@ -87,3 +91,16 @@ class HeadDeadlineH11(H11Protocol):
                 self.transport.close()
 
         self.loop.call_later(HEAD_DEADLINE, late)
+
+
+class SignalFreeServer(uvicorn.Server):
+    """A uvicorn server that leaves SIGTERM and SIGINT to the code that runs it.
+
+    uvicorn takes them for itself while it serves and re-raises a caught one once it has
+    stopped, which would end the process before its owner has closed what it holds (the
+    Socket Mode connection and the runtime, the demo's private redis-server).
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
