@@ -13,7 +13,7 @@ from bot import logs
 from bot.entrypoints import check, socket_mode, tcp
 from bot.entrypoints.http_server import create_app
 from bot.errors import SettingsError
-from bot.settings import load_settings
+from bot.settings import app_token, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         return check.main()
     try:
         settings = load_settings(require_signing_secret=args.command == "serve")
-        token = socket_mode.app_token(settings) if args.command == "socket" else ""
+        token = app_token(settings) if args.command == "socket" else ""
     except SettingsError as exc:
         print(f"rollback-bot: {exc.user_message}", file=sys.stderr)
         return 2

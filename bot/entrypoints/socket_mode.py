@@ -29,13 +29,12 @@ from starlette.applications import Starlette
 
 from bot.entrypoints.probes import probe_routes
 from bot.entrypoints.tcp import SignalFreeServer, listen
-from bot.errors import BotError, SettingsError
+from bot.errors import BotError
 from bot.runtime.wiring import Runtime
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-APP_TOKEN_PREFIX = "xapp-"  # noqa: S105 - a prefix, not a token
 PING_INTERVAL = 10.0  # seconds; Bolt's AsyncSocketModeHandler default
 FIRST_RETRY = 1.0  # seconds before the first new attempt; doubling up to PING_INTERVAL
 
@@ -55,24 +54,6 @@ _TOKEN_ERRORS = frozenset(
 
 class SocketModeError(BotError):
     """Socket Mode cannot run as configured; the message is one sentence for the operator."""
-
-
-def app_token(settings: Settings) -> str:
-    """The app-level token, or ``SettingsError`` naming SLACK_APP_TOKEN in one sentence."""
-    secret = settings.slack_app_token
-    token = secret.get_secret_value().strip() if secret is not None else ""
-    if not token:
-        raise SettingsError(
-            "SLACK_APP_TOKEN is not set: set it to an app-level token (xapp-…) with the "
-            "connections:write scope (Slack app settings › Basic Information › App-Level Tokens)."
-        )
-    if not token.startswith(APP_TOKEN_PREFIX):
-        # Never echo the value: it may be another secret pasted into the wrong variable.
-        raise SettingsError(
-            "SLACK_APP_TOKEN is not valid: it must be an app-level token starting with xapp- "
-            "(Slack app settings › Basic Information › App-Level Tokens)."
-        )
-    return token
 
 
 def run(settings: Settings, *, token: str, host: str, port: int) -> None:
