@@ -4,7 +4,8 @@ Each poll diffs the step tree against the statuses already reported (kept in Red
 posts the changes as one thread reply, edits the card's status line, then stores the
 new statuses, so whoever polls next continues where this left off. "Done" is decided
 from ``phase`` alone, never from the step counters. How a reply is told and recorded
-(Slack's pace, nothing twice, a channel closed to the bot) is ``bot.fleet.telling``.
+(Slack's pace, nothing twice, a channel closed to the bot) is ``bot.fleet.telling``;
+what follows, untold (audit, metrics, the app's lock, the card), ``bot.fleet.aftercare``.
 
 Stores are guarded by the watch's lease: a replica that lost the lease cannot write,
 so two replicas never both advance one thread.
@@ -17,55 +18,39 @@ import time
 from collections.abc import Callable
 
 from bot.digitalocean.client import DigitalOceanClient
-from bot.digitalocean.models import Deployment, Phase, StepStatus
+from bot.digitalocean.models import Deployment, Phase
 from bot.domain import progress
-from bot.domain.mrkdwn import escape
-from bot.domain.records import Event, Watch, WatchKind
+from bot.domain.records import Watch, WatchKind
 from bot.errors import (
-    BotError,
     DigitalOceanError,
     DOTransientError,
     LeaseLostError,
     SlackError,
     StoreUnavailableError,
 )
-from bot.fleet.audit_events import record_event
-from bot.fleet.card_edits import card_of, edit_card
+from bot.fleet.aftercare import Aftercare
 from bot.fleet.telling import Teller
-from bot.metrics import Metrics
 from bot.slack.blockkit import blocks, thread_replies
-from bot.slack.client import Chat
-from bot.store.audit import AuditLog
-from bot.store.locks import AppLocks
 from bot.store.redis_store import Store
 
 log = logging.getLogger(__name__)
-
-_FINAL_EDIT_TRIES = 4  # over about 7 s: a dropped connection or a Slack blip, not an outage
 
 
 class Narrator:
     def __init__(
         self,
         *,
-        metrics: Metrics,
         do: DigitalOceanClient,
         store: Store,
-        chat: Chat,
         teller: Teller,
-        audit: AuditLog,
-        locks: AppLocks,
+        aftercare: Aftercare,
         watch_timeout: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._metrics = metrics
         self._do = do
         self._store = store
-        self._chat = chat
         self._teller = teller
-        self._audit = audit
-        self._locks = locks
-        self.owner = teller.owner
+        self._aftercare = aftercare
         self._timeout = watch_timeout
         self._clock = clock
 
@@ -140,14 +125,14 @@ class Narrator:
             message = thread_replies.step_changes(changes, deployment.phase)
             updated, _ = await self._teller.say(updated, message, placed=True)
             updated = await self._teller.keep(updated)
-            await self._record_failed_steps(updated, changes)
+            await self._aftercare.failed_steps(updated, changes)
         if ending is not None:
             message, reason = ending
             return await self._finish(updated, message, reason=reason, placed=True)
         if updated == watch:
             return watch  # nothing new: nothing to store (the heartbeat guards the lease)
         if changes or updated.phase != watch.phase:
-            await self._refresh_card(updated)
+            await self._aftercare.refresh_card(updated)
         if not changes:  # nothing was told: a plain store
             await self._teller.record(updated)
         return updated
@@ -180,52 +165,9 @@ class Narrator:
         done = told.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
 
         async def after() -> None:
-            await self._after(done, reason=reason, ended=ended)
+            await self._aftercare.outcome(done, reason=reason, ended=ended)
 
         return await self._teller.keep(done, then=after)
-
-    async def _after(self, done: Watch, *, reason: str, ended: str) -> None:
-        # The outcome is told and stored; what follows must not undo that if it fails,
-        # or the next poll would tell it again.
-        self._metrics.rollbacks.labels(done.kind.value, ended or done.phase.value).inc()
-        if done.kind == WatchKind.ROLLBACK:
-            self._metrics.rollback_duration.observe(max(0.0, self._clock() - done.started_at))
-        if done.muted:
-            unheard = f"not told in Slack ({done.muted})"
-            reason = f"{reason}; {unheard}" if reason else unheard
-        succeeded = not ended and done.phase == Phase.ACTIVE
-        await self._record(done, Event.SUCCEEDED if succeeded else Event.FAILED, reason=reason)
-        try:
-            if done.kind == WatchKind.ROLLBACK and done.card_id:
-                await self._locks.release(done.app_id, done.card_id)
-            await self._refresh_card(done, final=True)
-        except BotError as exc:
-            log.warning("watch %s: after the outcome: %s", done.deployment_id, exc.user_message)
-
-    async def _record_failed_steps(self, watch: Watch, changes: list[progress.StepChange]) -> None:
-        for change in changes:
-            if change.status == StepStatus.ERROR:
-                reason = escape(f"{change.label}: {change.detail}")
-                await self._record(watch, Event.STEP_FAILED, reason=reason)
-
-    async def _record(self, watch: Watch, event: Event, *, reason: str = "") -> None:
-        why = f"{watch.kind.value}: {reason}" if reason else watch.kind.value
-        await record_event(self._audit, event, watch, reason=why)
-
-    async def _refresh_card(self, watch: Watch, *, final: bool = False) -> None:
-        """Edit the card's status line. A lost edit along the way is mended by the next
-        one; the last one is tried a few times, or the card would show a rollback in
-        progress for good."""
-        if watch.kind != WatchKind.ROLLBACK or watch.muted:
-            return
-        found = await card_of(self._store, watch)
-        if found is None:
-            return
-        card, decision = found
-        tries = _FINAL_EDIT_TRIES if final else 1
-        await edit_card(
-            self._chat, card, now=self._clock(), decision=decision, watch=watch, tries=tries
-        )
 
 
 def _observed(watch: Watch, deployment: Deployment) -> Watch:

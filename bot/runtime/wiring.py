@@ -19,6 +19,7 @@ from bot.digitalocean.budget import Lane, Limits, RateBudget
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.transport import Transport
 from bot.errors import StoreUnavailableError
+from bot.fleet.aftercare import Aftercare
 from bot.fleet.narrator import Narrator
 from bot.fleet.telling import Teller
 from bot.fleet.watcher import Watcher
@@ -57,52 +58,31 @@ class Runtime:
         token = settings.slack_bot_token.get_secret_value()
         chat = Chat(make_web_client(token=token, base_url=settings.slack_api_url))
         store = Store.from_url(settings.redis_url)
-        budget = RateBudget(
-            store.client,
-            Limits(
-                per_minute=settings.digitalocean_requests_per_minute,
-                per_hour=settings.digitalocean_requests_per_hour,
-                window=settings.digitalocean_budget_window,
-            ),
-        )
+        budget = _budget(settings, store)
         transport = Transport(
             token=settings.digitalocean_token.get_secret_value(),
             base_url=settings.digitalocean_api_url,
             throttle=budget.lane(Lane.COMMAND),
         )
         do = DigitalOceanClient(transport)
+        metrics = Metrics()
+        tasks = TaskTracker()
+        pace = ChannelPace(store.client, per_second=settings.slack_channel_pace)
         audit = AuditLog(store.client, maxlen=settings.rollback_audit_maxlen)
         locks = AppLocks(store.client)
-        tasks = TaskTracker()
-        leases = Leases(
-            store.client,
-            owner=replica_id(),
-            # Taken over within a few poll intervals of a replica's death.
-            ttl=lease_ttl(settings.rollback_poll_interval),
-        )
-        metrics = Metrics()
-        pace = ChannelPace(store.client, per_second=settings.slack_channel_pace)
-        teller = Teller(chat=chat, pace=pace, store=store, leases=leases)
-        narrator = Narrator(
-            metrics=metrics,
-            # Polls take their places from their own lane, which leaves a reserve for people.
-            do=DigitalOceanClient(transport.with_throttle(budget.lane(Lane.POLL))),
+        aftercare = Aftercare(metrics=metrics, store=store, chat=chat, audit=audit, locks=locks)
+        # Polls take their places from their own lane, which leaves a reserve for people.
+        polls = DigitalOceanClient(transport.with_throttle(budget.lane(Lane.POLL)))
+        watcher = _watcher(
+            settings,
+            polls=polls,
             store=store,
             chat=chat,
-            teller=teller,
-            audit=audit,
-            locks=locks,
-            watch_timeout=settings.rollback_watch_timeout,
-        )
-        watcher = Watcher(
-            narrator=narrator,
-            store=store,
-            leases=leases,
+            pace=pace,
+            aftercare=aftercare,
             tasks=tasks,
-            poll_interval=settings.rollback_poll_interval,
             budget=budget,
         )
-        approvers = Approvers(ids=settings.rollback_approvers, chat=chat, store=store)
         deps = Deps(
             settings=settings,
             do=do,
@@ -110,7 +90,7 @@ class Runtime:
             chat=chat,
             pace=pace,
             watcher=watcher,
-            approvers=approvers,
+            approvers=Approvers(ids=settings.rollback_approvers, chat=chat, store=store),
             locks=locks,
             audit=audit,
             metrics=metrics,
@@ -119,14 +99,8 @@ class Runtime:
         bolt = _bolt_app(settings, token)
         lull = Lull()
         listeners.register(bolt, deps, FollowUps(tasks, lull=lull))
-        return cls(
-            deps=deps,
-            tasks=tasks,
-            bolt=bolt,
-            sweeper=Sweeper(deps, tasks=tasks),
-            budget=budget,
-            lull=lull,
-        )
+        sweeper = Sweeper(deps, tasks=tasks)
+        return cls(deps=deps, tasks=tasks, bolt=bolt, sweeper=sweeper, budget=budget, lull=lull)
 
     async def scrape(self) -> bytes:
         """The metrics page, with the shared budget read fresh from Redis."""
@@ -158,6 +132,50 @@ class Runtime:
         await self.deps.chat.aclose()
         await self.deps.do.aclose()
         await self.deps.store.aclose()
+
+
+def _budget(settings: Settings, store: Store) -> RateBudget:
+    limits = Limits(
+        per_minute=settings.digitalocean_requests_per_minute,
+        per_hour=settings.digitalocean_requests_per_hour,
+        window=settings.digitalocean_budget_window,
+    )
+    return RateBudget(store.client, limits)
+
+
+def _watcher(
+    settings: Settings,
+    *,
+    polls: DigitalOceanClient,
+    store: Store,
+    chat: Chat,
+    pace: ChannelPace,
+    aftercare: Aftercare,
+    tasks: TaskTracker,
+    budget: RateBudget,
+) -> Watcher:
+    """The fleet: the watcher, its narrator, and the teller of their threads."""
+    leases = Leases(
+        store.client,
+        owner=replica_id(),
+        # Taken over within a few poll intervals of a replica's death.
+        ttl=lease_ttl(settings.rollback_poll_interval),
+    )
+    narrator = Narrator(
+        do=polls,
+        store=store,
+        teller=Teller(chat=chat, pace=pace, store=store, leases=leases),
+        aftercare=aftercare,
+        watch_timeout=settings.rollback_watch_timeout,
+    )
+    return Watcher(
+        narrator=narrator,
+        store=store,
+        leases=leases,
+        tasks=tasks,
+        poll_interval=settings.rollback_poll_interval,
+        budget=budget,
+    )
 
 
 def _tune_collector() -> None:
