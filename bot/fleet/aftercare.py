@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bot.digitalocean.models import Phase, StepStatus
 from bot.domain import progress
@@ -29,31 +30,22 @@ log = logging.getLogger(__name__)
 _FINAL_EDIT_TRIES = 4  # over about 7 s: a dropped connection or a Slack blip, not an outage
 
 
+@dataclass(frozen=True, kw_only=True)
 class Aftercare:
-    def __init__(
-        self,
-        *,
-        metrics: Metrics,
-        store: Store,
-        chat: Chat,
-        audit: AuditLog,
-        locks: AppLocks,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._metrics = metrics
-        self._store = store
-        self._chat = chat
-        self._audit = audit
-        self._locks = locks
-        self._clock = clock
+    metrics: Metrics
+    store: Store
+    chat: Chat
+    audit: AuditLog
+    locks: AppLocks
+    clock: Callable[[], float] = time.time
 
     async def outcome(self, done: Watch, *, reason: str, ended: str) -> None:
         """After the outcome of ``done`` is told and stored: count it, audit it, let go
         of the app's lock and show it on the card. ``ended`` names an outcome that is not
         the deployment's phase (``lost``, ``timed_out``)."""
-        self._metrics.rollbacks.labels(done.kind.value, ended or done.phase.value).inc()
+        self.metrics.rollbacks.labels(done.kind.value, ended or done.phase.value).inc()
         if done.kind == WatchKind.ROLLBACK:
-            self._metrics.rollback_duration.observe(max(0.0, self._clock() - done.started_at))
+            self.metrics.rollback_duration.observe(max(0.0, self.clock() - done.started_at))
         if done.muted:
             unheard = f"not told in Slack ({done.muted})"
             reason = f"{reason}; {unheard}" if reason else unheard
@@ -61,7 +53,7 @@ class Aftercare:
         await self._record(done, Event.SUCCEEDED if succeeded else Event.FAILED, reason=reason)
         try:
             if done.kind == WatchKind.ROLLBACK and done.card_id:
-                await self._locks.release(done.app_id, done.card_id)
+                await self.locks.release(done.app_id, done.card_id)
             await self.refresh_card(done, final=True)
         except BotError as exc:
             log.warning("watch %s: after the outcome: %s", done.deployment_id, exc.user_message)
@@ -79,15 +71,15 @@ class Aftercare:
         progress for good."""
         if watch.kind != WatchKind.ROLLBACK or watch.muted:
             return
-        found = await card_of(self._store, watch)
+        found = await card_of(self.store, watch)
         if found is None:
             return
         card, decision = found
         tries = _FINAL_EDIT_TRIES if final else 1
         await edit_card(
-            self._chat, card, now=self._clock(), decision=decision, watch=watch, tries=tries
+            self.chat, card, now=self.clock(), decision=decision, watch=watch, tries=tries
         )
 
     async def _record(self, watch: Watch, event: Event, *, reason: str = "") -> None:
         why = f"{watch.kind.value}: {reason}" if reason else watch.kind.value
-        await record_event(self._audit, event, watch, reason=why)
+        await record_event(self.audit, event, watch, reason=why)

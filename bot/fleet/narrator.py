@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.models import Deployment, Phase
@@ -36,23 +37,14 @@ from bot.store.redis_store import Store
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, kw_only=True)
 class Narrator:
-    def __init__(
-        self,
-        *,
-        do: DigitalOceanClient,
-        store: Store,
-        teller: Teller,
-        aftercare: Aftercare,
-        watch_timeout: float,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._do = do
-        self._store = store
-        self._teller = teller
-        self._aftercare = aftercare
-        self._timeout = watch_timeout
-        self._clock = clock
+    do: DigitalOceanClient
+    store: Store
+    teller: Teller
+    aftercare: Aftercare
+    watch_timeout: float
+    clock: Callable[[], float] = time.time
 
     async def poll_safely(self, watch: Watch) -> Watch:
         try:
@@ -63,26 +55,26 @@ class Narrator:
             # Nothing was told that is not recorded (or remembered by the teller), so the
             # next poll carries on from what was last recorded.
             log.warning("watch %s: will retry: %s", watch.deployment_id, exc.user_message)
-            return self._teller.latest(watch)
+            return self.teller.latest(watch)
         except DigitalOceanError as exc:
             log.error("watch %s: giving up: %s", watch.deployment_id, exc.user_message)
-            return await self._give_up(self._teller.latest(watch), exc.user_message)
+            return await self._give_up(self.teller.latest(watch), exc.user_message)
         except Exception:
             # A bug, or an answer nobody foresaw: the watch stays as it was last recorded,
             # and the next turn tries again (the watch timeout ends it if this never clears).
             log.exception("watch %s: poll failed; will retry", watch.deployment_id)
-            return self._teller.latest(watch)
+            return self.teller.latest(watch)
 
     def forget(self, deployment_id: str) -> None:
         """This replica no longer follows the watch."""
-        self._teller.forget(deployment_id)
+        self.teller.forget(deployment_id)
 
     async def restore(self, watch: Watch) -> None:
         """Record ``watch`` again after Redis forgot it, and say so in its thread."""
-        await self._store.start_watch(watch)
+        await self.store.start_watch(watch)
         log.error("watch %s: Redis had forgotten it; recorded again", watch.deployment_id)
         try:
-            await self._teller.say(watch, thread_replies.forgotten(watch))
+            await self.teller.say(watch, thread_replies.forgotten(watch))
         except SlackError as exc:
             log.warning("watch %s: could not say so: %s", watch.deployment_id, exc.user_message)
 
@@ -97,44 +89,44 @@ class Narrator:
 
     async def poll(self, watch: Watch) -> Watch:
         """One poll: report what changed since the stored statuses, then store them."""
-        watch = await self._teller.catch_up(watch)
+        watch = await self.teller.catch_up(watch)
         if watch.done:
             return watch
-        if self._clock() - watch.started_at > self._timeout:
+        if self.clock() - watch.started_at > self.watch_timeout:
             return await self._finish(
                 watch,
-                thread_replies.gave_up(watch, int(self._timeout)),
+                thread_replies.gave_up(watch, int(self.watch_timeout)),
                 reason="watch timed out",
                 ended="timed_out",
             )
-        if self._teller.busy(watch.channel):
+        if self.teller.busy(watch.channel):
             return watch  # the channel is at Slack's pace: ask DigitalOcean next turn
         if not watch.announced:
             # The thread's first reply, whoever follows the watch: nothing comes before it.
-            told, _ = await self._teller.say(watch, thread_replies.started(watch))
-            return await self._teller.keep(told.model_copy(update={"announced": True}))
-        deployment = await self._do.get_deployment(watch.app_id, watch.deployment_id)
+            told, _ = await self.teller.say(watch, thread_replies.started(watch))
+            return await self.teller.keep(told.model_copy(update={"announced": True}))
+        deployment = await self.do.get_deployment(watch.app_id, watch.deployment_id)
         changes = progress.diff(watch.statuses, deployment.progress.steps)
         updated = _observed(watch, deployment)
         # Everything that can fail is asked before anything is posted: a poll that posts
         # must also store, or the next one would tell the same again.
         ending = await self._ending(updated, deployment) if deployment.phase.is_terminal else None
         if (changes or ending) and not watch.muted:
-            await self._teller.place(watch.channel, bool(changes) + bool(ending))
+            await self.teller.place(watch.channel, bool(changes) + bool(ending))
         if changes:
             message = thread_replies.step_changes(changes, deployment.phase)
-            updated, _ = await self._teller.say(updated, message, placed=True)
-            updated = await self._teller.keep(updated)
-            await self._aftercare.failed_steps(updated, changes)
+            updated, _ = await self.teller.say(updated, message, placed=True)
+            updated = await self.teller.keep(updated)
+            await self.aftercare.failed_steps(updated, changes)
         if ending is not None:
             message, reason = ending
             return await self._finish(updated, message, reason=reason, placed=True)
         if updated == watch:
             return watch  # nothing new: nothing to store (the heartbeat guards the lease)
         if changes or updated.phase != watch.phase:
-            await self._aftercare.refresh_card(updated)
+            await self.aftercare.refresh_card(updated)
         if not changes:  # nothing was told: a plain store
-            await self._teller.record(updated)
+            await self.teller.record(updated)
         return updated
 
     async def _ending(self, watch: Watch, deployment: Deployment) -> tuple[blocks.Message, str]:
@@ -147,7 +139,7 @@ class Narrator:
             return thread_replies.failed(watch, failed), reason
         # Revert is offered only if DigitalOcean left the app pinned to this rollback;
         # otherwise the reply says where the app stands (a button there would be a dead end).
-        app = await self._do.get_app(watch.app_id)
+        app = await self.do.get_app(watch.app_id)
         pinned = app.pinned_deployment.id if app.pinned_deployment else ""
         live = app.active_deployment.id if app.active_deployment else ""
         return thread_replies.failed(watch, failed, pinned=pinned, live=live), reason
@@ -161,13 +153,13 @@ class Narrator:
         ended: str = "",
         placed: bool = False,
     ) -> Watch:
-        told, ts = await self._teller.say(watch, message, placed=placed)
+        told, ts = await self.teller.say(watch, message, placed=placed)
         done = told.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
 
         async def after() -> None:
-            await self._aftercare.outcome(done, reason=reason, ended=ended)
+            await self.aftercare.outcome(done, reason=reason, ended=ended)
 
-        return await self._teller.keep(done, then=after)
+        return await self.teller.keep(done, then=after)
 
 
 def _observed(watch: Watch, deployment: Deployment) -> Watch:
