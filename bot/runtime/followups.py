@@ -25,7 +25,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from bot.runtime.ack_first import Lull
-from bot.slack.work_queue import Job, Priority
+from bot.slack.work_queue import Job, Order, Priority, WorkQueue
 from bot.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class _Piece:
     owner: Hashable | None
 
 
-class FollowUps:
+class FollowUps(WorkQueue):
     def __init__(self, tasks: TaskTracker, *, lull: Lull, at_once: int = AT_ONCE) -> None:
         self._tasks = tasks
         self._lull = lull
@@ -58,25 +58,19 @@ class FollowUps:
         """Pieces of ``owner``'s queued or running."""
         return self._held[owner]
 
-    def submit(
-        self,
-        job: Job,
-        *,
-        name: str,
-        priority: Priority = Priority.COMMAND,
-        owner: Hashable | None = None,
-        limit: int | None = None,
-    ) -> bool:
-        """Queue ``job``; False (nothing queued) when ``owner`` already holds ``limit``.
+    def put(self, job: Job, order: Order) -> bool:
+        """Queue ``job``; False (nothing queued) when its owner already holds its limit.
 
         No await here: the count read and the append are one step, so two requests of
         one owner answered together cannot both take the last place.
         """
+        owner = order.owner
         if owner is not None:
-            if limit is not None and self._held[owner] >= limit:
+            if order.limit is not None and self._held[owner] >= order.limit:
                 return False
             self._held[owner] += 1
-        self._queues[priority].append(_Piece(contextvars.copy_context(), job, name, owner))
+        piece = _Piece(contextvars.copy_context(), job, order.name, owner)
+        self._queues[order.priority].append(piece)
         if self._workers < self._at_once:
             self._workers += 1
             if self._tasks.spawn(self._work(), name="follow-ups") is None:

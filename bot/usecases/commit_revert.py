@@ -88,17 +88,8 @@ async def _settle(
 ) -> blocks.Message:
     kind = DecisionKind.REVERTED if revert else DecisionKind.COMMITTED
     if not await deps.approvers.includes(user):
-        refusal = (
-            f"Only approvers can {kind.verb} a rollback ({deps.approvers.describe()}); "
-            "nothing was done."
-        )
-        await record_event(deps.audit, Event.REFUSED, app, user=user, reason=refusal)
-        return blocks.Message(text=refusal)
-    pinned = app.pinned_deployment
-    if pinned is None:
-        live = app.active_deployment.id if app.active_deployment else ""
-        where = thread_replies.standing(app.name, pinned="", live=live)
-        raise UsageError(f"There is no pinned rollback to {kind.verb}: {where}")
+        return await _not_an_approver(deps, app, user=user, kind=kind)
+    pinned = _pinned(app, kind)
     if watch is not None and watch.deployment_id != pinned.id:
         watch = None  # the pinned rollback is not one this bot narrated
     # One settlement per pinned deployment, however many clicks or commands race.
@@ -110,16 +101,7 @@ async def _settle(
         return blocks.Message(
             text=f"This rollback was already {decision.kind.value} by <@{decision.user}>."
         )
-    deployment: Deployment | None = None
-    try:
-        if revert:
-            deployment = await _revert(deps, app)
-        else:
-            await _commit(deps, app)
-    except DigitalOceanError:
-        # Nothing happened, so the next click or command may try again.
-        await deps.store.release_decision(key)
-        raise
+    deployment = await _ask_digitalocean(deps, app, key, revert=revert)
     await record_event(
         deps.audit,
         Event.REVERTED if revert else Event.COMMITTED,
@@ -139,6 +121,39 @@ async def _settle(
     return blocks.Message(
         text=f"{done}: {code(app.name)}, rollback deployment {code(blocks.short(pinned.id))}."
     )
+
+
+async def _not_an_approver(
+    deps: Deps, app: App, *, user: str, kind: DecisionKind
+) -> blocks.Message:
+    refusal = (
+        f"Only approvers can {kind.verb} a rollback ({deps.approvers.describe()}); "
+        "nothing was done."
+    )
+    await record_event(deps.audit, Event.REFUSED, app, user=user, reason=refusal)
+    return blocks.Message(text=refusal)
+
+
+def _pinned(app: App, kind: DecisionKind) -> Deployment:
+    """The deployment ``app`` is pinned to, or ``UsageError`` saying where it stands."""
+    if app.pinned_deployment is None:
+        live = app.active_deployment.id if app.active_deployment else ""
+        where = thread_replies.standing(app.name, pinned="", live=live)
+        raise UsageError(f"There is no pinned rollback to {kind.verb}: {where}")
+    return app.pinned_deployment
+
+
+async def _ask_digitalocean(deps: Deps, app: App, key: str, *, revert: bool) -> Deployment | None:
+    """Commit or revert; the revert's new deployment. A refusal lets go of ``key``."""
+    try:
+        if revert:
+            return await _revert(deps, app)
+        await _commit(deps, app)
+    except DigitalOceanError:
+        # Nothing happened, so the next click or command may try again.
+        await deps.store.release_decision(key)
+        raise
+    return None
 
 
 async def _commit(deps: Deps, app: App) -> None:

@@ -29,10 +29,8 @@ async def approve(
     if not card.approvable:
         return blocks.Message(text=f"This rollback cannot be approved: {escape(card.error)}")
     refusal = _misplaced(deps, card, where) or await _approval_refusal(deps, card, user)
-    if refusal:
-        count(deps, "refused")
-        await audit(deps, Event.REFUSED, card, user=user, reason=refusal)
-        return blocks.Message(text=refusal)
+    if refusal is not None:
+        return await _refused(deps, card, user=user, refusal=refusal)
     now = deps.clock()
     if now > card.expires_at:
         won, decision = await deps.store.claim_decision(
@@ -62,13 +60,9 @@ async def cancel(
     card = await _load(deps, card_id, message_ts)
     if card is None:
         return _gone()
-    refusal = _misplaced(deps, card, where)
-    if not refusal and user != card.requester and not await deps.approvers.includes(user):
-        refusal = "Only the requester or an approver can cancel this rollback."
-    if refusal:
-        count(deps, "refused")
-        await audit(deps, Event.REFUSED, card, user=user, reason=refusal)
-        return blocks.Message(text=refusal)
+    refusal = _misplaced(deps, card, where) or await _cancel_refusal(deps, card, user)
+    if refusal is not None:
+        return await _refused(deps, card, user=user, refusal=refusal)
     won, decision = await deps.store.claim_decision(
         card.id, Decision(kind=DecisionKind.CANCELLED, user=user, at=deps.clock())
     )
@@ -81,8 +75,15 @@ async def cancel(
     return blocks.Message(text="Cancelled; nothing was changed.")
 
 
-def _misplaced(deps: Deps, card: Card, where: Where) -> str:
-    return click_refusal(
+async def _refused(deps: Deps, card: Card, *, user: str, refusal: str) -> blocks.Message:
+    count(deps, "refused")
+    await audit(deps, Event.REFUSED, card, user=user, reason=refusal)
+    return blocks.Message(text=refusal)
+
+
+def _misplaced(deps: Deps, card: Card, where: Where) -> str | None:
+    """Why a click from ``where`` may not act on ``card``, or None when it may."""
+    refusal = click_refusal(
         deps.settings.rollback_channels,
         where,
         home=card.channel,
@@ -90,9 +91,18 @@ def _misplaced(deps: Deps, card: Card, where: Where) -> str:
         app=card.app_name,
         app_id=card.app_id,
     )
+    return refusal or None
 
 
-async def _approval_refusal(deps: Deps, card: Card, user: str) -> str:
+async def _cancel_refusal(deps: Deps, card: Card, user: str) -> str | None:
+    """Why ``user`` may not cancel ``card``, or None when they may."""
+    if user == card.requester or await deps.approvers.includes(user):
+        return None
+    return "Only the requester or an approver can cancel this rollback."
+
+
+async def _approval_refusal(deps: Deps, card: Card, user: str) -> str | None:
+    """Why ``user`` may not approve ``card``, or None when they may."""
     if user == card.requester and not deps.settings.rollback_allow_self_approval:
         return "You asked for this rollback, so someone else has to approve it."
     if not await deps.approvers.includes(user):
@@ -100,7 +110,7 @@ async def _approval_refusal(deps: Deps, card: Card, user: str) -> str:
             "You are not one of the approvers for rollbacks "
             f"({deps.approvers.describe()}); the card stays open for them."
         )
-    return ""
+    return None
 
 
 async def _load(deps: Deps, card_id: str, message_ts: str) -> Card | None:

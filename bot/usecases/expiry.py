@@ -12,7 +12,7 @@ import logging
 from bot.domain.records import Decision, DecisionKind, Event
 from bot.errors import BotError, StoreUnavailableError
 from bot.fleet.card_edits import edit_card
-from bot.tasks import TaskTracker
+from bot.tasks import TaskTracker, repeat
 from bot.usecases import starting
 from bot.usecases.card_updates import audit, count
 from bot.usecases.dependencies import Deps
@@ -35,19 +35,11 @@ class Sweeper:
         self._stopping.set()
 
     async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.sweep()
-                await self.settle_starts()
-            except BotError as exc:
-                log.warning("sweep skipped: %s", exc.user_message)
-            except Exception:
-                # A bug must not end the loop: cards would stay open past their expiry.
-                log.exception("sweep failed; trying again")
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
-            except TimeoutError:
-                continue
+        await repeat(self._round, every=self.interval, until=self._stopping, name="sweep")
+
+    async def _round(self) -> None:
+        await self.sweep()
+        await self.settle_starts()
 
     async def settle_starts(self) -> None:
         """Settle every approval whose replica stopped before its rollback was recorded."""
