@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from bot.digitalocean.models import App, Deployment
+from bot.digitalocean.models import App, Deployment, RollbackValidation
 from bot.domain.mrkdwn import escape
 from bot.domain.records import Card, DeploymentSummary, Event
 from bot.domain.targets import blocked_by, default_target
@@ -31,11 +31,8 @@ async def propose(
     )
     target = await _target(deps, app, deployment_id)
     validation = await deps.do.validate_rollback(app.id, target.id)
-    error = await _blocked(deps, app)
-    if not error and not validation.valid:
-        error = (validation.error.message if validation.error else "") or (
-            "DigitalOcean did not say why."
-        )
+    blocked = await _blocked(deps, app)
+    error = blocked if blocked is not None else _invalid(validation)
     now = deps.clock()
     card = Card(
         id=secrets.token_hex(8),
@@ -122,14 +119,23 @@ async def _target(deps: Deps, app: App, deployment_id: str | None) -> Deployment
     return chosen
 
 
-async def _blocked(deps: Deps, app: App) -> str:
-    """Why no rollback of ``app`` can start now (one at a time), or ""."""
+async def _blocked(deps: Deps, app: App) -> str | None:
+    """Why no rollback of ``app`` can start now (one at a time), or None."""
     reason = blocked_by(app)
     if reason:
         return f"Not now: {reason}"
     if await deps.locks.holder(app.id):
         return "Not now: another rollback of this app is already in flight."
-    return ""
+    return None
+
+
+def _invalid(validation: RollbackValidation) -> str:
+    """Why DigitalOcean refuses the rollback, or "" when it would take it (``Card.error``)."""
+    if validation.valid:
+        return ""
+    return (validation.error.message if validation.error else "") or (
+        "DigitalOcean did not say why."
+    )
 
 
 def _condition(message: str, components: tuple[str, ...]) -> str:

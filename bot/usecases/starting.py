@@ -157,15 +157,15 @@ async def _remember(deps: Deps, watch: Watch) -> bool:
     return True
 
 
-async def _stale(deps: Deps, card: Card) -> str:
-    """Why the card no longer describes the app, or "" if it still does."""
+async def _stale(deps: Deps, card: Card) -> str | None:
+    """Why the card no longer describes the app, or None if it still does."""
     app = await deps.do.get_app(card.app_id)
     live = app.active_deployment.id if app.active_deployment else ""
     expected = card.live.id if card.live else ""
     if live != expected:
         now_live = code(blocks.short(live)) if live else "nothing"
         return f"the live deployment changed since the card was posted (now {now_live})."
-    return blocked_by(app)
+    return blocked_by(app) or None
 
 
 async def _reopen(deps: Deps, card: Card, problem: str) -> None:
