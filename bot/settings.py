@@ -1,6 +1,6 @@
 """Settings, read from the environment (and a ``.env`` file) with pydantic-settings.
 
-The names are the contract in DESIGN.md; operators and tests rely on them.
+The names are a contract (the README lists them); operators and tests rely on them.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.runtime.ack_first import Lull
 from bot.runtime.followups import FollowUps
+from bot.runtime.lull import Lull
 from bot.slack.work_queue import Priority
 from bot.tasks import TaskTracker
 
@@ -26,7 +26,7 @@ async def until(condition: Callable[[], bool]) -> None:
 
 async def test_at_most_at_once_run_together_in_arrival_order() -> None:
     tasks = TaskTracker()
-    followups = FollowUps(tasks, lull=Lull(settle=TICK), at_once=2)
+    followups = FollowUps(tasks, lull=Lull(quiet_for=TICK), at_once=2)
     started: list[int] = []
     finish = asyncio.Event()
 
@@ -50,7 +50,7 @@ async def test_at_most_at_once_run_together_in_arrival_order() -> None:
 
 async def test_work_waits_for_the_request_and_keeps_its_context() -> None:
     tasks = TaskTracker()
-    lull = Lull(settle=TICK)
+    lull = Lull(quiet_for=TICK)
     followups = FollowUps(tasks, lull=lull)
     seen: list[str] = []
 
@@ -70,7 +70,7 @@ async def test_work_waits_for_the_request_and_keeps_its_context() -> None:
 async def test_a_failing_piece_is_logged_and_the_next_still_runs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    followups = FollowUps(TaskTracker(), lull=Lull(settle=TICK), at_once=1)
+    followups = FollowUps(TaskTracker(), lull=Lull(quiet_for=TICK), at_once=1)
     ran: list[str] = []
 
     async def broken() -> None:
@@ -88,7 +88,7 @@ async def test_a_failing_piece_is_logged_and_the_next_still_runs(
 
 async def test_shutdown_runs_what_is_queued_and_refuses_new_work() -> None:
     tasks = TaskTracker()
-    lull = Lull(settle=TICK)
+    lull = Lull(quiet_for=TICK)
     followups = FollowUps(tasks, lull=lull, at_once=1)
     ran: list[int] = []
 
@@ -112,7 +112,7 @@ async def test_shutdown_runs_what_is_queued_and_refuses_new_work() -> None:
 
 async def test_clicks_go_ahead_of_commands_and_each_kind_keeps_its_order() -> None:
     tasks = TaskTracker()
-    followups = FollowUps(tasks, lull=Lull(settle=TICK), at_once=1)
+    followups = FollowUps(tasks, lull=Lull(quiet_for=TICK), at_once=1)
     started: list[str] = []
     finish = asyncio.Event()
 
@@ -136,7 +136,7 @@ async def test_clicks_go_ahead_of_commands_and_each_kind_keeps_its_order() -> No
 
 async def test_one_owner_has_at_most_limit_pieces_queued_or_running() -> None:
     tasks = TaskTracker()
-    followups = FollowUps(tasks, lull=Lull(settle=TICK), at_once=1)
+    followups = FollowUps(tasks, lull=Lull(quiet_for=TICK), at_once=1)
     ran: list[str] = []
     finish = asyncio.Event()
 
@@ -166,7 +166,7 @@ async def test_a_failing_piece_gives_its_owner_the_place_back(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     tasks = TaskTracker()
-    followups = FollowUps(tasks, lull=Lull(settle=TICK), at_once=1)
+    followups = FollowUps(tasks, lull=Lull(quiet_for=TICK), at_once=1)
 
     async def broken() -> None:
         raise RuntimeError("boom")

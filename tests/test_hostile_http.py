@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.entrypoints.http_server import BODY_DEADLINE, MAX_BODY
-from bot.runtime.ack_first import LONGEST
+from bot.runtime.lull import LONGEST
 from tests.constants import SIGNING_SECRET
 from tests.fake_slack import FakeSlack
 from tests.log_records import every_record, tracebacks

@@ -40,8 +40,8 @@ MAX_CONNECTIONS = 100
 """Connections and requests in progress at once (uvicorn's ``limit_concurrency``); past it
 uvicorn answers 503 ("Exceeded concurrency limit."). A request holds at most
 ``bot.entrypoints.http_server.MAX_BODY`` (1 MiB) of body plus uvicorn's 64 KiB read buffer
-(``HIGH_WATER_LIMIT``, flow_control.py): 100 of them fit in the pod's 256Mi with the
-bot's own ~75 MiB, where an unbounded number would get it OOM-killed."""
+(``HIGH_WATER_LIMIT``, flow_control.py): 100 of them fit in the pod's 256Mi beside the
+bot itself, where an unbounded number would get it OOM-killed."""
 
 
 class ListenError(BotError):

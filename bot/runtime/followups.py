@@ -2,9 +2,8 @@
 
 A listener acks, then hands its slow part here. Handing over is only a queue append (the
 ack path stays as short as the floor's); a few workers, tracked like every background
-task, take the work, each piece at a lull in incoming requests (``bot.runtime.ack_first``) and in
-the
-request's own context, so its log lines keep the request id. At most ``at_once`` pieces
+task, take the work, each piece at a lull in incoming requests (``bot.runtime.lull``) and
+in the request's own context, so its log lines keep the request id. At most ``at_once`` pieces
 run together: after a flood, a thousand starting in the same instant would hold the event
 loop for seconds and delay the next acks.
 
@@ -12,7 +11,8 @@ Two queues, each first in, first out: clicks (``Priority.CLICK``) are taken befo
 command, so an approval is not stuck behind a pile of proposals — someone is waiting on
 a card for it, and it is quick. A piece may name an ``owner`` and a ``limit``: an owner
 holding ``limit`` pieces (queued or running) gets no more until one ends, so one person's
-flood cannot fill the queue in front of everyone else (``bot.slack.listeners`` says so at once).
+flood cannot fill the queue in front of everyone else (``bot.slack.listeners`` says so at
+once).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections import Counter, deque
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from bot.runtime.ack_first import Lull
+from bot.runtime.lull import Lull
 from bot.slack.work_queue import Job, Order, Priority, WorkQueue
 from bot.tasks import TaskTracker
 

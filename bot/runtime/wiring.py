@@ -1,7 +1,7 @@
 """Wiring: builds the clients, the store, the watcher and the Bolt app from settings.
 
-Shared by every way of running the bot (HTTP, and later Socket Mode and the demo), so
-there is one code path for the logic.
+Shared by every way of running the bot (HTTP, Socket Mode and the demo), so there is one
+code path for the logic.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from bot.fleet.narrator import Narrator
 from bot.fleet.telling import Teller
 from bot.fleet.watcher import Watcher
 from bot.metrics import Metrics
-from bot.runtime.ack_first import Lull
 from bot.runtime.followups import FollowUps
+from bot.runtime.lull import Lull
 from bot.settings import Settings
 from bot.slack import listeners
 from bot.slack.client import Chat, make_web_client
@@ -36,7 +36,7 @@ from bot.store.locks import AppLocks
 from bot.store.redis_store import Store
 from bot.tasks import TaskTracker
 from bot.usecases.access import Approvers
-from bot.usecases.dependencies import Deps
+from bot.usecases.deps import Deps
 from bot.usecases.expiry import Sweeper
 
 log = logging.getLogger(__name__)
@@ -180,8 +180,8 @@ def _watcher(
 
 def _tune_collector() -> None:
     # What exists after start-up (modules, clients, settings) lives as long as the process:
-    # out of the collector's sight, it no longer lengthens every full collection (a 49 ms
-    # pause with 700 commands queued). A request allocates hundreds of objects, nearly all
+    # out of the collector's sight, it no longer lengthens every full collection (a pause
+    # while commands queue). A request allocates hundreds of objects, nearly all
     # freed by reference counting at once; at Python's default (a young collection every
     # 700 allocations) the collector ran every request or two, walking live requests' objects.
     gc.freeze()
@@ -218,9 +218,8 @@ def _bolt_app(settings: Settings, token: str) -> AsyncApp:
         # Listeners post through bot.slack.client, so Bolt's own client only needs the base URL.
         client=make_web_client(token=None, base_url=settings.slack_api_url),
         authorize=authorize,
-        # bot.entrypoints.http_server checks every HTTP request's signature before Bolt sees it
-        # (Socket
-        # Mode has none to check), so Bolt checking again would only cost time.
+        # bot.entrypoints.http_server checks every HTTP request's signature before Bolt sees
+        # it (Socket Mode has none to check), so Bolt checking again would only cost time.
         request_verification_enabled=False,
         # Our listeners only ack and queue their work (bot.runtime.followups), so answering after
         # the listener returns is immediate and skips Bolt's 10 ms ack polling.

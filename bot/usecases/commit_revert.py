@@ -1,4 +1,9 @@
-"""Use cases: commit or revert a pinned rollback (from a button or a command)."""
+"""Use cases: commit or revert a pinned rollback (from a button or a command).
+
+To settle a pinned rollback is to commit or revert it, whichever comes first; that is
+the only thing "settle" means in the bot (the key it is claimed under, the buttons, the
+final reply that loses them).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from bot.fleet.card_edits import card_of, edit_card
 from bot.slack.blockkit import blocks, thread_replies
 from bot.slack.blockkit.blocks import code
 from bot.usecases.access import find_app_here
-from bot.usecases.dependencies import Deps
+from bot.usecases.deps import Deps
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from bot.fleet.card_edits import edit_card
 from bot.tasks import TaskTracker, repeat
 from bot.usecases import starting
 from bot.usecases.card_updates import audit, count
-from bot.usecases.dependencies import Deps
+from bot.usecases.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +39,20 @@ class Sweeper:
 
     async def _round(self) -> None:
         await self.sweep()
-        await self.settle_starts()
+        await self.recover_starts()
 
-    async def settle_starts(self) -> None:
-        """Settle every approval whose replica stopped before its rollback was recorded."""
+    async def recover_starts(self) -> None:
+        """Recover every approval whose replica stopped before its rollback was recorded
+        (``starting.recover``: adopt the rollback DigitalOcean made, or say none was)."""
         for card_id in await self._deps.store.lapsed_starts(self._deps.clock()):
             try:
                 await starting.recover(self._deps, card_id)
             except StoreUnavailableError:
                 raise  # the next sweep tries again
             except BotError as exc:
-                log.warning("card %s: not settled yet: %s", card_id, exc.user_message)
+                log.warning("card %s: not recovered yet: %s", card_id, exc.user_message)
             except Exception:
-                log.exception("card %s: could not be settled", card_id)
+                log.exception("card %s: could not be recovered", card_id)
 
     async def sweep(self) -> int:
         """Expire every overdue card; return how many this replica expired."""
