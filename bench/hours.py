@@ -47,6 +47,10 @@ class HoursConfig:
 
 @dataclass
 class HoursRun:
+    """What the hours did: DigitalOcean's answers by status, the busiest hour and minute,
+    the rollbacks begun and told to the end, what people were told and how fast, and the
+    time and CPU it took."""
+
     calls: Counter[int] = field(default_factory=Counter)
     busiest_hour: int = 0
     busiest_minute: int = 0

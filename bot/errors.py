@@ -1,8 +1,32 @@
-"""The bot's typed errors.
+"""The bot's typed errors: every exception class of production code is here.
 
 Grouped the way httpx groups its exceptions: one base class, one branch per outside
 system, and leaves that say what went wrong. Every error carries ``user_message``, a
-sentence fit to show in Slack: it never contains a token, a secret or a traceback.
+sentence fit to show in Slack (or to an operator): it never contains a token, a secret
+or a traceback.
+
+The hierarchy (the sandbox keeps its own errors: it imports no production code):
+
+* BotError
+  + SettingsError
+  + UsageError
+  + DigitalOceanError
+    - DOAuthError
+    - DONotFoundError
+    - DORequestError
+    - DOTransientError
+      · DORateLimitedError
+      · DOServerError
+        · DOMalformedError
+      · DONetworkError
+      · DOBudgetError
+    - DOUncertainError
+  + SlackError
+  + LeaseLostError
+  + StoreUnavailableError
+  + ListenError
+  + SocketModeError
+  + Refused
 """
 
 from __future__ import annotations
@@ -114,3 +138,28 @@ class StoreUnavailableError(BotError):
             "The bot's state store (Redis) is unavailable right now, so nothing was done. "
             "Try again in a minute."
         )
+
+
+# --- serving -------------------------------------------------------------------------
+
+
+class ListenError(BotError):
+    """The port could not be taken; the message says which and why."""
+
+
+class SocketModeError(BotError):
+    """Socket Mode cannot run as configured; the message is one sentence for the operator."""
+
+
+class Refused(BotError):
+    """A request answered with an error status before Bolt sees it.
+
+    ``close``: the body was not read to its end, so the connection is closed after the
+    answer ("Connection: close" ends it in h11) rather than the rest read and dropped.
+    """
+
+    def __init__(self, status: int, reason: str, *, close: bool = False) -> None:
+        super().__init__(reason)  # a reason for the log, never shown to anyone
+        self.status = status
+        self.reason = reason
+        self.close = close

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
@@ -17,27 +18,24 @@ from prometheus_client.registry import Collector
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
+@dataclass(frozen=True)
+class _Source:
+    name: str
+    doc: str
+    labels: tuple[str, ...]
+    read: Callable[[], Tally[tuple[str, ...]]]
+
+
 class _Tallies(Collector):
     """Exposes in-memory tallies as Prometheus counters when scraped."""
 
     def __init__(self) -> None:
-        self._sources: list[
-            tuple[str, str, tuple[str, ...], Callable[[], Tally[tuple[str, ...]]]]
-        ] = []
-
-    def add(
-        self,
-        name: str,
-        doc: str,
-        labels: tuple[str, ...],
-        read: Callable[[], Tally[tuple[str, ...]]],
-    ) -> None:
-        self._sources.append((name, doc, labels, read))
+        self.sources: list[_Source] = []
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        for name, doc, labels, read in self._sources:
-            family = CounterMetricFamily(name, doc, labels=list(labels))
-            for values, count in sorted(read().items()):
+        for source in self.sources:
+            family = CounterMetricFamily(source.name, source.doc, labels=list(source.labels))
+            for values, count in sorted(source.read().items()):
                 family.add_metric(list(values), count)
             yield family
 
@@ -94,7 +92,7 @@ class Metrics:
         read: Callable[[], Tally[tuple[str, ...]]],
     ) -> None:
         """Expose a tally kept elsewhere (e.g. API calls by status) as a counter."""
-        self._tallies.add(name, doc, labels, read)
+        self._tallies.sources.append(_Source(name, doc, labels, read))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

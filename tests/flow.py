@@ -1,13 +1,18 @@
-"""Helpers for end-to-end tests: read the card, the thread and the replies."""
+"""Helpers for end-to-end tests: drive a rollback as people do, read the card, the thread
+and the replies."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.sandbox.digitalocean import Simulator
 from tests.fake_slack import FakeSlack, Message
+from tests.slack_driver import SlackDriver
 
 GOLANG_ID = "2471ff64-3fa5-5093-b61d-c311efb40623"
 GOLANG_TARGET = "7704be64-8a5a-5a1b-8e80-3c53d5c798d0"
 BROKEN_ID = "40c1e3e6-3496-56af-ac06-34902cb6a04f"
+LIVE = "is live on the rollback"
 
 
 def wait_card(slack: FakeSlack, app_name: str, *, channel: str = "CDEPLOY") -> Message:
@@ -25,6 +30,36 @@ def wait_reply(slack: FakeSlack, thread_ts: str, needle: str, *, timeout: float 
     )
 
 
+def ask_for_rollback(
+    driver: SlackDriver, slack: FakeSlack, app_name: str = "sample-golang"
+) -> Message:
+    """UALICE asks for a rollback of ``app_name``: the card she gets."""
+    driver.command(app_name, user="UALICE")
+    return wait_card(slack, app_name)
+
+
+def approve(driver: SlackDriver, card: Message) -> None:
+    """UBOB, who did not ask, approves ``card``."""
+    driver.press(card, "rollback_approve", user="UBOB")
+
+
+def roll_back(
+    driver: SlackDriver,
+    slack: FakeSlack,
+    app_name: str = "sample-golang",
+    *,
+    until: str = LIVE,
+    timeout: float = 10,
+    meanwhile: Callable[[], object] = lambda: None,
+) -> tuple[Message, Message]:
+    """UALICE asks, ``meanwhile`` happens (a fault, say), UBOB approves: the card, and the
+    first reply in its thread that says ``until``."""
+    card = ask_for_rollback(driver, slack, app_name)
+    meanwhile()
+    approve(driver, card)
+    return card, wait_reply(slack, card.ts, until, timeout=timeout)
+
+
 def wait_response(slack: FakeSlack, needle: str) -> str:
     return slack.wait_for(lambda: next((t for t in slack.response_texts() if needle in t), None))
 
@@ -39,3 +74,29 @@ def rollback_posts(sim: Simulator, app_id: str) -> list[object]:
 
 def pinned(sim: Simulator, app_id: str) -> bool:
     return "pinned_deployment" in sim.get_app(app_id)
+
+
+class NewCards:
+    """The cards the bot posts, read as they come (the stand-in keeps every message of a
+    run: tens of thousands over simulated hours), each taken once by whoever asked."""
+
+    def __init__(self, slack: FakeSlack) -> None:
+        self.slack = slack
+        self._read = 0  # messages of the stand-in looked at so far
+        self._cards: dict[str, list[Message]] = {}  # channel → cards not yet taken
+
+    def read(self) -> None:
+        new = self.slack.messages[self._read :]
+        self._read += len(new)
+        for message in new:
+            if message.thread_ts is None and message.text.startswith("Rollback "):
+                self._cards.setdefault(message.channel, []).append(message.copy())
+
+    def take(self, channel: str, app_name: str) -> Message | None:
+        """The oldest card for ``app_name`` in ``channel`` not yet taken, as it is now."""
+        waiting = self._cards.get(channel, [])
+        for card in waiting:
+            if card.text.startswith(f"Rollback {app_name} "):
+                waiting.remove(card)
+                return self.slack.message(card.ts)
+        return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from bot.sandbox.digitalocean import RecordedRequest
 from tests.fake_slack import FakeSlack, Message
+from tests.flow import NewCards
 from tests.slack_driver import SlackDriver
 
 APPROVE = "rollback_approve"
@@ -60,8 +61,7 @@ class Lanes:
         self.slack = slack
         self.lanes = [Lane(app, channel) for app, channel in apps]
         self.again_after = again_after
-        self._read = 0  # messages of the stand-in looked at so far
-        self._cards: dict[str, list[Message]] = {}  # channel → cards not yet taken
+        self._cards = NewCards(slack)
 
     @property
     def busy(self) -> bool:
@@ -70,7 +70,7 @@ class Lanes:
     def step(self, *, starting: bool) -> None:
         """Move every lane on by what happened since the last step."""
         now = time.monotonic()
-        self._take_new_messages()
+        self._cards.read()
         for lane in self.lanes:
             if lane.state == "idle":
                 if starting and now >= lane.retry_at:
@@ -89,7 +89,7 @@ class Lanes:
         lane.key, lane.state, lane.card, lane.asked_at = self.driver.last_key, "asked", None, now
 
     def _on_asked(self, lane: Lane, now: float) -> None:
-        lane.card = lane.card or self._new_card(lane)
+        lane.card = lane.card or self._cards.take(lane.channel, lane.app)
         if lane.card is not None:
             if APPROVE in lane.card.buttons():
                 self._press(lane, lane.card, APPROVE)
@@ -130,22 +130,6 @@ class Lanes:
             lane.told.append(said)
             lane.retry_at = now + self.again_after
             self._press(lane, self.slack.message(lane.final.ts), COMMIT)
-
-    def _take_new_messages(self) -> None:
-        # Read as they come (the stand-in keeps tens of thousands over simulated hours).
-        new = self.slack.messages[self._read :]
-        self._read += len(new)
-        for message in new:
-            if message.thread_ts is None and message.text.startswith("Rollback "):
-                self._cards.setdefault(message.channel, []).append(message.copy())
-
-    def _new_card(self, lane: Lane) -> Message | None:
-        waiting = self._cards.get(lane.channel)
-        while waiting:
-            card = waiting.pop(0)
-            if card.text.startswith(f"Rollback {lane.app}"):
-                return self.slack.message(card.ts)  # as it is now
-        return None
 
     def _answered(self, lane: Lane) -> str | None:
         """The answer to the lane's latest request when it says "not now", else None."""

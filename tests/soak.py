@@ -30,7 +30,8 @@ from tests.processes import BotProcess
 from tests.redis_server import RedisServer
 from tests.slack_driver import SlackDriver
 from tests.soak_faults import FaultCounts, Injected, Player, Targets, plan
-from tests.soak_people import People, Person
+from tests.soak_people import People
+from tests.soak_person import Person
 from tests.soak_stack import Stack, stack
 
 REPLICAS = 2

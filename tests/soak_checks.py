@@ -7,14 +7,27 @@ around it, so a failing run says what to fix without a rerun.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from bot.sandbox.digitalocean import RecordedRequest
 from tests.fake_slack import Message
 from tests.soak import SoakRun
-from tests.soak_people import APPROVE, LIVE, OUTCOMES, STARTED, CardSeen, Person
+from tests.soak_evidence import (
+    STEP,
+    all_text,
+    app_of,
+    around,
+    describe_posts,
+    first_seen,
+    logs,
+    refusal,
+    rollback_posts,
+    shorten,
+    started_at,
+    told_units,
+    whose,
+)
+from tests.soak_person import APPROVE, LIVE, OUTCOMES, CardSeen
 
-STEP = "`: *"  # in every line that tells a step's status
 FAILED = "❌ Rollback of"
 MEMORY_GROWTH = 0.15
 """The most a replica's resident memory may grow from warm-up to the end, as a fraction.
@@ -63,12 +76,14 @@ def one_post_per_card(run: SoakRun) -> list[str]:
     unprocessed, so it does not count); a card not approved, none."""
     out = []
     for person in run.people:
-        posts = _rollback_posts(run, person.app_id)
+        posts = rollback_posts(run, person.app_id)
         pressed = [c for c in person.cards if c.presses]
         starts = [c.presses[0] for c in pressed]
         before = [p for p in posts if not starts or p.at < starts[0]]
         if before:
-            out.append(f"{person.app}: {len(before)} POST(s) before any Approve: {_posts(before)}")
+            out.append(
+                f"{person.app}: {len(before)} POST(s) before any Approve: {describe_posts(before)}"
+            )
         for n, card in enumerate(pressed):
             end = starts[n + 1] if n + 1 < len(starts) else float("inf")
             mine = [p for p in posts if starts[n] <= p.at < end]
@@ -83,8 +98,8 @@ def one_post_per_card(run: SoakRun) -> list[str]:
                 out.append(
                     f"{person.app} card {card.ts} (decision {decision or 'none'}, "
                     f"{len(card.presses)} Approve click(s)): {len(mine)} POST(s) "
-                    f"{_posts(mine)}; answers {card.answers}; {_near(run, card.seen_at, person)}"
-                    f"{_logs(run, card.card_id)}"
+                    f"{describe_posts(mine)}; answers {card.answers}; "
+                    + around(run, card.seen_at, person, card.card_id)
                 )
     return out
 
@@ -97,8 +112,7 @@ def every_rollback_narrated(run: SoakRun) -> list[str]:
             if deployment[:8] not in told:
                 out.append(
                     f"{person.app}: DigitalOcean made rollback {deployment} (now {phase}) but "
-                    f"no thread tells it; {_near(run, _first_seen(person), person)}"
-                    f"{_logs(run, deployment)}"
+                    f"no thread tells it; " + around(run, first_seen(person), person, deployment)
                 )
     return out
 
@@ -110,7 +124,7 @@ def one_outcome(run: SoakRun) -> list[str]:
             continue
         texts = [m.text for m in replies]
         ends = [n for n, t in enumerate(texts) if any(w in t for w in OUTCOMES)]
-        person, deployment, phase = _whose(run, ts, texts)
+        person, deployment, phase = whose(run, ts, texts)
         want = {"ACTIVE": LIVE, "ERROR": FAILED}.get(phase, "")
         problem = ""
         if len(ends) != 1:
@@ -121,9 +135,9 @@ def one_outcome(run: SoakRun) -> list[str]:
             problem = "step lines after the outcome"
         if problem:
             out.append(
-                f"{person.app if person else '?'} thread {ts} (deployment {deployment or '?'}, "
-                f"{phase or 'unknown'}): {problem}; thread: {_shorten(texts)}; "
-                f"{_near(run, _started_at(person, ts), person)}{_logs(run, deployment)}"
+                f"{app_of(person)} thread {ts} (deployment {deployment or '?'}, "
+                f"{phase or 'unknown'}): {problem}; thread: {shorten(texts)}; "
+                + around(run, started_at(person, ts), person, deployment)
             )
     return out
 
@@ -134,20 +148,20 @@ def no_line_twice(run: SoakRun) -> list[str]:
     out = []
     for ts, replies in run.threads.items():
         texts = [m.text for m in replies]
-        units = [_units(t) for t in texts]
+        units = [told_units(t) for t in texts]
         twice = {u: n for u, n in Counter(u for us in units for u in us).items() if n > 1}
         if not twice:
             continue
-        person, deployment, _ = _whose(run, ts, texts)
+        person, deployment, _ = whose(run, ts, texts)
         killed = deployment in run.killed_leases
         one_reply = any(set(twice) <= set(us) for us in units)
         if killed and one_reply and max(twice.values()) == 2:
             continue
         out.append(
-            f"{person.app if person else '?'} thread {ts} (deployment {deployment or '?'}"
+            f"{app_of(person)} thread {ts} (deployment {deployment or '?'}"
             f"{', lease held by the killed replica' if killed else ''}): told twice "
-            f"{sorted(twice)}; thread: {_shorten(texts)}; "
-            f"{_near(run, _started_at(person, ts), person)}{_logs(run, deployment)}"
+            f"{sorted(twice)}; thread: {shorten(texts)}; "
+            + around(run, started_at(person, ts), person, deployment)
         )
     return out
 
@@ -164,8 +178,8 @@ def cards_tell(run: SoakRun) -> list[str]:
                 decision = run.decisions.get(card.card_id) or "none"
                 out.append(
                     f"{person.app} card {card.ts} (decision {decision}): {problem}; card says "
-                    f"{_all_text(shown)[-160:]!r}; {_near(run, card.seen_at, person)}"
-                    f"{_logs(run, card.card_id)}"
+                    f"{all_text(shown)[-160:]!r}; "
+                    + around(run, card.seen_at, person, card.card_id)
                 )
     return out
 
@@ -176,7 +190,7 @@ def every_app_ran(run: SoakRun) -> list[str]:
         approved = [
             (c.ts, c.card_id, len(c.presses), c.answers[-2:]) for c in person.cards if c.presses
         ]
-        refused = Counter(_refusal(run.cards.get(c.ts)) for c in person.cards if not c.presses)
+        refused = Counter(refusal(run.cards.get(c.ts)) for c in person.cards if not c.presses)
         out.append(
             f"{person.app}: never told to the end (state {person.state}, {person.asks} "
             f"request(s)); cards approved (ts, id, clicks, answers): {approved}; cards "
@@ -189,10 +203,10 @@ def nothing_left(run: SoakRun) -> list[str]:
     names = {p.app_id: p.app for p in run.people}
     out = [
         f"lock of {names.get(app_id, app_id)} still held by card {holder} "
-        f"(decision {run.decisions.get(holder) or 'none'}){_logs(run, holder)}"
+        f"(decision {run.decisions.get(holder) or 'none'}){logs(run, holder)}"
         for app_id, holder in run.locks.items()
     ]
-    out += [f"watch of deployment {d} still active{_logs(run, d)}" for d in run.active_watches]
+    out += [f"watch of deployment {d} still active{logs(run, d)}" for d in run.active_watches]
     out += [f"lease {key} still held" for key in run.leases]
     return out
 
@@ -214,7 +228,7 @@ def memory_flat(run: SoakRun) -> list[str]:
 
 def _card_problem(run: SoakRun, card: CardSeen, shown: Message) -> str:
     decision = run.decisions.get(card.card_id, "")
-    text, buttons = _all_text(shown), shown.buttons()
+    text, buttons = all_text(shown), shown.buttons()
     replies = [m.text for m in run.threads.get(card.ts, [])]
     if decision == "approved":
         if APPROVE in buttons or "Approved by" not in text:
@@ -231,80 +245,3 @@ def _card_problem(run: SoakRun, card: CardSeen, shown: Message) -> str:
     if not decision and APPROVE not in buttons:
         return "no decision in force, yet the card offers no Approve"
     return ""
-
-
-def _refusal(card: Message | None) -> str:
-    """Why a card offers no Approve, as it says."""
-    text = _all_text(card) if card is not None else ""
-    return next((p for p in text.split(" | ") if p.startswith("⛔")), text[-80:])
-
-
-def _rollback_posts(run: SoakRun, app_id: str) -> list[RecordedRequest]:
-    path = f"/v2/apps/{app_id}/rollback"
-    return [r for r in run.requests if r.method == "POST" and r.path == path and r.status != 429]
-
-
-def _posts(posts: Iterable[RecordedRequest]) -> str:
-    return "[" + ", ".join(f"status {p.status} at sim {p.at:.1f}" for p in posts) + "]"
-
-
-def _units(text: str) -> list[str]:
-    if text.startswith(STARTED):
-        return [text]
-    return [line for line in text.splitlines() if STEP in line]
-
-
-def _whose(run: SoakRun, ts: str, texts: list[str]) -> tuple[Person | None, str, str]:
-    """The person, the rollback deployment and its final phase of the thread under ``ts``."""
-    person = next((p for p in run.people if any(c.ts == ts for c in p.cards)), None)
-    if person is None:
-        return None, "", ""
-    for deployment, phase in run.rollbacks.get(person.app_id, []):
-        if any(deployment[:8] in t for t in texts):
-            return person, deployment, phase
-    return person, "", ""
-
-
-def _first_seen(person: Person) -> float:
-    return person.cards[0].seen_at if person.cards else 0.0
-
-
-def _started_at(person: Person | None, ts: str) -> float:
-    if person is None:
-        return 0.0
-    return next((c.seen_at for c in person.cards if c.ts == ts), _first_seen(person))
-
-
-def _near(run: SoakRun, began: float, person: Person | None) -> str:
-    """The faults played while this card or thread was in play."""
-    end = (person.ended_at if person and person.ended_at else run.seconds) + 1.0
-    near = [
-        f.describe() for f in run.faults if f.began <= end and (f.ended or f.began) >= began - 2
-    ]
-    return f"faults meanwhile ({began:.1f}–{end:.1f} s): {near or 'none'}"
-
-
-def _logs(run: SoakRun, needle: str, limit: int = 6) -> str:
-    """The replicas' log lines that mention ``needle`` (a card or deployment id)."""
-    if not needle:
-        return ""
-    lines = [
-        f"r{n}: {line[:220]}"
-        for n, log in enumerate(run.logs)
-        for line in log.splitlines()
-        if needle in line and ("WARNING" in line or "ERROR" in line)
-    ]
-    return f"; replica log: {lines[-limit:]}" if lines else ""
-
-
-def _all_text(message: Message) -> str:
-    parts = [message.text]
-    for block in message.blocks:
-        for item in [block.get("text"), *block.get("elements", [])]:
-            if isinstance(item, dict) and isinstance(item.get("text"), str):
-                parts.append(item["text"])
-    return " | ".join(parts)
-
-
-def _shorten(texts: list[str]) -> list[str]:
-    return [t.replace("\n", " / ")[:90] for t in texts]

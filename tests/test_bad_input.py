@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import string
 from urllib.parse import urlencode
 
 import pytest
@@ -15,15 +14,11 @@ from bot.domain.grammar import Help, parse
 from bot.sandbox.digitalocean import Simulator
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
 from tests.fake_slack import FakeSlack
-from tests.flow import wait_card, wait_reply
+from tests.flow import roll_back
+from tests.hostile_inputs import PAYLOADS, WORDS
 from tests.slack_driver import SlackDriver
 
 ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
-WORDS = st.lists(
-    st.sampled_from(["status", "history", "commit", "revert", "audit", "help", "sample-golang"])
-    | st.text(alphabet=string.ascii_letters + string.digits + "-<>@`*_~", max_size=40),
-    max_size=5,
-).map(" ".join)
 
 
 @given(ANY_TEXT | WORDS)
@@ -32,40 +27,6 @@ def test_every_text_parses_to_a_command_or_a_sentence(text: str) -> None:
     if isinstance(parsed, Help) and parsed.problem:
         assert parsed.problem.endswith((".", ")", "`"))
         assert len(parsed.problem) < 400
-
-
-JSONISH = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
-    ),
-    max_leaves=10,
-)
-PAYLOADS = st.fixed_dictionaries(
-    {},
-    optional={
-        "type": st.sampled_from(["block_actions", "view_submission", "shortcut", "nonsense"])
-        | st.text(max_size=10),
-        "user": JSONISH | st.fixed_dictionaries({"id": st.text(max_size=12)}),
-        "actions": JSONISH
-        | st.lists(
-            st.fixed_dictionaries(
-                {},
-                optional={
-                    "action_id": st.sampled_from(
-                        ["rollback_approve", "rollback_cancel", "rollback_commit", "x"]
-                    )
-                    | st.text(max_size=10),
-                    "value": JSONISH,
-                },
-            ),
-            max_size=2,
-        ),
-        "container": JSONISH,
-        "message": JSONISH,
-        "response_url": st.just("http://127.0.0.1:9/nowhere") | st.text(max_size=10),
-    },
-)
 
 
 @settings(
@@ -105,10 +66,7 @@ def test_no_secret_reaches_the_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     sim.inject("GET", r"/v2/apps", status=500)  # errors get logged too
-    driver.command("sample-broken", user="UALICE")
-    card = wait_card(slack, "sample-broken")
-    driver.press(card, "rollback_approve", user="UBOB")
-    wait_reply(slack, card.ts, "Rollback of `sample-broken` failed")
+    roll_back(driver, slack, "sample-broken", until="Rollback of `sample-broken` failed")
     driver.post(driver.command_body("sample-golang"), headers={"x-slack-signature": "v0=bad"})
     logged = "\n".join(
         [r.getMessage() for r in caplog.records]

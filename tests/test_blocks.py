@@ -3,47 +3,18 @@
 from __future__ import annotations
 
 import json
-import time
 
 from bot.digitalocean.models import Phase, StepStatus
 from bot.domain import progress
 from bot.domain.grammar import Help
 from bot.domain.mrkdwn import escape
 from bot.domain.progress import FlatStep
-from bot.domain.records import (
-    AuditEntry,
-    Card,
-    Decision,
-    DecisionKind,
-    DeploymentSummary,
-    Event,
-    Watch,
-)
+from bot.domain.records import AuditEntry, Decision, DecisionKind, DeploymentSummary, Event
 from bot.slack.blockkit import answers, blocks, cards, thread_replies
+from tests.factories import NOW, buttons, make_card, make_watch
 
-NOW = 1_800_000_000.0
-
-
-def make_card(**changes: object) -> Card:
-    card = Card(
-        id="abc123",
-        app_id="app",
-        app_name="sample-golang",
-        channel="C1",
-        ts="1.1",
-        requester="UALICE",
-        live=DeploymentSummary(id="11111111-aaaa", commit="db6936c", cause="manual"),
-        target=DeploymentSummary(id="22222222-bbbb", commit="9a4df0b", cause="commit pushed"),
-        created_at=NOW,
-        expires_at=NOW + 900,
-    )
-    return card.model_copy(update=changes)
-
-
-def buttons(message: blocks.Message) -> dict[str, dict[str, object]]:
-    return {
-        e["action_id"]: e for b in message.blocks if b["type"] == "actions" for e in b["elements"]
-    }
+# A rollback that failed: the replies about it are the ones with a Revert.
+FAILED = make_watch(phase=Phase.ERROR)
 
 
 def test_pending_card_has_a_guarded_approve_and_a_cancel() -> None:
@@ -66,17 +37,7 @@ def test_invalid_card_says_why_and_offers_no_approve() -> None:
 
 
 def test_decided_card_has_no_buttons_and_shows_progress() -> None:
-    watch = Watch(
-        deployment_id="d",
-        app_id="app",
-        app_name="sample-golang",
-        channel="C1",
-        thread_ts="1.1",
-        started_at=NOW,
-        phase=Phase.BUILDING,
-        success_steps=2,
-        total_steps=6,
-    )
+    watch = make_watch(deployment_id="d", phase=Phase.BUILDING, success_steps=2, total_steps=6)
     approved = Decision(kind=DecisionKind.APPROVED, user="UBOB", at=NOW)
     message = cards.card(make_card(), now=NOW, decision=approved, watch=watch)
     assert buttons(message) == {}
@@ -86,17 +47,8 @@ def test_decided_card_has_no_buttons_and_shows_progress() -> None:
 
 
 def test_failure_reply_quotes_reasons_and_offers_revert() -> None:
-    watch = Watch(
-        deployment_id="d" * 36,
-        app_id="app",
-        app_name="sample-golang",
-        channel="C1",
-        thread_ts="1.1",
-        started_at=time.time(),
-        phase=Phase.ERROR,
-    )
     failed = [FlatStep("a/b", "a › b", StepStatus.ERROR, "", "exit status 1")]
-    message = thread_replies.failed(watch, failed)
+    message = thread_replies.failed(FAILED, failed)
     assert "• `a › b`: exit status 1" in message.text
     assert buttons(message).keys() == {blocks.REVERT}
 
@@ -109,14 +61,7 @@ def test_long_text_is_cut_to_slacks_section_limit() -> None:
 
 def test_without_buttons_keeps_the_text() -> None:
     original = thread_replies.succeeded(
-        Watch(
-            deployment_id="d",
-            app_id="a",
-            app_name="x",
-            channel="C",
-            thread_ts="1",
-            started_at=NOW,
-        )
+        make_watch(deployment_id="d", app_id="a", app_name="x", channel="C", thread_ts="1")
     )
     settled = thread_replies.without_buttons(original.blocks, "Committed by <@U1>")
     assert buttons(settled) == {}
@@ -161,11 +106,11 @@ def test_thread_replies_escape_step_names_and_reasons() -> None:
     reply = thread_replies.step_changes(changes, Phase.ERROR)
     assert reply.text == f"❌ `build › {PING_SHOWN}`: *ERROR* — {PING_SHOWN}\n_Phase: ERROR_"
     failed = [FlatStep("a", PING, StepStatus.ERROR, "", PING)]
-    assert f"• `{PING_SHOWN}`: {PING_SHOWN}" in thread_replies.failed(make_watch(), failed).text
+    assert f"• `{PING_SHOWN}`: {PING_SHOWN}" in thread_replies.failed(FAILED, failed).text
 
 
 def test_rendered_text_is_not_escaped_twice() -> None:
-    reply = thread_replies.failed(make_watch(), [FlatStep("a", "a", StepStatus.ERROR, "", PING)])
+    reply = thread_replies.failed(FAILED, [FlatStep("a", "a", StepStatus.ERROR, "", PING)])
     settled = thread_replies.settled_result(reply.text, "Reverted by <@UBOB>")
     assert settled.text == reply.text and "&amp;lt;" not in json.dumps(settled.blocks)
     kept = thread_replies.without_buttons(reply.blocks, "Reverted by <@UBOB>")
@@ -194,20 +139,8 @@ def test_a_huge_progress_tree_makes_one_bounded_reply() -> None:
     assert lines[0] == "🔄 `step 0`: *RUNNING*"
 
 
-def make_watch() -> Watch:
-    return Watch(
-        deployment_id="d" * 36,
-        app_id="app",
-        app_name="sample-golang",
-        channel="C1",
-        thread_ts="1.1",
-        started_at=NOW,
-        phase=Phase.ERROR,
-    )
-
-
 def test_revert_is_offered_only_while_the_app_is_pinned_to_the_rollback() -> None:
-    watch = make_watch()
+    watch = FAILED
     steps = [FlatStep("a", "a", StepStatus.ERROR, "", "exit status 1")]
     pinned_here = thread_replies.failed(
         watch, steps, pinned=watch.deployment_id, live="11111111-aaaa"

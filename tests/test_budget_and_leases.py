@@ -92,28 +92,32 @@ async def test_polls_leave_people_a_reserve_in_each_window(
     ninth.cancel()
 
 
-async def test_commands_never_take_the_polls_part_of_the_hour(
+@pytest.mark.parametrize(
+    ("per_minute", "per_hour", "commands", "polls", "told"),
+    [
+        # A fifth of the hour for commands; the rest is the rollbacks in flight's, to be told
+        # to the end.
+        pytest.param(1000, 10, 2, 8, r"frees up in about (59|60) min", id="the hour"),
+        # COMMAND_SHARE of the minute for commands; the rest of it is the rollbacks in flight's.
+        pytest.param(10, 5000, 5, 5, r"frees up in about (59|60) s", id="the minute"),
+    ],
+)
+async def test_commands_never_take_the_polls_part_of_a_window(
     clients: tuple[redis.Redis, redis.Redis],
+    *,
+    per_minute: int,
+    per_hour: int,
+    commands: int,
+    polls: int,
+    told: str,
 ) -> None:
-    one, two = (budget(c, per_minute=1000, per_hour=10, window=60) for c in clients)
-    for _ in range(2):  # a fifth of the hour
+    one, two = (budget(c, per_minute=per_minute, per_hour=per_hour, window=60) for c in clients)
+    for _ in range(commands):
         assert await one.acquire(Lane.COMMAND) == 0
     with pytest.raises(DOBudgetError) as refused:
         await two.acquire(Lane.COMMAND)
-    assert re.search(r"frees up in about (59|60) min", refused.value.user_message)
-    for _ in range(8):  # the rest is the rollbacks in flight's, to be told to the end
-        assert await two.acquire(Lane.POLL) == 0
-
-
-async def test_a_crowd_of_commands_leaves_polls_their_places(
-    clients: tuple[redis.Redis, redis.Redis],
-) -> None:
-    one, two = (budget(c, per_minute=10, per_hour=5000, window=60) for c in clients)
-    for _ in range(5):  # COMMAND_SHARE of 10
-        assert await one.acquire(Lane.COMMAND) == 0
-    with pytest.raises(DOBudgetError):
-        await two.acquire(Lane.COMMAND)
-    for _ in range(5):  # the rest of the minute is the rollbacks in flight's
+    assert re.search(told, refused.value.user_message)
+    for _ in range(polls):
         assert await two.acquire(Lane.POLL) == 0
 
 

@@ -12,8 +12,9 @@ from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.records import app_id_for
 from bot.slack.listeners import BUSY, PER_PERSON
 from tests.conftest import BotFactory
-from tests.fake_slack import FakeSlack
-from tests.flow import GOLANG_ID, wait_card, wait_reply
+from tests.fake_slack import FakeSlack, Message
+from tests.flow import GOLANG_ID, approve, ask_for_rollback, wait_reply
+from tests.slack_driver import SlackDriver
 
 WARN_ID = app_id_for("sample-warn")
 VALIDATE_WARN = rf"/v2/apps/{WARN_ID}/rollback/validate"
@@ -29,16 +30,24 @@ def answered_before_the_rollback(sim: Simulator) -> int:
     return paths[:rollback].count(VALIDATE_WARN)
 
 
+def card_and_slow_validations(
+    start_bot: BotFactory, slack: FakeSlack, sim: Simulator, *, delay: float
+) -> tuple[SlackDriver, Message]:
+    """A bot, a card of sample-golang waiting for approval, and DigitalOcean from now on
+    taking ``delay`` seconds to validate each rollback of the flood's app."""
+    driver = start_bot()
+    card = ask_for_rollback(driver, slack)
+    sim.inject("POST", VALIDATE_WARN, status=None, times=None, delay=delay)
+    return driver, card
+
+
 def test_one_persons_flood_of_proposals_does_not_delay_an_approval(
     start_bot: BotFactory, slack: FakeSlack, sim: Simulator
 ) -> None:
-    driver = start_bot()
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
-    sim.inject("POST", VALIDATE_WARN, status=None, times=None, delay=SLOW)
+    driver, card = card_and_slow_validations(start_bot, slack, sim, delay=SLOW)
     flood = 30
     acks = [driver.command("sample-warn", user="UMALLORY", channel="COPS") for _ in range(flood)]
-    driver.press(card, "rollback_approve", user="UBOB")
+    approve(driver, card)
     wait_reply(slack, card.ts, "Rollback started")
 
     texts = [ack.json()["text"] for ack in acks]
@@ -61,11 +70,8 @@ def test_one_persons_flood_of_proposals_does_not_delay_an_approval(
 def test_an_approval_goes_ahead_of_commands_already_queued(
     start_bot: BotFactory, slack: FakeSlack, sim: Simulator
 ) -> None:
-    driver = start_bot()
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
     # Half as slow: thirty proposals go through eight workers in four rounds.
-    sim.inject("POST", VALIDATE_WARN, status=None, times=None, delay=SLOW / 2)
+    driver, card = card_and_slow_validations(start_bot, slack, sim, delay=SLOW / 2)
     # Ten people, each within their share: thirty proposals queued behind the eight that
     # the workers are busy with.
     people = [f"UPERSON{n}" for n in range(10)]
@@ -75,7 +81,7 @@ def test_an_approval_goes_ahead_of_commands_already_queued(
         for person in people
     ]
     assert {ack.json()["text"] for ack in acks} == {"Working on it…"}
-    driver.press(card, "rollback_approve", user="UBOB")
+    approve(driver, card)
     wait_reply(slack, card.ts, "Rollback started", timeout=30)
     slack.wait_for(lambda: len(slack.top_level("COPS")) == len(acks), timeout=30)
     # The approval waited for a worker to come free (the first eight validations), not

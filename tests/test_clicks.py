@@ -4,15 +4,16 @@ confused client could send with a valid signature."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.sandbox.digitalocean import Simulator
 from tests.fake_slack import FakeSlack, Message
-from tests.flow import GOLANG_ID, rollback_posts, wait_card, wait_response
+from tests.flow import GOLANG_ID, ask_for_rollback, rollback_posts, wait_response
 from tests.slack_driver import SlackDriver
 
 
 def a_card(driver: SlackDriver, slack: FakeSlack) -> Message:
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
+    card = ask_for_rollback(driver, slack)
     wait_response(slack, "someone else must approve")
     return card
 
@@ -37,32 +38,47 @@ def press(
     )
 
 
-def test_a_click_naming_another_channel_is_refused(
-    driver: SlackDriver, slack: FakeSlack, sim: Simulator
+@pytest.mark.parametrize(
+    ("channel", "message_ts", "ephemeral", "answer"),
+    [
+        pytest.param(
+            "COTHER",
+            "",
+            False,
+            "belongs to a message in another channel; nothing was done",
+            id="naming another channel",
+        ),
+        pytest.param(
+            "",
+            "",
+            True,
+            "not on one of the bot's rollback messages",
+            id="on an ephemeral message",
+        ),
+        pytest.param(
+            "",
+            "1700000000.999999",
+            False,
+            "belongs to another message",
+            id="naming another message",
+        ),
+    ],
+)
+def test_a_click_from_elsewhere_is_refused_and_the_card_still_works(
+    driver: SlackDriver,
+    slack: FakeSlack,
+    sim: Simulator,
+    *,
+    channel: str,
+    message_ts: str,
+    ephemeral: bool,
+    answer: str,
 ) -> None:
     card = a_card(driver, slack)
-    press(driver, card, channel="COTHER")
-    wait_response(slack, "belongs to a message in another channel; nothing was done")
+    press(driver, card, channel=channel, message_ts=message_ts, ephemeral=ephemeral)
+    wait_response(slack, answer)
     assert rollback_posts(sim, GOLANG_ID) == []
     assert "rollback_approve" in slack.message(card.ts).buttons()  # still open
-
-
-def test_a_click_on_an_ephemeral_message_is_refused(
-    driver: SlackDriver, slack: FakeSlack, sim: Simulator
-) -> None:
-    card = a_card(driver, slack)
-    press(driver, card, ephemeral=True)
-    wait_response(slack, "not on one of the bot's rollback messages")
-    assert rollback_posts(sim, GOLANG_ID) == []
-
-
-def test_a_click_naming_another_message_is_refused(
-    driver: SlackDriver, slack: FakeSlack, sim: Simulator
-) -> None:
-    card = a_card(driver, slack)
-    press(driver, card, message_ts="1700000000.999999")
-    wait_response(slack, "belongs to another message")
-    assert rollback_posts(sim, GOLANG_ID) == []
     press(driver, card)  # the real click still works
     wait_response(slack, "Rolling `sample-golang` back")
     assert len(rollback_posts(sim, GOLANG_ID)) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 import redis
@@ -15,10 +16,17 @@ from bot.sandbox.digitalocean.progress import BUILD_FAILURE
 from bot.store import keys
 from tests.conftest import BotFactory
 from tests.fake_slack import BOT_USER, FakeSlack
-from tests.flow import GOLANG_ID, pinned, rollback_posts, wait_card, wait_reply, wait_response
+from tests.flow import (
+    GOLANG_ID,
+    LIVE,
+    ask_for_rollback,
+    pinned,
+    roll_back,
+    rollback_posts,
+    wait_reply,
+    wait_response,
+)
 from tests.slack_driver import SlackDriver
-
-LIVE = "is live on the rollback"
 
 
 @pytest.fixture
@@ -102,11 +110,8 @@ def test_a_channel_closed_to_the_bot_mutes_the_watch_which_still_ends(
 def test_a_failed_card_edit_while_approving_does_not_strand_the_rollback(
     driver: SlackDriver, slack: FakeSlack, sim: Simulator
 ) -> None:
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
-    slack.fail("chat.update", status=200, error="internal_error", times=1)
-    driver.press(card, "rollback_approve", user="UBOB")
-    wait_reply(slack, card.ts, LIVE)
+    edit_fails = partial(slack.fail, "chat.update", status=200, error="internal_error", times=1)
+    card, _ = roll_back(driver, slack, meanwhile=edit_fails)
     assert len(rollback_posts(sim, GOLANG_ID)) == 1
     # The card catches up with the rollback: its buttons gone, its status line current.
     slack.wait_for(lambda: "*ACTIVE*" in slack.message(card.ts).text)
@@ -116,12 +121,10 @@ def test_a_failed_card_edit_while_approving_does_not_strand_the_rollback(
 def test_a_post_answered_with_nothing_readable_is_adopted_not_sent_again(
     driver: SlackDriver, slack: FakeSlack, sim: Simulator
 ) -> None:
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
     # DigitalOcean starts the rollback but answers 200 without the deployment.
-    sim.inject("POST", rf"/v2/apps/{GOLANG_ID}/rollback", status=200, body={}, after_effect=True)
-    driver.press(card, "rollback_approve", user="UBOB")
-    wait_reply(slack, card.ts, LIVE)
+    post = rf"/v2/apps/{GOLANG_ID}/rollback"
+    unreadable = partial(sim.inject, "POST", post, status=200, body={}, after_effect=True)
+    card, _ = roll_back(driver, slack, meanwhile=unreadable)
     assert len(rollback_posts(sim, GOLANG_ID)) == 1
     told_once(slack, card.ts)
 
@@ -154,6 +157,5 @@ def test_the_sweeper_goes_on_past_a_card_it_cannot_read(
     store.set(keys.card("unreadable"), "{not json")
     store.zadd(keys.PENDING_CARDS, {"unreadable": time.time() - 60})
     driver = start_bot(rollback_confirm_ttl=1)
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
+    card = ask_for_rollback(driver, slack)
     slack.wait_for(lambda: "Expired" in slack.message(card.ts).text, timeout=15)

@@ -10,7 +10,10 @@ from tests.flow import (
     BROKEN_ID,
     GOLANG_ID,
     GOLANG_TARGET,
+    approve,
+    ask_for_rollback,
     pinned,
+    roll_back,
     rollback_posts,
     wait_card,
     wait_reply,
@@ -18,6 +21,7 @@ from tests.flow import (
 )
 from tests.slack_driver import SlackDriver
 
+BROKEN_FAILED = "Rollback of `sample-broken` failed"
 EXPECTED_STEP_REPLIES = [
     ["`build`: *RUNNING*", "`build › initialize`: *RUNNING*"],
     [
@@ -114,10 +118,7 @@ def test_rollback_end_to_end_then_commit(
 def test_failed_rollback_quotes_the_failed_steps(
     driver: SlackDriver, slack: FakeSlack, sim: Simulator
 ) -> None:
-    driver.command("sample-broken", user="UALICE")
-    card = wait_card(slack, "sample-broken")
-    driver.press(card, "rollback_approve", user="UBOB")
-    failure = wait_reply(slack, card.ts, "Rollback of `sample-broken` failed")
+    card, failure = roll_back(driver, slack, "sample-broken", until=BROKEN_FAILED)
     assert "phase *ERROR*" in failure.text
     assert "`build › components › web`: Build failed: exit status 1" in failure.text
     # The simulator leaves a failed rollback unpinned: a Revert button would be a dead end.
@@ -132,10 +133,7 @@ def test_a_failed_rollback_left_pinned_offers_revert(
     driver: SlackDriver, slack: FakeSlack, sim: Simulator
 ) -> None:
     sim.keep_failed_rollbacks_pinned = True  # what the live API does is unverified
-    driver.command("sample-broken", user="UALICE")
-    card = wait_card(slack, "sample-broken")
-    driver.press(card, "rollback_approve", user="UBOB")
-    failure = wait_reply(slack, card.ts, "Rollback of `sample-broken` failed")
+    card, failure = roll_back(driver, slack, "sample-broken", until=BROKEN_FAILED)
     assert failure.buttons().keys() == {"rollback_revert"}
     driver.press(failure, "rollback_revert", user="UCAROL")
     wait_reply(slack, card.ts, "Revert requested by <@UCAROL>")
@@ -143,12 +141,11 @@ def test_a_failed_rollback_left_pinned_offers_revert(
 
 
 def test_cancel_changes_nothing(driver: SlackDriver, slack: FakeSlack, sim: Simulator) -> None:
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
+    card = ask_for_rollback(driver, slack)
     driver.press(card, "rollback_cancel", user="UALICE")
     slack.wait_for(lambda: "Cancelled by <@UALICE>" in slack.message(card.ts).text)
     assert slack.message(card.ts).buttons() == {}
-    driver.press(card, "rollback_approve", user="UBOB")
+    approve(driver, card)
     wait_response(slack, "already cancelled")
     assert rollback_posts(sim, GOLANG_ID) == []
 
@@ -156,8 +153,7 @@ def test_cancel_changes_nothing(driver: SlackDriver, slack: FakeSlack, sim: Simu
 def test_double_approval_starts_one_rollback(
     driver: SlackDriver, slack: FakeSlack, sim: Simulator
 ) -> None:
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
+    card = ask_for_rollback(driver, slack)
     value = card.buttons()["rollback_approve"]
     for user in ("UBOB", "UBOB", "UCAROL"):
         assert (
@@ -180,8 +176,7 @@ def test_double_approval_starts_one_rollback(
 def test_requester_cannot_approve_their_own_rollback(
     driver: SlackDriver, slack: FakeSlack, sim: Simulator
 ) -> None:
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
+    card = ask_for_rollback(driver, slack)
     driver.press(card, "rollback_approve", user="UALICE")
     wait_response(slack, "someone else has to approve")
     assert rollback_posts(sim, GOLANG_ID) == []
@@ -253,10 +248,7 @@ def test_history_and_status(driver: SlackDriver, slack: FakeSlack) -> None:
 def test_revert_from_the_thread_is_watched_to_the_end(
     driver: SlackDriver, slack: FakeSlack, sim: Simulator
 ) -> None:
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
-    driver.press(card, "rollback_approve", user="UBOB")
-    final = wait_reply(slack, card.ts, "is live on the rollback")
+    card, final = roll_back(driver, slack)
     driver.press(final, "rollback_revert", user="UCAROL")
     wait_reply(slack, card.ts, "Revert requested by <@UCAROL>")
     wait_reply(slack, card.ts, "is live again")

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from bot.sandbox.digitalocean import Simulator
 from tests.fake_slack import FakeSlack
-from tests.flow import GOLANG_ID, rollback_posts, wait_card, wait_reply, wait_response
+from tests.flow import (
+    GOLANG_ID,
+    LIVE,
+    approve,
+    ask_for_rollback,
+    roll_back,
+    rollback_posts,
+    wait_card,
+    wait_reply,
+    wait_response,
+)
 from tests.slack_driver import SlackDriver
+
+ROLLBACK = rf"/v2/apps/{GOLANG_ID}/rollback"
 
 
 def test_digitalocean_401_is_one_clear_sentence(
@@ -48,23 +61,21 @@ def test_ack_comes_before_a_slow_digitalocean_answers(
 def test_rollback_post_that_failed_with_500_is_adopted_not_resent(
     driver: SlackDriver, slack: FakeSlack, sim: Simulator
 ) -> None:
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
+    card = ask_for_rollback(driver, slack)
     # The 500 comes after DigitalOcean did the work, as a dropped answer would.
-    sim.inject("POST", rf"/v2/apps/{GOLANG_ID}/rollback", status=500, after_effect=True)
-    driver.press(card, "rollback_approve", user="UBOB")
+    sim.inject("POST", ROLLBACK, status=500, after_effect=True)
+    approve(driver, card)
     wait_response(slack, "Rolling `sample-golang` back")
-    wait_reply(slack, card.ts, "is live on the rollback")
+    wait_reply(slack, card.ts, LIVE)
     assert len(rollback_posts(sim, GOLANG_ID)) == 1
 
 
 def test_rollback_refused_by_digitalocean_is_shown_on_the_card(
     driver: SlackDriver, slack: FakeSlack, sim: Simulator
 ) -> None:
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
-    sim.inject("POST", rf"/v2/apps/{GOLANG_ID}/rollback", status=401)
-    driver.press(card, "rollback_approve", user="UBOB")
+    card = ask_for_rollback(driver, slack)
+    sim.inject("POST", ROLLBACK, status=401)
+    approve(driver, card)
     wait_response(slack, "The rollback did not start")
     slack.wait_for(lambda: "did not start" in str(slack.message(card.ts).blocks))
     assert slack.thread(card.ts) == []
@@ -73,11 +84,8 @@ def test_rollback_refused_by_digitalocean_is_shown_on_the_card(
 def test_slack_429_on_a_thread_reply_is_waited_out(
     driver: SlackDriver, slack: FakeSlack, sim: Simulator
 ) -> None:
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
-    slack.fail("chat.postMessage", status=429, retry_after=1, times=1)
-    driver.press(card, "rollback_approve", user="UBOB")
-    wait_reply(slack, card.ts, "is live on the rollback", timeout=20)
+    post_429 = partial(slack.fail, "chat.postMessage", status=429, retry_after=1, times=1)
+    card, _ = roll_back(driver, slack, timeout=20, meanwhile=post_429)
     assert [c.status for c in slack.calls_to("chat.postMessage")].count(429) == 1
     texts = [m.text for m in slack.thread(card.ts)]
     assert len(texts) == len(set(texts)) == 10, texts  # started + 8 progress + success

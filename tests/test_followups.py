@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.runtime.followups import FollowUps
+from bot.runtime.followups import AT_ONCE, FollowUps
 from bot.runtime.lull import Lull
 from bot.slack.work_queue import Priority
 from bot.tasks import TaskTracker
@@ -24,34 +24,47 @@ async def until(condition: Callable[[], bool]) -> None:
         await asyncio.sleep(TICK)
 
 
-async def test_at_most_at_once_run_together_in_arrival_order() -> None:
+def queue(*, at_once: int = AT_ONCE, lull: Lull | None = None) -> tuple[TaskTracker, FollowUps]:
+    """A follow-up queue and the tracker of its tasks."""
     tasks = TaskTracker()
-    followups = FollowUps(tasks, lull=Lull(quiet_for=TICK), at_once=2)
-    started: list[int] = []
-    finish = asyncio.Event()
+    return tasks, FollowUps(tasks, lull=lull or Lull(quiet_for=TICK), at_once=at_once)
 
-    def piece(n: int) -> Callable[[], asyncio.Future[None]]:
+
+class Pieces:
+    """Pieces of work that note when they start (by label) and then, while held, wait for
+    ``finish``."""
+
+    def __init__(self, *, held: bool = True) -> None:
+        self.started: list[object] = []
+        self.finish = asyncio.Event()
+        if not held:
+            self.finish.set()
+
+    def __call__(self, label: object) -> Callable[[], asyncio.Future[None]]:
         async def run() -> None:
-            started.append(n)
-            await finish.wait()
+            self.started.append(label)
+            await self.finish.wait()
 
         return lambda: asyncio.ensure_future(run())
 
+
+async def test_at_most_at_once_run_together_in_arrival_order() -> None:
+    tasks, followups = queue(at_once=2)
+    piece = Pieces()
     for n in range(5):
         followups.submit(piece(n), name=f"piece-{n}")
-    await asyncio.wait_for(until(lambda: len(started) == 2), timeout=1)
+    await asyncio.wait_for(until(lambda: len(piece.started) == 2), timeout=1)
     await asyncio.sleep(50 * TICK)  # a negative: give the workers every chance to start more
-    assert started == [0, 1]
+    assert piece.started == [0, 1]
     assert len(followups) == 3
-    finish.set()
-    await asyncio.wait_for(until(lambda: len(started) == 5 and not len(tasks)), timeout=1)
-    assert started == [0, 1, 2, 3, 4]
+    piece.finish.set()
+    await asyncio.wait_for(until(lambda: len(piece.started) == 5 and not len(tasks)), timeout=1)
+    assert piece.started == [0, 1, 2, 3, 4]
 
 
 async def test_work_waits_for_the_request_and_keeps_its_context() -> None:
-    tasks = TaskTracker()
     lull = Lull(quiet_for=TICK)
-    followups = FollowUps(tasks, lull=lull)
+    _, followups = queue(lull=lull)
     seen: list[str] = []
 
     async def job() -> None:
@@ -70,7 +83,7 @@ async def test_work_waits_for_the_request_and_keeps_its_context() -> None:
 async def test_a_failing_piece_is_logged_and_the_next_still_runs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    followups = FollowUps(TaskTracker(), lull=Lull(quiet_for=TICK), at_once=1)
+    _, followups = queue(at_once=1)
     ran: list[str] = []
 
     async def broken() -> None:
@@ -87,77 +100,49 @@ async def test_a_failing_piece_is_logged_and_the_next_still_runs(
 
 
 async def test_shutdown_runs_what_is_queued_and_refuses_new_work() -> None:
-    tasks = TaskTracker()
     lull = Lull(quiet_for=TICK)
-    followups = FollowUps(tasks, lull=lull, at_once=1)
-    ran: list[int] = []
-
-    def piece(n: int) -> Callable[[], asyncio.Future[None]]:
-        async def run() -> None:
-            ran.append(n)
-
-        return lambda: asyncio.ensure_future(run())
-
+    tasks, followups = queue(at_once=1, lull=lull)
+    piece = Pieces(held=False)
     with lull.request():  # a flood in progress: nothing would run yet
         for n in range(3):
             followups.submit(piece(n), name=f"piece-{n}")
         lull.open()
         await asyncio.wait_for(tasks.aclose(grace=1), timeout=2)
-    assert ran == [0, 1, 2]
+    assert piece.started == [0, 1, 2]
     followups.submit(piece(9), name="late")
     assert len(tasks) == 0
     await asyncio.sleep(50 * TICK)
-    assert ran == [0, 1, 2]
+    assert piece.started == [0, 1, 2]
 
 
 async def test_clicks_go_ahead_of_commands_and_each_kind_keeps_its_order() -> None:
-    tasks = TaskTracker()
-    followups = FollowUps(tasks, lull=Lull(quiet_for=TICK), at_once=1)
-    started: list[str] = []
-    finish = asyncio.Event()
-
-    def piece(label: str) -> Callable[[], asyncio.Future[None]]:
-        async def run() -> None:
-            started.append(label)
-            await finish.wait()
-
-        return lambda: asyncio.ensure_future(run())
-
+    tasks, followups = queue(at_once=1)
+    piece = Pieces()
     followups.submit(piece("command-1"), name="command-1")
-    await asyncio.wait_for(until(lambda: bool(started)), timeout=1)  # the only worker is busy
+    await asyncio.wait_for(until(lambda: bool(piece.started)), timeout=1)  # the only worker is busy
     for label in ("command-2", "click-1", "command-3", "click-2"):
         urgent = Priority.CLICK if label.startswith("click") else Priority.COMMAND
         followups.submit(piece(label), name=label, priority=urgent)
     assert len(followups) == 4
-    finish.set()
-    await asyncio.wait_for(until(lambda: len(started) == 5 and not len(tasks)), timeout=1)
-    assert started == ["command-1", "click-1", "click-2", "command-2", "command-3"]
+    piece.finish.set()
+    await asyncio.wait_for(until(lambda: len(piece.started) == 5 and not len(tasks)), timeout=1)
+    assert piece.started == ["command-1", "click-1", "click-2", "command-2", "command-3"]
 
 
 async def test_one_owner_has_at_most_limit_pieces_queued_or_running() -> None:
-    tasks = TaskTracker()
-    followups = FollowUps(tasks, lull=Lull(quiet_for=TICK), at_once=1)
-    ran: list[str] = []
-    finish = asyncio.Event()
-
-    def piece(label: str) -> Callable[[], asyncio.Future[None]]:
-        async def run() -> None:
-            ran.append(label)
-            await finish.wait()
-
-        return lambda: asyncio.ensure_future(run())
-
+    tasks, followups = queue(at_once=1)
+    piece = Pieces()
     assert followups.submit(piece("alice-1"), name="a1", owner="alice", limit=2)
-    await asyncio.wait_for(until(lambda: ran == ["alice-1"]), timeout=1)
+    await asyncio.wait_for(until(lambda: piece.started == ["alice-1"]), timeout=1)
     assert followups.submit(piece("alice-2"), name="a2", owner="alice", limit=2)
     # Running or queued, both count: a third is refused and nothing of it is queued.
     assert followups.held("alice") == 2
     assert not followups.submit(piece("alice-3"), name="a3", owner="alice", limit=2)
     assert len(followups) == 1
     assert followups.submit(piece("bob-1"), name="b1", owner="bob", limit=2)
-    finish.set()
+    piece.finish.set()
     await asyncio.wait_for(until(lambda: not len(tasks)), timeout=1)
-    assert ran == ["alice-1", "alice-2", "bob-1"]
+    assert piece.started == ["alice-1", "alice-2", "bob-1"]
     assert followups.held("alice") == followups.held("bob") == 0
     assert followups.submit(piece("alice-4"), name="a4", owner="alice", limit=2)
 
@@ -165,8 +150,7 @@ async def test_one_owner_has_at_most_limit_pieces_queued_or_running() -> None:
 async def test_a_failing_piece_gives_its_owner_the_place_back(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    tasks = TaskTracker()
-    followups = FollowUps(tasks, lull=Lull(quiet_for=TICK), at_once=1)
+    tasks, followups = queue(at_once=1)
 
     async def broken() -> None:
         raise RuntimeError("boom")

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from bot.entrypoints.http_server import MAX_BODY
 from tests.constants import SIGNING_SECRET
+from tests.hostile_inputs import JSONISH, PAYLOADS, WORDS
 from tests.log_records import every_record, tracebacks
 from tests.raw_http import exchange, request_head, sign_bytes
-from tests.test_bad_input import JSONISH, PAYLOADS, WORDS
 
 # Header values as bytes: anything but the CR and LF that would end the header line.
 HEADER_BYTES = st.binary(max_size=40).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))

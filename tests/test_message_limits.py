@@ -31,8 +31,8 @@ from bot.domain.records import (
 from bot.slack.blockkit import answers, cards, thread_replies
 from bot.slack.blockkit.blocks import Message
 from tests.block_kit import check
+from tests.factories import NOW, make_card, make_watch
 
-NOW = 1_800_000_000.0
 MARKUP = "<!channel> & <https://evil|click to approve> `tick` *bold* 🔄 &amp; "
 
 
@@ -48,37 +48,27 @@ def summary(id_: str = LONG_ID) -> DeploymentSummary:
     return DeploymentSummary(id=id_, commit=hostile(50), cause=hostile(5000))
 
 
-def make_card(**changes: object) -> Card:
-    card = Card(
-        id=hostile(3000),
-        app_id="app",
-        app_name=NAME,
-        channel="C1",
-        ts="1.1",
-        requester="UALICE",
-        live=summary(),
-        target=summary(),
-        warnings=tuple(hostile(5000) for _ in range(100)),
-        created_at=NOW,
-        expires_at=NOW + 900,
-    )
-    return card.model_copy(update=changes)
+def hostile_card(**changes: object) -> Card:
+    fields: dict[str, object] = {
+        "id": hostile(3000),
+        "app_name": NAME,
+        "live": summary(),
+        "target": summary(),
+        "warnings": tuple(hostile(5000) for _ in range(100)),
+    }
+    return make_card(**(fields | changes))
 
 
-def make_watch(**changes: object) -> Watch:
-    watch = Watch(
-        deployment_id=LONG_ID,
-        app_id="app",
-        app_name=NAME,
-        channel="C1",
-        thread_ts="1.1",
-        started_at=NOW,
-        approver="UBOB",
-        phase=Phase.ERROR,
-        success_steps=2,
-        total_steps=6,
-    )
-    return watch.model_copy(update=changes)
+def hostile_watch(**changes: object) -> Watch:
+    fields: dict[str, object] = {
+        "deployment_id": LONG_ID,
+        "app_name": NAME,
+        "approver": "UBOB",
+        "phase": Phase.ERROR,
+        "success_steps": 2,
+        "total_steps": 6,
+    }
+    return make_watch(**(fields | changes))
 
 
 def deep_tree(depth: int) -> tuple[Step, ...]:
@@ -135,53 +125,55 @@ def decided(kind: DecisionKind) -> Decision:
 
 
 MESSAGES: dict[str, Callable[[], Message]] = {
-    "card pending": lambda: cards.card(make_card(), now=NOW),
-    "card invalid": lambda: cards.card(make_card(error=hostile(5000)), now=NOW),
+    "card pending": lambda: cards.card(hostile_card(), now=NOW),
+    "card invalid": lambda: cards.card(hostile_card(error=hostile(5000)), now=NOW),
     "card approved": lambda: cards.card(
-        make_card(), now=NOW, decision=decided(DecisionKind.APPROVED), watch=make_watch()
+        hostile_card(), now=NOW, decision=decided(DecisionKind.APPROVED), watch=hostile_watch()
     ),
-    "card stale": lambda: cards.card(make_card(), now=NOW, decision=decided(DecisionKind.STALE)),
+    "card stale": lambda: cards.card(hostile_card(), now=NOW, decision=decided(DecisionKind.STALE)),
     "card settled": lambda: cards.card(
-        make_card(),
+        hostile_card(),
         now=NOW,
         decision=decided(DecisionKind.APPROVED),
         settled=decided(DecisionKind.COMMITTED),
         note="x" * 5000,
     ),
-    "started": lambda: thread_replies.started(make_watch()),
+    "started": lambda: thread_replies.started(hostile_watch()),
     "5,000 step changes": lambda: thread_replies.step_changes(
         [progress.StepChange(hostile(200), StepStatus.ERROR, hostile(5000))] * 5000, Phase.ERROR
     ),
     "500-deep changes": lambda: thread_replies.step_changes(
         progress.diff({}, deep_tree(500)), Phase.BUILDING
     ),
-    "succeeded": lambda: thread_replies.succeeded(make_watch()),
-    "revert succeeded": lambda: thread_replies.succeeded(make_watch(kind=WatchKind.REVERT)),
-    "failed, 5,000 steps": lambda: thread_replies.failed(make_watch(), many_steps(5000)),
+    "succeeded": lambda: thread_replies.succeeded(hostile_watch()),
+    "revert succeeded": lambda: thread_replies.succeeded(hostile_watch(kind=WatchKind.REVERT)),
+    "failed, 5,000 steps": lambda: thread_replies.failed(hostile_watch(), many_steps(5000)),
     "failed, 500 deep": lambda: thread_replies.failed(
-        make_watch(), progress.failed_steps(deep_tree(500))
+        hostile_watch(), progress.failed_steps(deep_tree(500))
     ),
     "failed, pinned elsewhere": lambda: thread_replies.failed(
-        make_watch(), many_steps(5000), pinned=LONG_ID + "x", live=LONG_ID
+        hostile_watch(), many_steps(5000), pinned=LONG_ID + "x", live=LONG_ID
     ),
     "failed, not pinned": lambda: thread_replies.failed(
-        make_watch(), many_steps(5000), pinned="", live=LONG_ID
+        hostile_watch(), many_steps(5000), pinned="", live=LONG_ID
     ),
-    "gave up": lambda: thread_replies.gave_up(make_watch(), 3600),
-    "lost": lambda: thread_replies.lost(make_watch(), escape(hostile(5000))),
+    "gave up": lambda: thread_replies.gave_up(hostile_watch(), 3600),
+    "lost": lambda: thread_replies.lost(hostile_watch(), escape(hostile(5000))),
     "without buttons": lambda: thread_replies.without_buttons(
-        thread_replies.failed(make_watch(), many_steps(10)).blocks, "x" * 5000
+        thread_replies.failed(hostile_watch(), many_steps(10)).blocks, "x" * 5000
     ),
     "settled result": lambda: thread_replies.settled_result(
-        thread_replies.failed(make_watch(), many_steps(10)).text, "x" * 5000
+        thread_replies.failed(hostile_watch(), many_steps(10)).text, "x" * 5000
     ),
     "committed": lambda: thread_replies.committed("UBOB", NAME),
     "reverting": lambda: thread_replies.reverting("UBOB", NAME, LONG_ID),
-    "untracked": lambda: thread_replies.untracked(make_watch()),
+    "untracked": lambda: thread_replies.untracked(hostile_watch()),
     "usage": lambda: answers.usage(Help(hostile(5000))),
     "history": lambda: answers.history(app(), [deployment(i) for i in range(200)], NOW),
-    "app status": lambda: answers.app_status(app(), make_watch(), NOW),
-    "overview": lambda: answers.overview([make_watch()] * 300, [make_card(warnings=())] * 300, NOW),
+    "app status": lambda: answers.app_status(app(), hostile_watch(), NOW),
+    "overview": lambda: answers.overview(
+        [hostile_watch()] * 300, [hostile_card(warnings=())] * 300, NOW
+    ),
     "audit": lambda: answers.audit_trail(audit_entries(), NAME, NOW),
     "problem": lambda: answers.problem(escape(hostile(5000))),
 }
@@ -211,12 +203,12 @@ def test_any_card_and_thread_fit(
     *, name: str, cause: str, warning: str, warnings: int, error: str, steps: int
 ) -> None:
     target = DeploymentSummary(id="22222222-bbbb", commit=cause[:40], cause=cause)
-    card = make_card(
+    card = hostile_card(
         id="abc", app_name=name, live=None, target=target, warnings=(warning,) * warnings
     )
     check(cards.card(card, now=NOW))
     check(cards.card(card.model_copy(update={"error": error}), now=NOW))
-    watch = make_watch(deployment_id="d" * 36, app_name=name)
+    watch = hostile_watch(deployment_id="d" * 36, app_name=name)
     flat = [progress.FlatStep("k", name, StepStatus.ERROR, cause, error)] * steps
     failure = thread_replies.failed(watch, flat)
     check(failure)

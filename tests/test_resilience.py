@@ -15,7 +15,7 @@ from bot.store import keys
 from tests.conftest import ProcessFactory
 from tests.constants import SIGNING_SECRET
 from tests.fake_slack import FakeSlack
-from tests.flow import GOLANG_ID, rollback_posts, wait_card, wait_reply, wait_response
+from tests.flow import GOLANG_ID, roll_back, rollback_posts, wait_reply, wait_response
 from tests.processes import BotProcess
 from tests.redis_server import RedisServer
 from tests.slack_driver import SlackDriver
@@ -27,10 +27,10 @@ def drive(process: BotProcess, slack: FakeSlack) -> SlackDriver:
     return SlackDriver(bot_url=process.url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
 
 
-def start_rollback(driver: SlackDriver, slack: FakeSlack) -> str:
-    driver.command("sample-golang", user="UALICE")
-    card = wait_card(slack, "sample-golang")
-    driver.press(card, "rollback_approve", user="UBOB")
+def rollback_on(process: BotProcess, slack: FakeSlack, *, until: str) -> str:
+    """A rollback asked of and approved on ``process``, under way as far as a reply that
+    says ``until``: its thread."""
+    card, _ = roll_back(drive(process, slack), slack, until=until)
     return card.ts
 
 
@@ -52,8 +52,7 @@ def test_sigkill_mid_rollback_then_restart(
     bot_process: ProcessFactory, slack: FakeSlack, sim: Simulator
 ) -> None:
     first = bot_process()
-    thread = start_rollback(drive(first, slack), slack)
-    wait_reply(slack, thread, "*RUNNING*")
+    thread = rollback_on(first, slack, until="*RUNNING*")
     first.kill()
     assert not any("is live" in m.text for m in slack.thread(thread))
     bot_process()
@@ -66,8 +65,7 @@ def test_surviving_replica_takes_over_from_a_killed_one(
     bot_process: ProcessFactory, slack: FakeSlack, sim: Simulator
 ) -> None:
     leader, other = bot_process(), bot_process()
-    thread = start_rollback(drive(leader, slack), slack)
-    wait_reply(slack, thread, "*RUNNING*")
+    thread = rollback_on(leader, slack, until="*RUNNING*")
     leader.kill()
     wait_reply(slack, thread, "is live on the rollback", timeout=30)
     check_thread(slack, thread, repeats_allowed=1)
@@ -78,8 +76,7 @@ def test_sigterm_hands_the_watch_over_at_once(
     bot_process: ProcessFactory, slack: FakeSlack, redis_url: str
 ) -> None:
     leader, other = bot_process(), bot_process()
-    thread = start_rollback(drive(leader, slack), slack)
-    wait_reply(slack, thread, "*RUNNING*")
+    thread = rollback_on(leader, slack, until="*RUNNING*")
     assert leader.proc is not None
     pid = leader.proc.pid
     assert leader.terminate() in (0, -15)
@@ -97,8 +94,7 @@ def test_digitalocean_and_slack_errors_mid_rollback(
     bot_process: ProcessFactory, slack: FakeSlack, sim: Simulator
 ) -> None:
     bot = bot_process()
-    thread = start_rollback(drive(bot, slack), slack)
-    wait_reply(slack, thread, "Rollback started")
+    thread = rollback_on(bot, slack, until="Rollback started")
     deployments = rf"/v2/apps/{GOLANG_ID}/deployments/.+"
     sim.inject("GET", deployments, status=500, times=3)
     sim.inject("GET", deployments, status=429, retry_after=1)
@@ -113,8 +109,7 @@ def test_watch_that_never_progresses_gives_up_and_says_so(
     bot_process: ProcessFactory, slack: FakeSlack, sim: Simulator
 ) -> None:
     bot = bot_process(rollback_watch_timeout="2")
-    thread = start_rollback(drive(bot, slack), slack)
-    wait_reply(slack, thread, "Rollback started")
+    thread = rollback_on(bot, slack, until="Rollback started")
     sim.inject("GET", rf"/v2/apps/{GOLANG_ID}/deployments/.+", status=503, times=None)
     text = wait_reply(slack, thread, "Stopped watching", timeout=30).text
     assert "Check it in the DigitalOcean control panel" in text
@@ -136,8 +131,7 @@ def test_redis_outage_pauses_the_watch_and_refuses_commands_clearly(
     try:
         bot.start()
         driver = drive(bot, slack)
-        thread = start_rollback(driver, slack)
-        wait_reply(slack, thread, "*RUNNING*")
+        thread = roll_back(driver, slack, until="*RUNNING*")[0].ts
         durable_redis.kill()
         asked = time.monotonic()
         ack = driver.command("sample-warn")

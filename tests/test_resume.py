@@ -12,11 +12,11 @@ from bot.sandbox.digitalocean import Simulator
 from bot.store import keys
 from tests.conftest import SettingsFactory
 from tests.constants import SIGNING_SECRET
+from tests.factories import stored_watch
 from tests.fake_slack import FakeSlack
-from tests.flow import wait_card, wait_reply
+from tests.flow import roll_back, wait_reply
 from tests.servers import ServerThread
 from tests.slack_driver import SlackDriver
-from tests.test_store import make_watch
 
 
 def test_restarted_bot_continues_the_thread_without_repeating(
@@ -27,10 +27,7 @@ def test_restarted_bot_continues_the_thread_without_repeating(
     first = ServerThread(create_app(settings)).start()
     driver = SlackDriver(bot_url=first.url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
     try:
-        driver.command("sample-golang", user="UALICE")
-        card = wait_card(slack, "sample-golang")
-        driver.press(card, "rollback_approve", user="UBOB")
-        wait_reply(slack, card.ts, "*RUNNING*")
+        card, _ = roll_back(driver, slack, until="*RUNNING*")
     finally:
         first.stop()  # graceful: the watcher stops between polls
         driver.close()
@@ -55,7 +52,7 @@ async def test_a_watch_that_ended_while_being_claimed_is_not_followed_again(
     runtime = Runtime.build(make_settings())
     await runtime.start()
     try:
-        finished = make_watch("d-ended", done=True)
+        finished = stored_watch("d-ended", done=True)
         await runtime.deps.store.save_watch(finished)
         runtime.deps.watcher.start(finished.model_copy(update={"done": False}))
         # A negative: give a follower twenty poll intervals (0.05 s) to poll or post.

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.domain.records import Card, Decision, DecisionKind, DeploymentSummary, Watch
+from bot.domain.records import Decision, DecisionKind
 from bot.errors import StoreUnavailableError
 from bot.store.redis_store import Store
+from tests.factories import make_card, stored_watch
 from tests.redis_server import free_port
 
 
@@ -21,36 +22,9 @@ async def store(redis_url: str) -> AsyncIterator[Store]:
     await s.aclose()
 
 
-def make_card(card_id: str = "c1") -> Card:
-    now = time.time()
-    return Card(
-        id=card_id,
-        app_id="app-1",
-        app_name="sample-golang",
-        channel="C1",
-        requester="UALICE",
-        live=DeploymentSummary(id="live"),
-        target=DeploymentSummary(id="target", commit="9a4df0b"),
-        created_at=now,
-        expires_at=now + 900,
-    )
-
-
-def make_watch(deployment_id: str = "d1", *, done: bool = False) -> Watch:
-    return Watch(
-        deployment_id=deployment_id,
-        app_id="app-1",
-        app_name="sample-golang",
-        channel="C1",
-        thread_ts="1.1",
-        started_at=time.time(),
-        statuses={"build": "RUNNING"},
-        done=done,
-    )
-
-
 async def test_card_round_trip_with_ttl(store: Store, redis_url: str) -> None:
-    card = make_card()
+    now = time.time()
+    card = make_card(id="c1", created_at=now, expires_at=now + 900)
     await store.save_card(card)
     assert await store.get_card("c1") == card
     assert await store.get_card("missing") is None
@@ -69,10 +43,10 @@ async def test_first_decision_wins_even_when_twenty_race(store: Store) -> None:
 
 
 async def test_watches_are_listed_until_done(store: Store) -> None:
-    await store.start_watch(make_watch("d1"))
-    await store.start_watch(make_watch("d2"))
+    await store.start_watch(stored_watch("d1"))
+    await store.start_watch(stored_watch("d2"))
     assert {w.deployment_id for w in await store.active_watches()} == {"d1", "d2"}
-    await store.save_watch(make_watch("d1", done=True))
+    await store.save_watch(stored_watch("d1", done=True))
     assert [w.deployment_id for w in await store.active_watches()] == ["d2"]
     finished = await store.get_watch("d1")
     assert finished is not None and finished.done
@@ -81,7 +55,7 @@ async def test_watches_are_listed_until_done(store: Store) -> None:
 
 
 async def test_statuses_survive_a_new_client(store: Store, redis_url: str) -> None:
-    await store.save_watch(make_watch("d1"))
+    await store.save_watch(stored_watch("d1"))
     other = Store.from_url(redis_url)
     try:
         resumed = await other.active_watches()

@@ -5,8 +5,7 @@ counting on its own timer for a minute and for an hour (``shared/do-openapi``,
 ``description.yml``, "Rate Limit"). The bot keeps its own share of both
 (``DIGITALOCEAN_REQUESTS_PER_MINUTE`` / ``_PER_HOUR``) as one sorted set of the requests
 of the last hour per lane, all replicas together: a request takes a place only while both
-windows have room (``bot.digitalocean.budget_scripts``: one Lua script, so two replicas never take
-the
+windows have room (``bot.store.scripts``: one Lua script, so two replicas never take the
 last place twice).
 
 Two lanes share the windows, each counted apart. Polls may fill only ``POLL_SHARE`` of
@@ -16,16 +15,8 @@ told however many commands come. A
 command waits at most ``COMMAND_PATIENCE`` seconds for a place and otherwise is refused at
 once with the time one frees up (``DOBudgetError``), never left waiting silently.
 
-What DigitalOcean says tightens the budget:
-
-* ``ratelimit-remaining`` is what is left of the *hour* for the whole token; when other
-  tools use the same token, the bot's hourly allowance shrinks to what they leave
-  (learned from each answer, forgotten after a minute without news).
-* A 429 with ``retry-after`` is the burst limit: every replica pauses that long (at most
-  the minute window). A 429 without it is the hourly limit: the allowance drops to what
-  the bot already has in flight, and every replica pauses until ``ratelimit-reset`` — but
-  never longer than the minute window before looking again, since one stale reset must
-  not freeze the bot for an hour.
+What DigitalOcean says on each answer tightens the budget
+(``bot.digitalocean.rate_headers``).
 """
 
 from __future__ import annotations
@@ -43,10 +34,10 @@ from typing import cast
 
 import redis.asyncio as redis
 
-from bot.digitalocean import budget_scripts as scripts
+from bot.digitalocean.rate_headers import RateHeaders
 from bot.errors import DOBudgetError, StoreUnavailableError
-from bot.store import keys
-from bot.store.redis_store import guard
+from bot.store import keys, scripts
+from bot.store.guard import guard
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +48,13 @@ proposal makes 3 calls, an approval 2)."""
 COMMAND_SHARES = (0.5, 1 - POLL_SHARE)
 """Shares of the minute and of the hour that commands may fill. The hour is split, never
 shared: were commands to take more of it than polls leave, the hour would fill before it
-ends and every rollback in flight would go untold until its oldest requests expired (a
-run of thirty lanes saw twelve silent minutes). A minute may be shared, at the cost of a
-wait shorter than a minute: people's clicks come in bursts."""
+ends and every rollback in flight would go untold until its oldest requests expired. A
+minute may be shared, at the cost of a wait shorter than a minute: people's clicks come in
+bursts."""
 
 COMMAND_PATIENCE = 5.0
 """Seconds a person's command may wait for a place before it is told when one frees up."""
 
-_ALLOWANCE_MARGIN = 10  # requests in flight that DigitalOcean may not have counted yet
-_OBSERVE_EVERY = 1 / 60  # of the minute window: one reading of the headers a second per replica
 _READ_RATE_EVERY = 1 / 12  # of the minute window: the allowance read every 5 s per replica
 
 
@@ -98,13 +87,13 @@ class RateBudget:
         self._redis = client
         self.limits = limits
         self._clock = clock
-        self._take = client.register_script(scripts.TAKE)
-        self._allow = client.register_script(scripts.ALLOW)
-        self._pause = client.register_script(scripts.PAUSE)
+        self._take = client.register_script(scripts.BUDGET_TAKE)
         # One waiter of this process asks Redis at a time: when a place frees, a crowd of
         # waiters asking at once would exhaust the connection pool for nothing.
         self._turn = asyncio.Lock()
-        self._observed = -math.inf
+        self._headers = RateHeaders(
+            client, window=limits.window, per_hour=limits.per_hour, clock=clock
+        )
         self._rate_read = (-math.inf, 0.0)  # (when, poll_rate) as last read
 
     def lane(self, lane: Lane) -> BudgetLane:
@@ -161,61 +150,7 @@ class RateBudget:
 
     async def observe(self, status: int, headers: Mapping[str, str]) -> None:
         """Learn from DigitalOcean's rate-limit headers on an answer."""
-        try:
-            if status == 429:
-                await self._refused(headers)
-            else:
-                await self._left(headers)
-        except StoreUnavailableError:
-            return
-
-    async def _left(self, headers: Mapping[str, str]) -> None:
-        limit, remaining = _int(headers, "ratelimit-limit"), _int(headers, "ratelimit-remaining")
-        if limit is None or remaining is None or remaining >= self.limits.per_hour:
-            return  # more is left of the hour than the bot's own share: nothing to learn
-        now = self._clock()
-        if now - self._observed < self.limits.window * _OBSERVE_EVERY:
-            return
-        self._observed = now
-        async with guard():
-            allowance = await self._allow(
-                keys=[keys.BUDGET_POLLS, keys.BUDGET_COMMANDS, keys.BUDGET_ALLOWANCE],
-                args=[
-                    now,
-                    self.limits.hour,
-                    limit,
-                    remaining,
-                    _ALLOWANCE_MARGIN,
-                    math.ceil(self.limits.window * 1000),
-                ],
-            )
-        if int(cast(int, allowance)) < self.limits.per_hour:
-            log.info(
-                "DigitalOcean says %d requests are left of the token's hour; the bot's "
-                "hourly allowance is %s",
-                remaining,
-                allowance,
-            )
-
-    async def _refused(self, headers: Mapping[str, str]) -> None:
-        now = self._clock()
-        retry_after = _float(headers, "retry-after")
-        if retry_after is not None:
-            until = now + min(max(retry_after, 0.0), self.limits.window)
-            log.warning("DigitalOcean's burst limit was hit; pausing %.1f s", until - now)
-        else:
-            # The hourly limit: nothing more is left of the hour. The next place frees
-            # when the oldest request expires (ratelimit-reset); look again no later
-            # than a minute from now however far away that says it is.
-            reset = _float(headers, "ratelimit-reset") or now + self.limits.window
-            until = min(max(reset, now), now + self.limits.window)
-            log.warning("DigitalOcean's hourly limit was hit; pausing %.1f s", until - now)
-            self._observed = -math.inf
-            await self._left({**headers, "ratelimit-remaining": "0"})
-        async with guard():
-            await self._pause(
-                keys=[keys.BUDGET_PAUSE], args=[until, math.ceil((until - now) * 1000) + 1]
-            )
+        await self._headers.observe(status, headers)
 
     async def used(self) -> tuple[int, int]:
         """Requests counted in the current minute and hour (for metrics and benchmarks)."""
@@ -278,16 +213,3 @@ def _spent(*, now: float, wait: float) -> DOBudgetError:
         f"it frees up in about {span} ({when}). Nothing was done: try again then.",
         frees_at=frees_at,
     )
-
-
-def _int(headers: Mapping[str, str], name: str) -> int | None:
-    value = _float(headers, name)
-    return None if value is None else int(value)
-
-
-def _float(headers: Mapping[str, str], name: str) -> float | None:
-    try:
-        value = float(headers.get(name, ""))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None

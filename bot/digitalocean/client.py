@@ -7,7 +7,6 @@ The HTTP details (retries, pagination, the rate budget, errors) are in
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
@@ -16,19 +15,13 @@ from pydantic import BaseModel, ValidationError
 
 from bot.digitalocean.models import App, Deployment, RollbackValidation
 from bot.digitalocean.transport import Transport
+from bot.domain.ids import looks_like_id
 from bot.domain.mrkdwn import escape
 from bot.errors import DOMalformedError, DONotFoundError, DOUncertainError
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
-
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-
-
-def looks_like_id(text: str) -> bool:
-    """Whether ``text`` is shaped like a DigitalOcean UUID."""
-    return bool(_UUID.match(text))
 
 
 class DigitalOceanClient:

@@ -9,14 +9,16 @@ as "nothing": "" for text, 0 for counters, () for lists; a deployment on an app 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 T = TypeVar("T")
+N = TypeVar("N")
+C = TypeVar("C")
 
 
 class Phase(StrEnum):
@@ -120,7 +122,6 @@ class Step(_Model):
 STEP_DEPTH = 32
 # Names kept when a step below STEP_DEPTH is named by its path: enough to tell it apart.
 _FOLDED_NAMES = 3
-_END = object()
 
 
 def bounded_steps(steps: Any, depth: int = 1) -> Any:
@@ -146,23 +147,48 @@ def bounded_steps(steps: Any, depth: int = 1) -> Any:
     return bounded
 
 
+_END = object()
+
+
+def walk_tree(
+    roots: Iterable[N], context: C, visit: Callable[[N, C], tuple[Iterable[N], C]]
+) -> None:
+    """Visit every node of a tree, parents first, in order: ``visit(node, context)`` gets
+    the context its siblings share and returns the node's children and theirs.
+
+    An explicit stack of sibling iterators, not recursion: DigitalOcean's trees are a few
+    levels deep, but a malformed deep one must not exhaust Python's stack."""
+    stack: list[tuple[Iterator[N], C]] = [(iter(roots), context)]
+    while stack:
+        siblings, shared = stack[-1]
+        node = next(siblings, _END)
+        if node is _END:
+            stack.pop()
+            continue
+        children, inner = visit(cast(N, node), shared)
+        stack.append((iter(children), inner))
+
+
+# The last names of the path above a group of raw siblings, and their depth below the fold.
+_Above = tuple[tuple[str, ...], int]
+
+
 def _folded(steps: Any) -> list[Any]:
     """Every step of a raw subtree, parents first, without children, named by its path."""
     folded: list[Any] = []
-    stack: list[tuple[Iterator[Any], tuple[str, ...], int]] = [(iter(_listed(steps)), (), 1)]
-    while stack:
-        siblings, parents, depth = stack[-1]
-        step = next(siblings, _END)
-        if step is _END:
-            stack.pop()
-            continue
+
+    def fold(step: Any, above: _Above) -> tuple[Iterable[Any], _Above]:
+        parents, depth = above
         if not isinstance(step, dict):
             folded.append(step)
-            continue
+            return (), above
         tail = (*parents[1 - _FOLDED_NAMES :], str(step.get("name") or "step"))
         name = "/".join(tail) if depth <= _FOLDED_NAMES else "…/" + "/".join(tail)
         folded.append({**step, "name": name, "steps": ()})
-        stack.append((iter(_listed(step.get("steps"))), tail, depth + 1))
+        return _listed(step.get("steps")), (tail, depth + 1)
+
+    top: _Above = ((), 1)
+    walk_tree(_listed(steps), top, fold)
     return folded
 
 

@@ -10,25 +10,21 @@ from __future__ import annotations
 import copy
 import functools
 import logging
-import math
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import stamina
 
-from bot.domain import mrkdwn
+from bot.digitalocean import answers
 from bot.errors import (
-    DigitalOceanError,
-    DOAuthError,
     DOBudgetError,
     DONetworkError,
-    DONotFoundError,
     DORateLimitedError,
-    DORequestError,
     DOServerError,
     DOTransientError,
     DOUncertainError,
@@ -38,13 +34,12 @@ from bot.version import USER_AGENT
 log = logging.getLogger(__name__)
 
 _MAX_PAGES = 500
-_DETAIL_CHARS = 300
 
 
 class Throttle(Protocol):
-    """Paces requests (e.g. a lane of ``bot.digitalocean.budget.RateBudget``); the client knows no
-    more
-    of it. ``acquire`` may raise ``DOBudgetError`` rather than wait past ``patience``."""
+    """Paces requests (e.g. a lane of ``bot.digitalocean.budget.RateBudget``); the client
+    knows no more of it. ``acquire`` may raise ``DOBudgetError`` rather than wait past
+    ``patience``."""
 
     @property
     def patience(self) -> float:
@@ -70,6 +65,16 @@ def _retry_wait(exc: Exception, *, patience: float) -> bool | float:
     return isinstance(exc, DOTransientError)
 
 
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    path: str
+    what: str
+    """What the request is about, as a 404's sentence names it."""
+    params: dict[str, Any] | None = None
+    json: Any = None
+
+
 class Transport:
     """Sends requests to DigitalOcean and turns answers into JSON or typed errors."""
 
@@ -82,7 +87,11 @@ class Transport:
         retry_attempts: int = 4,
         retry_timeout: float = 60.0,
         throttle: Throttle | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``transport`` replaces httpx's network one (an ``httpx.ASGITransport`` over the
+        simulator, an ``httpx.MockTransport``); ``clock`` reads ``ratelimit-reset``."""
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={
@@ -91,7 +100,9 @@ class Transport:
                 "User-Agent": USER_AGENT,
             },
             timeout=timeout,
+            transport=transport,
         )
+        self._clock = clock
         self._attempts = retry_attempts
         self._retry_timeout = retry_timeout
         self._throttle = throttle
@@ -138,6 +149,7 @@ class Transport:
         params: dict[str, Any] | None = None,
         json: Any = None,
     ) -> dict[str, Any]:
+        request = _Request(method, path, what=what, params=params, json=json)
         async for attempt in stamina.retry_context(
             on=functools.partial(_retry_wait, patience=self._patience),
             attempts=self._attempts,
@@ -146,12 +158,13 @@ class Transport:
             wait_max=10.0,
         ):
             with attempt:
-                return await self._send(method, path, params=params, json=json, what=what)
+                return await self._send(request)
         raise AssertionError("unreachable: stamina raises after the last attempt")
 
     async def write(self, path: str, *, json: Any, what: str) -> dict[str, Any]:
         # A 429 means DigitalOcean refused the request unprocessed, so only that is retried.
         patience = self._patience
+        request = _Request("POST", path, what=what, json=json)
         async for attempt in stamina.retry_context(
             on=lambda exc: (
                 _retry_wait(exc, patience=patience)
@@ -163,7 +176,7 @@ class Transport:
         ):
             with attempt:
                 try:
-                    return await self._send("POST", path, json=json, what=what)
+                    return await self._send(request)
                 except (DOServerError, DONetworkError) as exc:
                     raise DOUncertainError(
                         f"{exc.user_message} The request may still have taken effect.",
@@ -171,19 +184,14 @@ class Transport:
                     ) from None
         raise AssertionError("unreachable: stamina raises after the last attempt")
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        what: str,
-        params: dict[str, Any] | None = None,
-        json: Any = None,
-    ) -> dict[str, Any]:
+    async def _send(self, request: _Request) -> dict[str, Any]:
+        method, path = request.method, request.path
         if self._throttle is not None:
             await self._throttle.acquire()
         try:
-            response = await self._http.request(method, path, params=params, json=json)
+            response = await self._http.request(
+                method, path, params=request.params, json=request.json
+            )
         except httpx.TransportError as exc:
             self.calls[0] += 1
             log.warning("digitalocean %s %s failed: %s", method, path, type(exc).__name__)
@@ -194,7 +202,7 @@ class Transport:
         if self._throttle is not None:
             await self._throttle.observe(response.status_code, response.headers)
         if response.is_success:
-            return _json_object(response)
+            return answers.json_object(response)
         # DigitalOcean support asks for the x-request-id of a request that went wrong.
         log.warning(
             "digitalocean %s %s answered %s (x-request-id %s)",
@@ -203,19 +211,7 @@ class Transport:
             response.status_code,
             response.headers.get("x-request-id", "none"),
         )
-        raise _error_for(response, what=what)
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    if not response.content:
-        return {}
-    try:
-        body = response.json()
-    except ValueError:
-        raise DOServerError(
-            "DigitalOcean sent a response that is not JSON.", status=response.status_code
-        ) from None
-    return body if isinstance(body, dict) else {}
+        raise answers.error_for(response, what=request.what, now=self._clock())
 
 
 def _next_page(body: dict[str, Any]) -> int | None:
@@ -227,69 +223,5 @@ def _next_page(body: dict[str, Any]) -> int | None:
     values = parse_qs(urlsplit(url).query).get("page")
     try:
         return int(values[0]) if values else None
-    except ValueError:
-        return None
-
-
-def _error_for(response: httpx.Response, *, what: str) -> DigitalOceanError:
-    status = response.status_code
-    try:
-        body = response.json()
-        detail = str(body.get("message", "")).strip() if isinstance(body, dict) else ""
-    except ValueError:
-        detail = ""
-    # DigitalOcean's words go to Slack inside our sentence: shown as typed, never as a
-    # mention or a link, and short enough for any message they end up in.
-    detail = mrkdwn.escape(detail[:_DETAIL_CHARS] + ("…" if len(detail) > _DETAIL_CHARS else ""))
-    if status == 401:
-        return DOAuthError(
-            "DigitalOcean rejected the bot's API token (401 Unauthorized): "
-            "an operator should check DIGITALOCEAN_TOKEN.",
-            status=status,
-        )
-    if status == 403:
-        return DOAuthError(
-            "DigitalOcean refused the request (403 Forbidden): the bot's token needs "
-            "the app:read and app:update scopes.",
-            status=status,
-        )
-    if status == 404:
-        return DONotFoundError(f"DigitalOcean could not find {what} (404 Not Found).", status=404)
-    if status == 429:
-        return _rate_limited(response.headers)
-    if status >= 500:
-        return DOServerError(
-            f"DigitalOcean had a server error (HTTP {status}); try again shortly.", status=status
-        )
-    suffix = f": {detail}" if detail else "."
-    return DORequestError(
-        f"DigitalOcean refused the request (HTTP {status}){suffix}", status=status
-    )
-
-
-def _rate_limited(headers: httpx.Headers) -> DORateLimitedError:
-    retry_after = _seconds(headers.get("retry-after"))
-    if retry_after is not None:  # the burst limit (250 a minute)
-        return DORateLimitedError(
-            "DigitalOcean's API rate limit was reached. "
-            f"Try again in {max(1, math.ceil(retry_after))} s.",
-            retry_after=retry_after,
-        )
-    # The hourly limit (5,000 an hour per token): the next request may go when the oldest
-    # of the hour expires, which ratelimit-reset tells.
-    reset = _seconds(headers.get("ratelimit-reset"))
-    left = max(1, math.ceil(reset - time.time())) if reset is not None else 0
-    when = (f" in about {left} s" if left < 120 else f" in about {left // 60} min") if left else ""
-    return DORateLimitedError(
-        "The hourly DigitalOcean API rate limit of the bot's token is used up (other tools "
-        f"may share the token); it frees up{when}. Nothing was done: try again then."
-    )
-
-
-def _seconds(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
     except ValueError:
         return None

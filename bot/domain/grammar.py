@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.ids import looks_like_id
+
 _APP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
-_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _MAX_SHOWN = 40
 
 
@@ -90,7 +91,7 @@ def parse(text: str) -> Command:
     if app_problem:
         return Help(app_problem)
     if len(words) == 2:
-        if not _ID.match(words[1]):
+        if not looks_like_id(words[1]):
             return Help(
                 f"`{_shown(words[1])}` is not a deployment id; ids look like "
                 "`3aa4d20e-5527-4c00-b496-601fbd22520a` (see `/rollback history <app>`)."
@@ -105,7 +106,7 @@ def _with_app(word: str, kind: _AppCommand) -> Command:
 
 
 def _app_problem(word: str) -> str:
-    if _APP.match(word) or _ID.match(word):
+    if _APP.match(word) or looks_like_id(word):
         return ""
     return (
         f"`{_shown(word)}` is not an app name: app names are letters, digits and dashes, "

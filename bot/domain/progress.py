@@ -5,14 +5,17 @@ Pure functions over ``bot.digitalocean.models`` values; the watcher does the I/O
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.digitalocean.models import Step, StepStatus
+from bot.digitalocean.models import Step, StepStatus, walk_tree
 
 _QUIET = frozenset({StepStatus.PENDING, StepStatus.UNKNOWN})
 # Labels with more parts than this are shortened (DigitalOcean's trees have about four).
 _LABEL_PARTS = 7
+
+# The path of names above a group of siblings, and how often each name came up among them.
+_Siblings = tuple[tuple[str, ...], dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -36,15 +39,9 @@ class StepChange:
 def flatten(steps: Iterable[Step]) -> list[FlatStep]:
     """Every step of the tree, parents before children, in DigitalOcean's order."""
     flat: list[FlatStep] = []
-    # An explicit stack of sibling iterators, not recursion: DigitalOcean's trees are a
-    # few levels deep, but a malformed deep one must not exhaust Python's stack.
-    stack: list[tuple[Iterator[Step], tuple[str, ...], dict[str, int]]] = [(iter(steps), (), {})]
-    while stack:
-        siblings, parents, seen = stack[-1]
-        step = next(siblings, None)
-        if step is None:
-            stack.pop()
-            continue
+
+    def add(step: Step, siblings: _Siblings) -> tuple[Iterable[Step], _Siblings]:
+        parents, seen = siblings
         name = step.name or "step"
         seen[name] = seen.get(name, 0) + 1
         # Sibling names are unique in practice; numbering keeps keys distinct if not.
@@ -59,8 +56,10 @@ def flatten(steps: Iterable[Step]) -> list[FlatStep]:
                 reason=step.reason.message if step.reason and step.reason.message else "",
             )
         )
-        if step.steps:
-            stack.append((iter(step.steps), path, {}))
+        return step.steps, (path, {})
+
+    top: _Siblings = ((), {})
+    walk_tree(steps, top, add)
     return flat
 
 

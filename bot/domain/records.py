@@ -69,7 +69,9 @@ class DecisionKind(StrEnum):
 
     @property
     def verb(self) -> str:
-        return {"committed": "commit", "reverted": "revert"}.get(self.value, self.value)
+        return {DecisionKind.COMMITTED: "commit", DecisionKind.REVERTED: "revert"}.get(
+            self, self.value
+        )
 
 
 class Decision(_Record):

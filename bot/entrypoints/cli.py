@@ -12,7 +12,7 @@ import uvicorn
 from bot import logs
 from bot.entrypoints import check, socket_mode, tcp
 from bot.entrypoints.http_server import create_app
-from bot.errors import SettingsError
+from bot.errors import ListenError, SettingsError, SocketModeError
 from bot.settings import app_token, load_settings
 
 
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "socket":
         try:
             socket_mode.run(settings, token=token, host=args.host, port=args.port)
-        except (socket_mode.SocketModeError, tcp.ListenError) as exc:
+        except (SocketModeError, ListenError) as exc:
             print(f"rollback-bot: {exc.user_message}", file=sys.stderr)
             return 1
         return 0

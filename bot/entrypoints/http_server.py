@@ -33,7 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.entrypoints.probes import probe_routes
-from bot.errors import BotError
+from bot.errors import Refused
 from bot.metrics import CONTENT_TYPE
 from bot.runtime.wiring import Runtime
 from bot.settings import Settings
@@ -57,20 +57,6 @@ NOT_UNDERSTOOD = {
 }
 
 _UNIX_TIME = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() takes "١٧"
-
-
-class Refused(BotError):
-    """A request answered with an error status before Bolt sees it.
-
-    ``close``: the body was not read to its end, so the connection is closed after the
-    answer ("Connection: close" ends it in h11) rather than the rest read and dropped.
-    """
-
-    def __init__(self, status: int, reason: str, *, close: bool = False) -> None:
-        super().__init__(reason)  # a reason for the log, never shown to anyone
-        self.status = status
-        self.reason = reason
-        self.close = close
 
 
 def create_app(settings: Settings) -> Starlette:

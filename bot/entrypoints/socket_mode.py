@@ -29,7 +29,7 @@ from starlette.applications import Starlette
 
 from bot.entrypoints.probes import probe_routes
 from bot.entrypoints.tcp import SignalFreeServer, listen
-from bot.errors import BotError
+from bot.errors import SocketModeError
 from bot.runtime.wiring import Runtime
 from bot.settings import Settings
 
@@ -50,10 +50,6 @@ _TOKEN_ERRORS = frozenset(
         "missing_scope",
     }
 )
-
-
-class SocketModeError(BotError):
-    """Socket Mode cannot run as configured; the message is one sentence for the operator."""
 
 
 def run(settings: Settings, *, token: str, host: str, port: int) -> None:

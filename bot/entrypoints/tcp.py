@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
 
-from bot.errors import BotError
+from bot.errors import ListenError
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,6 @@ uvicorn answers 503 ("Exceeded concurrency limit."). A request holds at most
 ``bot.entrypoints.http_server.MAX_BODY`` (1 MiB) of body plus uvicorn's 64 KiB read buffer
 (``HIGH_WATER_LIMIT``, flow_control.py): 100 of them fit in the pod's 256Mi beside the
 bot itself, where an unbounded number would get it OOM-killed."""
-
-
-class ListenError(BotError):
-    """The port could not be taken; the message says which and why."""
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -24,7 +24,7 @@ import redis.asyncio as redis
 
 from bot.errors import StoreUnavailableError
 from bot.store import keys
-from bot.store.redis_store import guard
+from bot.store.guard import guard
 
 BURST = 3
 """Posts a channel may take at once; at one a second they leave the window in as many

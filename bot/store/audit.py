@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 
 import redis.asyncio as redis
@@ -16,7 +17,7 @@ import redis.asyncio as redis
 from bot.domain.records import AuditEntry, Event
 from bot.errors import StoreUnavailableError
 from bot.store import keys
-from bot.store.redis_store import guard
+from bot.store.guard import guard
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +25,12 @@ _SCAN = 1000
 
 
 class AuditLog:
-    def __init__(self, client: redis.Redis, *, maxlen: int) -> None:
+    def __init__(
+        self, client: redis.Redis, *, maxlen: int, clock: Callable[[], float] = time.time
+    ) -> None:
         self._redis = client
         self._maxlen = maxlen
+        self._clock = clock
 
     async def record(
         self,
@@ -44,7 +48,7 @@ class AuditLog:
         ``user_message``: whatever it quotes from DigitalOcean or a user is escaped."""
         entry = AuditEntry(
             event=event,
-            at=time.time(),
+            at=self._clock(),
             user=user,
             app=app,
             app_id=app_id,

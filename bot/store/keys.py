@@ -5,16 +5,33 @@ All keys share one prefix so an operator can find, count or flush them at a glan
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Family:
+    """Keys of one kind, each named ``<prefix><name>``: ``card("c1")`` is
+    ``rollback-bot:card:c1``."""
+
+    prefix: str
+
+    def __call__(self, name: str) -> str:
+        return self.prefix + name
+
+
 PREFIX = "rollback-bot:"
 
 CARD_PREFIX = PREFIX + "card:"
 """JSON of a confirmation card, with a TTL: ``card:<card id>``."""
+card = Family(CARD_PREFIX)
 
 DECISION_PREFIX = PREFIX + "decision:"
 """The one decision taken on a card, written with SET NX: ``decision:<card id>``."""
+decision = Family(DECISION_PREFIX)
 
 WATCH_PREFIX = PREFIX + "watch:"
 """JSON of a watched deployment and the step statuses already reported."""
+watch = Family(WATCH_PREFIX)
 
 ACTIVE_WATCHES = PREFIX + "watches:active"
 """Set of deployment ids still being watched; a restarted bot resumes these."""
@@ -28,18 +45,22 @@ lapses unless the starting replica keeps it alive (``bot.usecases.starting``).""
 
 APP_LOCK_PREFIX = PREFIX + "lock:app:"
 """One rollback at a time per app: ``lock:app:<app id>`` holds the owner, with an expiry."""
+app_lock = Family(APP_LOCK_PREFIX)
 
 SEEN_PREFIX = PREFIX + "seen:"
 """Deliveries already handled (``seen:<trigger id>``), so a Slack retry does nothing twice."""
+seen = Family(SEEN_PREFIX)
 
 GROUP_PREFIX = PREFIX + "group:"
 """Cached members of a Slack user group (JSON list), kept briefly."""
+group = Family(GROUP_PREFIX)
 
 AUDIT_STREAM = PREFIX + "audit"
 """Redis stream of audit events, capped in length."""
 
 LEASE_PREFIX = PREFIX + "lease:"
 """Which replica follows a watch: ``lease:<deployment id>`` holds its id, with a short expiry."""
+lease = Family(LEASE_PREFIX)
 
 BUDGET_POLLS = PREFIX + "budget:digitalocean:polls"
 """Sorted set of the last hour's DigitalOcean requests made by polls (all replicas),
@@ -56,9 +77,11 @@ BUDGET_ALLOWANCE = PREFIX + "budget:digitalocean:allowance"
 
 APP_ROLLBACK_PREFIX = PREFIX + "app-rollback:"
 """The latest rollback watch of an app (its deployment id), for commit / revert replies."""
+app_rollback = Family(APP_ROLLBACK_PREFIX)
 
 CHANNEL_PACE_PREFIX = PREFIX + "pace:channel:"
 """Recent posts in a Slack channel (all replicas), to keep Slack's one-a-second pace."""
+channel_pace = Family(CHANNEL_PACE_PREFIX)
 
 SEEN_SECONDS = 3600
 """Slack retries within minutes; an hour of memory covers them."""
@@ -68,39 +91,3 @@ GROUP_CACHE_SECONDS = 60
 
 CARD_KEEP_SECONDS = 7 * 24 * 3600
 """How long a decided card (and a finished watch) stays readable for status and buttons."""
-
-
-def card(card_id: str) -> str:
-    return CARD_PREFIX + card_id
-
-
-def decision(card_id: str) -> str:
-    return DECISION_PREFIX + card_id
-
-
-def watch(deployment_id: str) -> str:
-    return WATCH_PREFIX + deployment_id
-
-
-def app_lock(app_id: str) -> str:
-    return APP_LOCK_PREFIX + app_id
-
-
-def seen(delivery_id: str) -> str:
-    return SEEN_PREFIX + delivery_id
-
-
-def group(group_id: str) -> str:
-    return GROUP_PREFIX + group_id
-
-
-def lease(deployment_id: str) -> str:
-    return LEASE_PREFIX + deployment_id
-
-
-def app_rollback(app_id: str) -> str:
-    return APP_ROLLBACK_PREFIX + app_id
-
-
-def channel_pace(channel: str) -> str:
-    return CHANNEL_PACE_PREFIX + channel

@@ -15,27 +15,8 @@ from typing import cast
 
 import redis.asyncio as redis
 
-from bot.store import keys
-from bot.store.redis_store import guard
-
-_RENEW = """
-local lost = {}
-for i, key in ipairs(KEYS) do
-    if redis.call('get', key) == ARGV[1] then
-        redis.call('pexpire', key, ARGV[2])
-    else
-        table.insert(lost, key)
-    end
-end
-return lost
-"""
-
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('del', KEYS[1])
-end
-return 0
-"""
+from bot.store import keys, scripts
+from bot.store.guard import guard
 
 
 def lease_ttl(poll_interval: float) -> float:
@@ -54,8 +35,8 @@ class Leases:
         self._redis = client
         self.owner = owner
         self.ttl = ttl
-        self._renew = client.register_script(_RENEW)
-        self._release = client.register_script(_RELEASE)
+        self._renew = client.register_script(scripts.RENEW_LEASES)
+        self._release = client.register_script(scripts.RELEASE)
 
     @property
     def _ttl_ms(self) -> int:

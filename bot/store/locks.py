@@ -6,39 +6,42 @@ forever); released with a compare-and-delete script so only the owner can releas
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import cast
 
 import redis.asyncio as redis
 
-from bot.store import keys
-from bot.store.redis_store import guard
+from bot.store import keys, scripts
+from bot.store.guard import guard
 
-# Delete the key only if it still holds our owner id (another owner may have it now).
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('del', KEYS[1])
-end
-return 0
-"""
+
+@dataclass(frozen=True)
+class Claim:
+    """What claiming an app's lock came to."""
+
+    taken: bool
+    """Whether the claiming owner holds the lock now."""
+    holder: str = ""
+    """Who holds it instead when not taken; "" if it lapsed between the two reads."""
 
 
 class AppLocks:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
-        self._release = client.register_script(_RELEASE)
+        self._release = client.register_script(scripts.RELEASE)
 
-    async def claim(self, app_id: str, owner: str, *, ttl: int) -> str | None:
-        """Take the app's lock for ``owner``; return None on success, else the holder.
+    async def claim(self, app_id: str, owner: str, *, ttl: int) -> Claim:
+        """Take the app's lock for ``owner``, or say who holds it.
 
         Taking it again for the same owner succeeds: a claim whose answer was lost (Redis
         went away after taking it) must not lock its own owner out."""
         async with guard():
             if await self._redis.set(keys.app_lock(app_id), owner, nx=True, ex=ttl):
-                return None
+                return Claim(taken=True)
             holder = await self._redis.get(keys.app_lock(app_id))
         if holder == owner:
-            return None
-        return str(holder) if holder else ""
+            return Claim(taken=True)
+        return Claim(taken=False, holder=str(holder) if holder else "")
 
     async def release(self, app_id: str, owner: str) -> bool:
         async with guard():

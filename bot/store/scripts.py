@@ -1,8 +1,10 @@
-"""The Lua scripts of the store (``bot.store.redis_store``): each runs whole in Redis, so two
-replicas
-never interleave inside one."""
+"""The Lua scripts of Redis's users: the store's, the locks' and leases', and the shared
+DigitalOcean budget's (``bot.digitalocean.budget``). Each runs whole in Redis, so two
+replicas never interleave inside one."""
 
 from __future__ import annotations
+
+# --- cards and watches (``bot.store.redis_store``) -----------------------------------
 
 # The first decision on a card wins; an approval also records the intent to start.
 CLAIM = """
@@ -46,4 +48,117 @@ if lapse and tonumber(lapse) <= tonumber(ARGV[2]) then
     return 1
 end
 return 0
+"""
+
+# --- locks and leases (``bot.store.locks``, ``bot.store.leases``) -------------------------
+
+# Compare and delete: delete the key only if it still holds our owner id (another owner
+# may have it now).
+RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+# Extend every lease of KEYS still held by ARGV[1]; return the keys it no longer holds.
+RENEW_LEASES = """
+local lost = {}
+for i, key in ipairs(KEYS) do
+    if redis.call('get', key) == ARGV[1] then
+        redis.call('pexpire', key, ARGV[2])
+    else
+        table.insert(lost, key)
+    end
+end
+return lost
+"""
+
+# --- the DigitalOcean budget (``bot.digitalocean.budget``) ------------------------------
+# Replicas never both take the last place of a window.
+
+# KEYS: this lane's requests, the other lane's, the pause, the allowance.
+# ARGV: now, minute, hour, per minute, per hour, this lane's share of the minute, a member
+# name, this lane's share of the hour.
+# Takes a place when both windows have room, in all and for this lane; returns "0", else
+# the seconds until a place may free up.
+BUDGET_TAKE = """
+local now = tonumber(ARGV[1])
+local minute, hour = tonumber(ARGV[2]), tonumber(ARGV[3])
+local shares = {[minute] = tonumber(ARGV[6]), [hour] = tonumber(ARGV[8])}
+local pause = tonumber(redis.call('get', KEYS[3]) or '0')
+if pause > now then
+    return tostring(pause - now)
+end
+redis.call('zremrangebyscore', KEYS[1], '-inf', now - hour)
+redis.call('zremrangebyscore', KEYS[2], '-inf', now - hour)
+local limits = {[hour] = tonumber(ARGV[5]), [minute] = tonumber(ARGV[4])}
+local allowance = tonumber(redis.call('get', KEYS[4]) or '-1')
+if allowance >= 0 and allowance < limits[hour] then
+    limits[hour] = allowance
+end
+
+-- Seconds until the k-th oldest request of ``sets`` in the window leaves it.
+local function leaves(sets, k, span)
+    local scores = {}
+    for _, key in ipairs(sets) do
+        local got = redis.call('zrangebyscore', key, '(' .. (now - span), '+inf',
+            'WITHSCORES', 'LIMIT', 0, k)
+        for i = 2, #got, 2 do
+            table.insert(scores, tonumber(got[i]))
+        end
+    end
+    if #scores < k then
+        -- Nothing is allowed until what DigitalOcean said is forgotten and asked again.
+        local ttl = redis.call('pttl', KEYS[4])
+        return ttl > 0 and ttl / 1000 or minute
+    end
+    table.sort(scores)
+    return scores[k] + span - now
+end
+
+local wait = 0
+for _, span in ipairs({hour, minute}) do
+    local own = redis.call('zcount', KEYS[1], '(' .. (now - span), '+inf')
+    local all = own + redis.call('zcount', KEYS[2], '(' .. (now - span), '+inf')
+    local cap = limits[span]
+    if all >= cap then
+        wait = math.max(wait, leaves({KEYS[1], KEYS[2]}, all - cap + 1, span))
+    end
+    local lane_cap = math.floor(cap * shares[span] + 1e-6)  -- 0.2 * 30 is 5.999…
+    if own >= lane_cap then
+        wait = math.max(wait, leaves({KEYS[1]}, own - lane_cap + 1, span))
+    end
+end
+if wait > 0 then
+    return tostring(wait)
+end
+redis.call('zadd', KEYS[1], now, ARGV[7])
+redis.call('pexpire', KEYS[1], math.ceil(hour * 1000))
+return '0'
+"""
+
+# KEYS: both lanes' requests, the allowance. ARGV: now, hour, DigitalOcean's limit and
+# remaining, the margin, how long to trust it (ms). What DigitalOcean leaves the bot of the
+# hour: the token's limit minus what others used.
+BUDGET_ALLOW = """
+local now = tonumber(ARGV[1])
+local ours = 0
+for i = 1, 2 do
+    redis.call('zremrangebyscore', KEYS[i], '-inf', now - tonumber(ARGV[2]))
+    ours = ours + redis.call('zcard', KEYS[i])
+end
+local others = math.max(0, tonumber(ARGV[3]) - tonumber(ARGV[4]) - ours)
+local allowance = math.max(0, tonumber(ARGV[3]) - others - tonumber(ARGV[5]))
+redis.call('set', KEYS[3], allowance, 'PX', ARGV[6])
+return allowance
+"""
+
+# Push the shared pause later, never earlier, whichever replica saw the 429 first.
+BUDGET_PAUSE = """
+local current = tonumber(redis.call('get', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then
+    redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return 1
 """

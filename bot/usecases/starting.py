@@ -48,7 +48,7 @@ async def start(deps: Deps, card: Card, decision: Decision) -> blocks.Message:
     async with _kept(deps, card.id):
         try:
             stale = await _stale(deps, card)
-            holder = (
+            claim = (
                 None
                 if stale
                 else await deps.locks.claim(
@@ -58,7 +58,7 @@ async def start(deps: Deps, card: Card, decision: Decision) -> blocks.Message:
         except (DOTransientError, StoreUnavailableError) as exc:
             await _reopen(deps, card, exc.user_message)
             raise
-        if stale or holder is not None:
+        if claim is None or not claim.taken:
             reason = stale or "another rollback of this app is already in flight."
             return await _not_started(deps, card, decision, reason)
         try:

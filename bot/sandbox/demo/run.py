@@ -16,7 +16,8 @@ from collections.abc import Generator
 
 import uvicorn
 
-from bot.entrypoints.tcp import ListenError, SignalFreeServer, listen
+from bot.entrypoints.tcp import SignalFreeServer, listen
+from bot.errors import ListenError
 from bot.sandbox.demo.app import Sandbox, create_sandbox
 from bot.sandbox.demo.config import DemoOptions
 from bot.sandbox.demo.redis_server import demo_redis

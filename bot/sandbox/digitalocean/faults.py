@@ -21,6 +21,10 @@ class Fault:
     delay: float
     after_effect: bool = False  # do the work, then fail: the answer is lost, not the request
 
+    def __post_init__(self) -> None:
+        if self.remaining is not None and self.remaining < 1:
+            raise ValueError("times must be >= 1 (or None for every request)")
+
     def matches(self, method: str, path: str) -> bool:
         return (self.method in ("*", method)) and self.pattern.fullmatch(path) is not None
 
@@ -30,24 +34,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
 
-    def add(
-        self,
-        method: str,
-        path_regex: str,
-        *,
-        status: int | None,
-        times: int | None = 1,
-        retry_after: int | None = None,
-        body: object | None = None,
-        delay: float = 0.0,
-        after_effect: bool = False,
-    ) -> None:
-        if times is not None and times < 1:
-            raise ValueError("times must be >= 1 (or None for every request)")
-        fault = Fault(
-            method.upper(), re.compile(path_regex), status, times, retry_after, body, delay,
-            after_effect,
-        )  # fmt: skip
+    def add(self, fault: Fault) -> None:
         with self._lock:
             self._faults.append(fault)
 

@@ -6,12 +6,10 @@ in every process.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from .progress import BUILD_FAILURE, StepFailure
-
-if TYPE_CHECKING:  # state.py imports this module; only the type is needed here
-    from .state import Simulator
 
 SAMPLE_GOLANG = "sample-golang"
 SAMPLE_BROKEN = "sample-broken"
@@ -36,7 +34,39 @@ _HOUR = 3600.0
 _DAY = 24 * _HOUR
 
 
-def populate(sim: Simulator, *, extra_apps: int = 0) -> None:
+class Builder(Protocol):
+    """The part of the Simulator that populating calls (it builds the world through the
+    same methods a test would, so the samples obey the world's rules)."""
+
+    clock: Callable[[], float]
+
+    def add_app(
+        self,
+        name: str,
+        *,
+        region: str,
+        created: float,
+        warnings: Iterable[dict[str, object]] = ...,
+        rollback_failure: StepFailure | None = ...,
+    ) -> str: ...
+
+    def add_deployment(
+        self,
+        app_id: str,
+        *,
+        phase: str,
+        created: float,
+        cause: str | None = ...,
+        cause_type: str = ...,
+        failure: StepFailure | None = ...,
+    ) -> str: ...
+
+    def create_rollback(self, app_id: str, body: object) -> dict[str, object]: ...
+
+    def fast_forward(self, app_id: str) -> None: ...
+
+
+def populate(sim: Builder, *, extra_apps: int = 0) -> None:
     now = sim.clock()
 
     # History oldest -> newest. The expected default rollback target is deployment #2:

@@ -5,9 +5,10 @@ faults and the journal. The world (state.py) inherits these so tests can say
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Callable
 
-from .faults import FaultInjector
+from .faults import Fault, FaultInjector
 from .journal import Journal, RecordedRequest
 from .ratelimit import RateLimiter
 
@@ -58,10 +59,11 @@ class TrafficControls:
         connection; None answers normally, only after `delay`. `times=None`: forever.
         With `after_effect`, the request is carried out first and only its answer is
         replaced: the failure a client cannot tell from one that did nothing."""
-        self.faults.add(
-            method, path_regex, status=status, times=times,
+        fault = Fault(
+            method.upper(), re.compile(path_regex), status=status, remaining=times,
             retry_after=retry_after, body=body, delay=delay, after_effect=after_effect,
         )  # fmt: skip
+        self.faults.add(fault)
 
     @property
     def requests(self) -> list[RecordedRequest]:

@@ -1,0 +1,42 @@
+"""Intents to start a rollback (``bot.usecases.starting``): an approval records one, the
+starting replica keeps it alive, and another replica settles one that lapses."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import redis.asyncio as redis
+
+from bot.store import keys, scripts
+from bot.store.base import RedisRecords
+from bot.store.guard import guard
+
+
+class StartingIntents(RedisRecords):
+    """Approved cards whose rollback is being started, scored by when the intent lapses."""
+
+    def __init__(self, client: redis.Redis, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(client, clock=clock)
+        self._take_lapsed = client.register_script(scripts.TAKE_LAPSED)
+
+    async def keep_starting(self, card_id: str, *, until: float) -> None:
+        """Push the intent's lapse later, if it is still there (never bring one back)."""
+        async with guard():
+            await self._redis.zadd(keys.STARTING, {card_id: until}, xx=True)
+
+    async def forget_starting(self, card_id: str) -> None:
+        async with guard():
+            await self._redis.zrem(keys.STARTING, card_id)
+
+    async def lapsed_starts(self, now: float, *, limit: int = 20) -> list[str]:
+        """Cards whose intent to start lapsed: their replica stopped mid-start."""
+        async with guard():
+            ids = await self._redis.zrangebyscore(keys.STARTING, "-inf", now, 0, limit)
+        return [str(i) for i in ids]
+
+    async def take_lapsed_start(self, card_id: str, *, now: float, until: float) -> bool:
+        """Whether this caller won the lapsed intent of ``card_id`` to settle it."""
+        async with guard():
+            won = await self._take_lapsed(keys=[keys.STARTING], args=[card_id, now, until])
+        return bool(won)

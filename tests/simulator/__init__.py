@@ -1,0 +1,1 @@
+"""Tests for bot.sandbox.digitalocean, the DigitalOcean App Platform API simulator."""

@@ -1,0 +1,75 @@
+"""The Slack app manifests, checked against a JSON schema of the fields they use."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.deploy_files import DATA, DELETE, DEPLOY, changed, load
+
+BOT_SCOPES = {"commands", "chat:write", "chat:write.public", "usergroups:read"}
+MANIFESTS = ["slack-manifest.yml", "slack-manifest.socket.yml"]
+SLACK_SCHEMA: dict[str, Any] = json.loads((DATA / "slack_manifest.schema.json").read_text())
+
+
+def manifest_errors(manifest: Any) -> list[str]:
+    validator = jsonschema.Draft202012Validator(SLACK_SCHEMA)
+    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(manifest)]
+
+
+def strings(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in strings(value)]
+    return [node] if isinstance(node, str) else []
+
+
+@pytest.mark.parametrize("name", MANIFESTS)
+def test_slack_manifest_is_valid_and_asks_for_no_more_than_it_needs(name: str) -> None:
+    jsonschema.Draft202012Validator.check_schema(SLACK_SCHEMA)
+    manifest = load(DEPLOY / name)
+    assert manifest_errors(manifest) == []
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/rollback"
+    for word in ("status", "history", "commit", "revert", "help"):
+        assert word in command["usage_hint"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    text = (DEPLOY / name).read_text()
+    assert re.search(r"#.*ROLLBACK_APPROVERS[\s\S]*- usergroups:read", text), "say when to drop"
+
+
+def test_http_and_socket_manifests_differ_only_in_transport() -> None:
+    http, socket = (load(DEPLOY / name) for name in MANIFESTS)
+    assert http["settings"]["socket_mode_enabled"] is False
+    assert socket["settings"]["socket_mode_enabled"] is True
+    urls = [s for s in strings(http) if s.startswith("http")]
+    assert urls and all(url.endswith("/slack/events") for url in urls)
+    assert not [s for s in strings(socket) if "://" in s]
+    del http["features"]["slash_commands"][0]["url"]
+    del http["settings"]["interactivity"]["request_url"]
+    http["settings"]["socket_mode_enabled"] = True
+    assert http == socket
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "value"),
+    [
+        (MANIFESTS[0], ("features", "slash_commands", 0, "command"), "rollback"),
+        (MANIFESTS[0], ("features", "slash_commands", 0, "usage_hint"), "x" * 1001),
+        (MANIFESTS[0], ("features", "slash_commands", 0, "url"), DELETE),
+        (MANIFESTS[0], ("oauth_config", "scopes", "bot", 1), "chat:wirte"),
+        (MANIFESTS[0], ("display_information", "name"), "r" * 36),
+        (MANIFESTS[0], ("settings", "interactivty"), {"is_enabled": True}),
+        (MANIFESTS[1], ("features", "slash_commands", 0, "url"), "https://x.example/slack/events"),
+    ],
+)
+def test_slack_manifest_schema_rejects_a_broken_manifest(
+    name: str, path: tuple[str | int, ...], value: object
+) -> None:
+    assert manifest_errors(changed(load(DEPLOY / name), path, value)) != []
