@@ -4,9 +4,19 @@ caller spells them out, or forgets one."""
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from bot.digitalocean.models import App
 from bot.domain.records import Card, Event, Watch
 from bot.store.audit import AuditLog
+
+
+class _About(TypedDict):
+    app: str
+    app_id: str
+    deployment: str
+    target: str
+    card: str
 
 
 async def record_event(
@@ -21,22 +31,24 @@ async def record_event(
 ) -> None:
     """Append ``event`` about ``about``; ``deployment`` and ``card`` name what ``about``
     does not (the deployment a card started, the card of a pinned app)."""
-    target = ""
+    await audit.record(event, user=user, reason=reason, **_fields(about, deployment, card))
+
+
+def _fields(about: Card | Watch | App, deployment: str, card: str) -> _About:
     if isinstance(about, Card):
-        app, app_id, card, target = about.app_name, about.app_id, about.id, about.target.id
-    elif isinstance(about, Watch):
-        app, app_id, target = about.app_name, about.app_id, about.target_id
-        card = card or about.card_id
-        deployment = deployment or about.deployment_id
-    else:
-        app, app_id = about.name, about.id
-    await audit.record(
-        event,
-        user=user,
-        app=app,
-        app_id=app_id,
-        deployment=deployment,
-        target=target,
-        card=card,
-        reason=reason,
-    )
+        return _About(
+            app=about.app_name,
+            app_id=about.app_id,
+            deployment=deployment,
+            target=about.target.id,
+            card=about.id,
+        )
+    if isinstance(about, Watch):
+        return _About(
+            app=about.app_name,
+            app_id=about.app_id,
+            deployment=deployment or about.deployment_id,
+            target=about.target_id,
+            card=card or about.card_id,
+        )
+    return _About(app=about.name, app_id=about.id, deployment=deployment, target="", card=card)
