@@ -1,6 +1,6 @@
 """Settings, read from the environment (and a ``.env`` file) with pydantic-settings.
 
-The names are the contract in DESIGN.md; operators and tests rely on them.
+The names are a contract (the README lists them); operators and tests rely on them.
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ class Settings(BaseSettings):
         return value
 
 
+APP_TOKEN_PREFIX = "xapp-"  # noqa: S105 - a prefix, not a token
+
 _DESCRIPTIONS = {
     "slack_bot_token": "the Slack bot token (xoxb-…)",
     "slack_signing_secret": "the Slack signing secret",
@@ -98,3 +100,21 @@ def _describe(exc: ValidationError) -> str:
         return f"{name} is not set: set it to {what}."
     # The input may be a secret, so only the reason is shown, never the value.
     return f"{name} is not valid: {error['msg']}."
+
+
+def app_token(settings: Settings) -> str:
+    """The app-level token, or ``SettingsError`` naming SLACK_APP_TOKEN in one sentence."""
+    secret = settings.slack_app_token
+    token = secret.get_secret_value().strip() if secret is not None else ""
+    if not token:
+        raise SettingsError(
+            "SLACK_APP_TOKEN is not set: set it to an app-level token (xapp-…) with the "
+            "connections:write scope (Slack app settings › Basic Information › App-Level Tokens)."
+        )
+    if not token.startswith(APP_TOKEN_PREFIX):
+        # Never echo the value: it may be another secret pasted into the wrong variable.
+        raise SettingsError(
+            "SLACK_APP_TOKEN is not valid: it must be an app-level token starting with xapp- "
+            "(Slack app settings › Basic Information › App-Level Tokens)."
+        )
+    return token

@@ -1,4 +1,5 @@
-"""Background work the bot owns: kept referenced, logged when it fails, awaited on shutdown.
+"""Background work the bot owns: kept referenced, logged when it fails, awaited on shutdown;
+and loops that repeat work until told to stop.
 
 Everything the bot runs in the background (the follow-up workers behind the acks, polls,
 the scan, the heartbeat, the sweeper) is spawned here rather than with bare
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+
+from bot.errors import BotError
 
 log = logging.getLogger(__name__)
 
@@ -52,3 +55,30 @@ class TaskTracker:
             task.cancel()
         if pending:
             await asyncio.wait(pending)
+
+
+async def repeat(
+    work: Callable[[], Awaitable[object]], *, every: float, until: asyncio.Event, name: str = ""
+) -> None:
+    """Run ``work`` every ``every`` seconds until ``until`` is set, whatever it raises."""
+    name = name or getattr(work, "__name__", "work")
+    while not until.is_set():
+        try:
+            await work()
+        except BotError as exc:
+            # Redis is down or Slack refused: keep the loop, try again next time.
+            log.warning("%s skipped: %s", name, exc.user_message)
+        except Exception:
+            # A bug must not end a loop that others depend on.
+            log.exception("%s failed; trying again", name)
+        if await pause(until, every):
+            return
+
+
+async def pause(until: asyncio.Event, seconds: float) -> bool:
+    """Wait ``seconds``; True as soon as ``until`` is set."""
+    try:
+        await asyncio.wait_for(until.wait(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.runtime.ack_first import Lull
 from bot.runtime.followups import AT_ONCE, FollowUps
+from bot.runtime.lull import Lull
 from bot.slack.work_queue import Priority
 from bot.tasks import TaskTracker
 
@@ -27,7 +27,7 @@ async def until(condition: Callable[[], bool]) -> None:
 def queue(*, at_once: int = AT_ONCE, lull: Lull | None = None) -> tuple[TaskTracker, FollowUps]:
     """A follow-up queue and the tracker of its tasks."""
     tasks = TaskTracker()
-    return tasks, FollowUps(tasks, lull=lull or Lull(settle=TICK), at_once=at_once)
+    return tasks, FollowUps(tasks, lull=lull or Lull(quiet_for=TICK), at_once=at_once)
 
 
 class Pieces:
@@ -63,7 +63,7 @@ async def test_at_most_at_once_run_together_in_arrival_order() -> None:
 
 
 async def test_work_waits_for_the_request_and_keeps_its_context() -> None:
-    lull = Lull(settle=TICK)
+    lull = Lull(quiet_for=TICK)
     _, followups = queue(lull=lull)
     seen: list[str] = []
 
@@ -100,7 +100,7 @@ async def test_a_failing_piece_is_logged_and_the_next_still_runs(
 
 
 async def test_shutdown_runs_what_is_queued_and_refuses_new_work() -> None:
-    lull = Lull(settle=TICK)
+    lull = Lull(quiet_for=TICK)
     tasks, followups = queue(at_once=1, lull=lull)
     piece = Pieces(held=False)
     with lull.request():  # a flood in progress: nothing would run yet

@@ -1,11 +1,11 @@
-"""bot.runtime.ack_first: follow-up work waits while requests are being answered, but not
+"""bot.runtime.lull: follow-up work waits while requests are being answered, but not
 forever."""
 
 from __future__ import annotations
 
 import asyncio
 
-from bot.runtime.ack_first import Lull
+from bot.runtime.lull import Lull
 
 TICK = 0.001  # the lull's real polling period in these tests
 
@@ -19,7 +19,7 @@ class Clock:
 
 
 def make(clock: Clock, *, longest: float = 10.0) -> Lull:
-    return Lull(settle=TICK, longest=longest, clock=clock)
+    return Lull(quiet_for=TICK, longest=longest, clock=clock)
 
 
 async def still_waiting(task: asyncio.Task[None]) -> bool:

@@ -20,9 +20,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.transport import Transport
-from bot.entrypoints.socket_mode import app_token
 from bot.errors import DigitalOceanError, DONetworkError, SettingsError
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, app_token, load_settings
 from bot.slack.client import make_web_client
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ import uvicorn
 from bot import logs
 from bot.entrypoints import check, socket_mode, tcp
 from bot.entrypoints.http_server import create_app
-from bot.errors import SettingsError, SocketModeError
-from bot.settings import load_settings
+from bot.errors import ListenError, SettingsError, SocketModeError
+from bot.settings import app_token, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,14 +50,14 @@ def main(argv: list[str] | None = None) -> int:
         return check.main()
     try:
         settings = load_settings(require_signing_secret=args.command == "serve")
-        token = socket_mode.app_token(settings) if args.command == "socket" else ""
+        token = app_token(settings) if args.command == "socket" else ""
     except SettingsError as exc:
         print(f"rollback-bot: {exc.user_message}", file=sys.stderr)
         return 2
     if args.command == "socket":
         try:
             socket_mode.run(settings, token=token, host=args.host, port=args.port)
-        except SocketModeError as exc:
+        except (SocketModeError, ListenError) as exc:
             print(f"rollback-bot: {exc.user_message}", file=sys.stderr)
             return 1
         return 0

@@ -32,6 +32,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.entrypoints.probes import probe_routes
 from bot.errors import Refused
 from bot.metrics import CONTENT_TYPE
 from bot.runtime.wiring import Runtime
@@ -80,14 +81,6 @@ def create_app(settings: Settings) -> Starlette:
     async def metrics(_: Request) -> Response:
         return Response(await runtime.scrape(), media_type=CONTENT_TYPE)
 
-    async def healthz(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(_: Request) -> Response:
-        if await runtime.deps.store.ping():
-            return JSONResponse({"status": "ready"})
-        return JSONResponse({"status": "unready", "reason": "redis unavailable"}, status_code=503)
-
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await runtime.start()
@@ -99,8 +92,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
+            *probe_routes(runtime),
             Route("/metrics", metrics, methods=["GET"]),
         ],
         lifespan=lifespan,

@@ -13,12 +13,10 @@ lets in-flight work finish and gives the watch leases back (``Runtime.aclose``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import socket
 import time
-from collections.abc import Generator
 from typing import Any
 
 import aiohttp
@@ -28,18 +26,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from bot.entrypoints.tcp import listen
-from bot.errors import ListenError, SettingsError, SocketModeError
+from bot.entrypoints.probes import probe_routes
+from bot.entrypoints.tcp import SignalFreeServer, listen
+from bot.errors import SocketModeError
 from bot.runtime.wiring import Runtime
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-APP_TOKEN_PREFIX = "xapp-"  # noqa: S105 - a prefix, not a token
 PING_INTERVAL = 10.0  # seconds; Bolt's AsyncSocketModeHandler default
 FIRST_RETRY = 1.0  # seconds before the first new attempt; doubling up to PING_INTERVAL
 
@@ -57,35 +52,11 @@ _TOKEN_ERRORS = frozenset(
 )
 
 
-def app_token(settings: Settings) -> str:
-    """The app-level token, or ``SettingsError`` naming SLACK_APP_TOKEN in one sentence."""
-    secret = settings.slack_app_token
-    token = secret.get_secret_value().strip() if secret is not None else ""
-    if not token:
-        raise SettingsError(
-            "SLACK_APP_TOKEN is not set: set it to an app-level token (xapp-…) with the "
-            "connections:write scope (Slack app settings › Basic Information › App-Level Tokens)."
-        )
-    if not token.startswith(APP_TOKEN_PREFIX):
-        # Never echo the value: it may be another secret pasted into the wrong variable.
-        raise SettingsError(
-            "SLACK_APP_TOKEN is not valid: it must be an app-level token starting with xapp- "
-            "(Slack app settings › Basic Information › App-Level Tokens)."
-        )
-    return token
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """The probe server's socket, bound up front so a taken port is one clear sentence."""
-    try:
-        return listen(host, port)
-    except ListenError as exc:
-        raise SocketModeError(exc.user_message) from None
-
-
 def run(settings: Settings, *, token: str, host: str, port: int) -> None:
-    """Serve Socket Mode until SIGTERM/SIGINT; ``SocketModeError`` when it cannot."""
-    sock = bind(host, port)
+    """Serve Socket Mode until SIGTERM/SIGINT; ``SocketModeError`` when it cannot, and
+    ``ListenError`` when the probes' port cannot be taken (bound up front, so a taken
+    port is one clear sentence)."""
+    sock = listen(host, port)
     try:
         asyncio.run(serve(settings, token=token, sock=sock))
     finally:
@@ -93,26 +64,12 @@ def run(settings: Settings, *, token: str, host: str, port: int) -> None:
 
 
 def probes(runtime: Runtime, client: SocketModeClient) -> Starlette:
-    """``/healthz`` (the process answers) and ``/readyz`` (Redis answers, socket connected)."""
+    """``/healthz`` and ``/readyz`` (Redis answers, and the socket is connected)."""
 
-    async def healthz(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+    async def disconnected() -> str | None:
+        return None if await client.is_connected() else "not connected to slack"
 
-    async def readyz(_: Request) -> Response:
-        if not await runtime.deps.store.ping():
-            reason = "redis unavailable"
-        elif not await client.is_connected():
-            reason = "not connected to slack"
-        else:
-            return JSONResponse({"status": "ready"})
-        return JSONResponse({"status": "unready", "reason": reason}, status_code=503)
-
-    return Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-        ]
-    )
+    return Starlette(routes=probe_routes(runtime, disconnected))
 
 
 class FreshUrlClient(SocketModeClient):
@@ -205,19 +162,13 @@ class _Handler(AsyncSocketModeHandler):
         self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
 
 
-class _ProbeServer(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        # uvicorn would take SIGTERM for itself and re-raise it once it stopped, ending
-        # the process before the socket and the runtime are closed; ``serve`` owns signals.
-        yield
-
-
 async def serve(settings: Settings, *, token: str, sock: socket.socket) -> None:
     runtime = Runtime.build(settings)
     # Built inside the loop: the client starts its message-processing task at once.
     handler = _Handler(runtime.bolt, token)
-    server = _ProbeServer(
+    # uvicorn would take SIGTERM for itself and re-raise it once it stopped, ending the
+    # process before the socket and the runtime are closed; ``serve`` owns signals.
+    server = SignalFreeServer(
         uvicorn.Config(
             probes(runtime, handler.client),
             lifespan="off",

@@ -1,13 +1,17 @@
 """Listening for HTTP: a TCP port taken up front (a taken port is one clear sentence, not
-a traceback), and the limits ``rollback-bot serve`` gives uvicorn."""
+a traceback), the limits ``rollback-bot serve`` gives uvicorn, and a uvicorn server that
+leaves signals to whoever runs it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import socket
+from collections.abc import Iterator
 
+import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
 
 from bot.errors import ListenError
@@ -36,8 +40,8 @@ MAX_CONNECTIONS = 100
 """Connections and requests in progress at once (uvicorn's ``limit_concurrency``); past it
 uvicorn answers 503 ("Exceeded concurrency limit."). A request holds at most
 ``bot.entrypoints.http_server.MAX_BODY`` (1 MiB) of body plus uvicorn's 64 KiB read buffer
-(``HIGH_WATER_LIMIT``, flow_control.py): 100 of them fit in the pod's 256Mi with the
-bot's own ~75 MiB, where an unbounded number would get it OOM-killed."""
+(``HIGH_WATER_LIMIT``, flow_control.py): 100 of them fit in the pod's 256Mi beside the
+bot itself, where an unbounded number would get it OOM-killed."""
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -83,3 +87,16 @@ class HeadDeadlineH11(H11Protocol):
                 self.transport.close()
 
         self.loop.call_later(HEAD_DEADLINE, late)
+
+
+class SignalFreeServer(uvicorn.Server):
+    """A uvicorn server that leaves SIGTERM and SIGINT to the code that runs it.
+
+    uvicorn takes them for itself while it serves and re-raises a caught one once it has
+    stopped, which would end the process before its owner has closed what it holds (the
+    Socket Mode connection and the runtime, the demo's private redis-server).
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield

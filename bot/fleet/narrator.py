@@ -4,7 +4,8 @@ Each poll diffs the step tree against the statuses already reported (kept in Red
 posts the changes as one thread reply, edits the card's status line, then stores the
 new statuses, so whoever polls next continues where this left off. "Done" is decided
 from ``phase`` alone, never from the step counters. How a reply is told and recorded
-(Slack's pace, nothing twice, a channel closed to the bot) is ``bot.fleet.telling``.
+(Slack's pace, nothing twice, a channel closed to the bot) is ``bot.fleet.telling``;
+what follows, untold (audit, metrics, the app's lock, the card), ``bot.fleet.aftercare``.
 
 Stores are guarded by the watch's lease: a replica that lost the lease cannot write,
 so two replicas never both advance one thread.
@@ -12,62 +13,38 @@ so two replicas never both advance one thread.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bot.digitalocean.client import DigitalOceanClient
-from bot.digitalocean.models import Deployment, Phase, StepStatus
+from bot.digitalocean.models import Deployment, Phase
 from bot.domain import progress
-from bot.domain.mrkdwn import escape
-from bot.domain.records import Event, Watch, WatchKind
+from bot.domain.records import Watch, WatchKind
 from bot.errors import (
-    BotError,
     DigitalOceanError,
     DOTransientError,
     LeaseLostError,
     SlackError,
     StoreUnavailableError,
 )
-from bot.fleet.telling import CLOSED, Teller
-from bot.metrics import Metrics
-from bot.slack.blockkit import blocks, cards, thread_replies
-from bot.slack.client import Chat
-from bot.store.audit import AuditLog
-from bot.store.locks import AppLocks
+from bot.fleet.aftercare import Aftercare
+from bot.fleet.telling import Teller
+from bot.slack.blockkit import blocks, thread_replies
 from bot.store.redis_store import Store
 
 log = logging.getLogger(__name__)
 
-_FINAL_EDIT_TRIES = 4  # over about 7 s: a dropped connection or a Slack blip, not an outage
-_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
-
+@dataclass(frozen=True, kw_only=True)
 class Narrator:
-    def __init__(
-        self,
-        *,
-        metrics: Metrics,
-        do: DigitalOceanClient,
-        store: Store,
-        chat: Chat,
-        teller: Teller,
-        audit: AuditLog,
-        locks: AppLocks,
-        watch_timeout: float,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._metrics = metrics
-        self._do = do
-        self._store = store
-        self._chat = chat
-        self._teller = teller
-        self._audit = audit
-        self._locks = locks
-        self.owner = teller.owner
-        self._timeout = watch_timeout
-        self._clock = clock
+    do: DigitalOceanClient
+    store: Store
+    teller: Teller
+    aftercare: Aftercare
+    watch_timeout: float
+    clock: Callable[[], float] = time.time
 
     async def poll_safely(self, watch: Watch) -> Watch:
         try:
@@ -78,26 +55,26 @@ class Narrator:
             # Nothing was told that is not recorded (or remembered by the teller), so the
             # next poll carries on from what was last recorded.
             log.warning("watch %s: will retry: %s", watch.deployment_id, exc.user_message)
-            return self._teller.latest(watch)
+            return self.teller.latest(watch)
         except DigitalOceanError as exc:
             log.error("watch %s: giving up: %s", watch.deployment_id, exc.user_message)
-            return await self._give_up(self._teller.latest(watch), exc.user_message)
+            return await self._give_up(self.teller.latest(watch), exc.user_message)
         except Exception:
             # A bug, or an answer nobody foresaw: the watch stays as it was last recorded,
             # and the next turn tries again (the watch timeout ends it if this never clears).
             log.exception("watch %s: poll failed; will retry", watch.deployment_id)
-            return self._teller.latest(watch)
+            return self.teller.latest(watch)
 
     def forget(self, deployment_id: str) -> None:
         """This replica no longer follows the watch."""
-        self._teller.forget(deployment_id)
+        self.teller.forget(deployment_id)
 
     async def restore(self, watch: Watch) -> None:
         """Record ``watch`` again after Redis forgot it, and say so in its thread."""
-        await self._store.start_watch(watch)
+        await self.store.start_watch(watch)
         log.error("watch %s: Redis had forgotten it; recorded again", watch.deployment_id)
         try:
-            await self._teller.say(watch, thread_replies.forgotten(watch))
+            await self.teller.say(watch, thread_replies.forgotten(watch))
         except SlackError as exc:
             log.warning("watch %s: could not say so: %s", watch.deployment_id, exc.user_message)
 
@@ -112,44 +89,44 @@ class Narrator:
 
     async def poll(self, watch: Watch) -> Watch:
         """One poll: report what changed since the stored statuses, then store them."""
-        watch = await self._teller.catch_up(watch)
+        watch = await self.teller.catch_up(watch)
         if watch.done:
             return watch
-        if self._clock() - watch.started_at > self._timeout:
+        if self.clock() - watch.started_at > self.watch_timeout:
             return await self._finish(
                 watch,
-                thread_replies.gave_up(watch, int(self._timeout)),
+                thread_replies.gave_up(watch, int(self.watch_timeout)),
                 reason="watch timed out",
                 ended="timed_out",
             )
-        if self._teller.busy(watch.channel):
+        if self.teller.busy(watch.channel):
             return watch  # the channel is at Slack's pace: ask DigitalOcean next turn
         if not watch.announced:
             # The thread's first reply, whoever follows the watch: nothing comes before it.
-            told, _ = await self._teller.say(watch, thread_replies.started(watch))
-            return await self._teller.keep(told.model_copy(update={"announced": True}))
-        deployment = await self._do.get_deployment(watch.app_id, watch.deployment_id)
+            told, _ = await self.teller.say(watch, thread_replies.started(watch))
+            return await self.teller.keep(told.model_copy(update={"announced": True}))
+        deployment = await self.do.get_deployment(watch.app_id, watch.deployment_id)
         changes = progress.diff(watch.statuses, deployment.progress.steps)
         updated = _observed(watch, deployment)
         # Everything that can fail is asked before anything is posted: a poll that posts
         # must also store, or the next one would tell the same again.
         ending = await self._ending(updated, deployment) if deployment.phase.is_terminal else None
         if (changes or ending) and not watch.muted:
-            await self._teller.place(watch.channel, bool(changes) + bool(ending))
+            await self.teller.place(watch.channel, bool(changes) + bool(ending))
         if changes:
             message = thread_replies.step_changes(changes, deployment.phase)
-            updated, _ = await self._teller.say(updated, message, placed=True)
-            updated = await self._teller.keep(updated)
-            await self._record_failed_steps(updated, changes)
+            updated, _ = await self.teller.say(updated, message, placed=True)
+            updated = await self.teller.keep(updated)
+            await self.aftercare.failed_steps(updated, changes)
         if ending is not None:
             message, reason = ending
             return await self._finish(updated, message, reason=reason, placed=True)
         if updated == watch:
             return watch  # nothing new: nothing to store (the heartbeat guards the lease)
         if changes or updated.phase != watch.phase:
-            await self._refresh_card(updated)
+            await self.aftercare.refresh_card(updated)
         if not changes:  # nothing was told: a plain store
-            await self._teller.record(updated)
+            await self.teller.record(updated)
         return updated
 
     async def _ending(self, watch: Watch, deployment: Deployment) -> tuple[blocks.Message, str]:
@@ -162,7 +139,7 @@ class Narrator:
             return thread_replies.failed(watch, failed), reason
         # Revert is offered only if DigitalOcean left the app pinned to this rollback;
         # otherwise the reply says where the app stands (a button there would be a dead end).
-        app = await self._do.get_app(watch.app_id)
+        app = await self.do.get_app(watch.app_id)
         pinned = app.pinned_deployment.id if app.pinned_deployment else ""
         live = app.active_deployment.id if app.active_deployment else ""
         return thread_replies.failed(watch, failed, pinned=pinned, live=live), reason
@@ -176,72 +153,13 @@ class Narrator:
         ended: str = "",
         placed: bool = False,
     ) -> Watch:
-        told, ts = await self._teller.say(watch, message, placed=placed)
+        told, ts = await self.teller.say(watch, message, placed=placed)
         done = told.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
 
         async def after() -> None:
-            await self._after(done, reason=reason, ended=ended)
+            await self.aftercare.outcome(done, reason=reason, ended=ended)
 
-        return await self._teller.keep(done, then=after)
-
-    async def _after(self, done: Watch, *, reason: str, ended: str) -> None:
-        # The outcome is told and stored; what follows must not undo that if it fails,
-        # or the next poll would tell it again.
-        self._metrics.rollbacks.labels(done.kind.value, ended or done.phase.value).inc()
-        if done.kind == WatchKind.ROLLBACK:
-            self._metrics.rollback_duration.observe(max(0.0, self._clock() - done.started_at))
-        if done.muted:
-            unheard = f"not told in Slack ({done.muted})"
-            reason = f"{reason}; {unheard}" if reason else unheard
-        succeeded = not ended and done.phase == Phase.ACTIVE
-        await self._record(done, Event.SUCCEEDED if succeeded else Event.FAILED, reason=reason)
-        try:
-            if done.kind == WatchKind.ROLLBACK and done.card_id:
-                await self._locks.release(done.app_id, done.card_id)
-            await self._refresh_card(done, final=True)
-        except BotError as exc:
-            log.warning("watch %s: after the outcome: %s", done.deployment_id, exc.user_message)
-
-    async def _record_failed_steps(self, watch: Watch, changes: list[progress.StepChange]) -> None:
-        for change in changes:
-            if change.status == StepStatus.ERROR:
-                reason = escape(f"{change.label}: {change.detail}")
-                await self._record(watch, Event.STEP_FAILED, reason=reason)
-
-    async def _record(self, watch: Watch, event: Event, *, reason: str = "") -> None:
-        await self._audit.record(
-            event,
-            app=watch.app_name,
-            app_id=watch.app_id,
-            deployment=watch.deployment_id,
-            target=watch.target_id,
-            card=watch.card_id,
-            reason=f"{watch.kind.value}: {reason}" if reason else watch.kind.value,
-        )
-
-    async def _refresh_card(self, watch: Watch, *, final: bool = False) -> None:
-        """Edit the card's status line. A lost edit along the way is mended by the next
-        one; the last one is tried a few times, or the card would show a rollback in
-        progress for good."""
-        if watch.kind != WatchKind.ROLLBACK or not watch.card_id or watch.muted:
-            return
-        card, decision = await self._store.get_card_and_decision(watch.card_id)
-        if card is None:
-            return
-        # The card is the thread's parent: its ts is the thread's, even where Redis
-        # refused the card's own record of it.
-        card = card.model_copy(update={"ts": card.ts or watch.thread_ts})
-        message = cards.card(card, now=self._clock(), decision=decision, watch=watch)
-        tries = _FINAL_EDIT_TRIES if final else 1
-        for attempt in range(tries):
-            try:
-                await self._chat.update(card.channel, card.ts, message)
-                return
-            except SlackError as exc:
-                log.warning("watch %s: card not updated (%s)", watch.deployment_id, exc.code)
-                if exc.code in CLOSED or exc.code in _GONE or attempt + 1 == tries:
-                    return
-                await asyncio.sleep(0.5 * 2**attempt)
+        return await self.teller.keep(done, then=after)
 
 
 def _observed(watch: Watch, deployment: Deployment) -> Watch:

@@ -2,9 +2,8 @@
 
 A listener acks, then hands its slow part here. Handing over is only a queue append (the
 ack path stays as short as the floor's); a few workers, tracked like every background
-task, take the work, each piece at a lull in incoming requests (``bot.runtime.ack_first``) and in
-the
-request's own context, so its log lines keep the request id. At most ``at_once`` pieces
+task, take the work, each piece at a lull in incoming requests (``bot.runtime.lull``) and
+in the request's own context, so its log lines keep the request id. At most ``at_once`` pieces
 run together: after a flood, a thousand starting in the same instant would hold the event
 loop for seconds and delay the next acks.
 
@@ -12,7 +11,8 @@ Two queues, each first in, first out: clicks (``Priority.CLICK``) are taken befo
 command, so an approval is not stuck behind a pile of proposals — someone is waiting on
 a card for it, and it is quick. A piece may name an ``owner`` and a ``limit``: an owner
 holding ``limit`` pieces (queued or running) gets no more until one ends, so one person's
-flood cannot fill the queue in front of everyone else (``bot.slack.listeners`` says so at once).
+flood cannot fill the queue in front of everyone else (``bot.slack.listeners`` says so at
+once).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from collections import Counter, deque
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from bot.runtime.ack_first import Lull
-from bot.slack.work_queue import Job, Priority
+from bot.runtime.lull import Lull
+from bot.slack.work_queue import Job, Order, Priority, WorkQueue
 from bot.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class _Piece:
     owner: Hashable | None
 
 
-class FollowUps:
+class FollowUps(WorkQueue):
     def __init__(self, tasks: TaskTracker, *, lull: Lull, at_once: int = AT_ONCE) -> None:
         self._tasks = tasks
         self._lull = lull
@@ -58,25 +58,19 @@ class FollowUps:
         """Pieces of ``owner``'s queued or running."""
         return self._held[owner]
 
-    def submit(
-        self,
-        job: Job,
-        *,
-        name: str,
-        priority: Priority = Priority.COMMAND,
-        owner: Hashable | None = None,
-        limit: int | None = None,
-    ) -> bool:
-        """Queue ``job``; False (nothing queued) when ``owner`` already holds ``limit``.
+    def put(self, job: Job, order: Order) -> bool:
+        """Queue ``job``; False (nothing queued) when its owner already holds its limit.
 
         No await here: the count read and the append are one step, so two requests of
         one owner answered together cannot both take the last place.
         """
+        owner = order.owner
         if owner is not None:
-            if limit is not None and self._held[owner] >= limit:
+            if order.limit is not None and self._held[owner] >= order.limit:
                 return False
             self._held[owner] += 1
-        self._queues[priority].append(_Piece(contextvars.copy_context(), job, name, owner))
+        piece = _Piece(contextvars.copy_context(), job, order.name, owner)
+        self._queues[order.priority].append(piece)
         if self._workers < self._at_once:
             self._workers += 1
             if self._tasks.spawn(self._work(), name="follow-ups") is None:

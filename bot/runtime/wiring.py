@@ -1,7 +1,7 @@
 """Wiring: builds the clients, the store, the watcher and the Bolt app from settings.
 
-Shared by every way of running the bot (HTTP, and later Socket Mode and the demo), so
-there is one code path for the logic.
+Shared by every way of running the bot (HTTP, Socket Mode and the demo), so there is one
+code path for the logic.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from bot.digitalocean.budget import Lane, Limits, RateBudget
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.transport import Transport
 from bot.errors import StoreUnavailableError
+from bot.fleet.aftercare import Aftercare
 from bot.fleet.narrator import Narrator
 from bot.fleet.telling import Teller
 from bot.fleet.watcher import Watcher
 from bot.metrics import Metrics
-from bot.runtime.ack_first import Lull
 from bot.runtime.followups import FollowUps
+from bot.runtime.lull import Lull
 from bot.settings import Settings
 from bot.slack import listeners
 from bot.slack.client import Chat, make_web_client
@@ -35,7 +36,7 @@ from bot.store.locks import AppLocks
 from bot.store.redis_store import Store
 from bot.tasks import TaskTracker
 from bot.usecases.access import Approvers
-from bot.usecases.dependencies import Deps
+from bot.usecases.deps import Deps
 from bot.usecases.expiry import Sweeper
 
 log = logging.getLogger(__name__)
@@ -57,52 +58,31 @@ class Runtime:
         token = settings.slack_bot_token.get_secret_value()
         chat = Chat(make_web_client(token=token, base_url=settings.slack_api_url))
         store = Store.from_url(settings.redis_url)
-        budget = RateBudget(
-            store.client,
-            Limits(
-                per_minute=settings.digitalocean_requests_per_minute,
-                per_hour=settings.digitalocean_requests_per_hour,
-                window=settings.digitalocean_budget_window,
-            ),
-        )
+        budget = _budget(settings, store)
         transport = Transport(
             token=settings.digitalocean_token.get_secret_value(),
             base_url=settings.digitalocean_api_url,
             throttle=budget.lane(Lane.COMMAND),
         )
         do = DigitalOceanClient(transport)
+        metrics = Metrics()
+        tasks = TaskTracker()
+        pace = ChannelPace(store.client, per_second=settings.slack_channel_pace)
         audit = AuditLog(store.client, maxlen=settings.rollback_audit_maxlen)
         locks = AppLocks(store.client)
-        tasks = TaskTracker()
-        leases = Leases(
-            store.client,
-            owner=replica_id(),
-            # Taken over within a few poll intervals of a replica's death.
-            ttl=lease_ttl(settings.rollback_poll_interval),
-        )
-        metrics = Metrics()
-        pace = ChannelPace(store.client, per_second=settings.slack_channel_pace)
-        teller = Teller(chat=chat, pace=pace, store=store, leases=leases)
-        narrator = Narrator(
-            metrics=metrics,
-            # Polls take their places from their own lane, which leaves a reserve for people.
-            do=DigitalOceanClient(transport.with_throttle(budget.lane(Lane.POLL))),
+        aftercare = Aftercare(metrics=metrics, store=store, chat=chat, audit=audit, locks=locks)
+        # Polls take their places from their own lane, which leaves a reserve for people.
+        polls = DigitalOceanClient(transport.with_throttle(budget.lane(Lane.POLL)))
+        watcher = _watcher(
+            settings,
+            polls=polls,
             store=store,
             chat=chat,
-            teller=teller,
-            audit=audit,
-            locks=locks,
-            watch_timeout=settings.rollback_watch_timeout,
-        )
-        watcher = Watcher(
-            narrator=narrator,
-            store=store,
-            leases=leases,
+            pace=pace,
+            aftercare=aftercare,
             tasks=tasks,
-            poll_interval=settings.rollback_poll_interval,
             budget=budget,
         )
-        approvers = Approvers(ids=settings.rollback_approvers, chat=chat, store=store)
         deps = Deps(
             settings=settings,
             do=do,
@@ -110,7 +90,7 @@ class Runtime:
             chat=chat,
             pace=pace,
             watcher=watcher,
-            approvers=approvers,
+            approvers=Approvers(ids=settings.rollback_approvers, chat=chat, store=store),
             locks=locks,
             audit=audit,
             metrics=metrics,
@@ -119,14 +99,8 @@ class Runtime:
         bolt = _bolt_app(settings, token)
         lull = Lull()
         listeners.register(bolt, deps, FollowUps(tasks, lull=lull))
-        return cls(
-            deps=deps,
-            tasks=tasks,
-            bolt=bolt,
-            sweeper=Sweeper(deps, tasks=tasks),
-            budget=budget,
-            lull=lull,
-        )
+        sweeper = Sweeper(deps, tasks=tasks)
+        return cls(deps=deps, tasks=tasks, bolt=bolt, sweeper=sweeper, budget=budget, lull=lull)
 
     async def scrape(self) -> bytes:
         """The metrics page, with the shared budget read fresh from Redis."""
@@ -160,10 +134,54 @@ class Runtime:
         await self.deps.store.aclose()
 
 
+def _budget(settings: Settings, store: Store) -> RateBudget:
+    limits = Limits(
+        per_minute=settings.digitalocean_requests_per_minute,
+        per_hour=settings.digitalocean_requests_per_hour,
+        window=settings.digitalocean_budget_window,
+    )
+    return RateBudget(store.client, limits)
+
+
+def _watcher(
+    settings: Settings,
+    *,
+    polls: DigitalOceanClient,
+    store: Store,
+    chat: Chat,
+    pace: ChannelPace,
+    aftercare: Aftercare,
+    tasks: TaskTracker,
+    budget: RateBudget,
+) -> Watcher:
+    """The fleet: the watcher, its narrator, and the teller of their threads."""
+    leases = Leases(
+        store.client,
+        owner=replica_id(),
+        # Taken over within a few poll intervals of a replica's death.
+        ttl=lease_ttl(settings.rollback_poll_interval),
+    )
+    narrator = Narrator(
+        do=polls,
+        store=store,
+        teller=Teller(chat=chat, pace=pace, store=store, leases=leases),
+        aftercare=aftercare,
+        watch_timeout=settings.rollback_watch_timeout,
+    )
+    return Watcher(
+        narrator=narrator,
+        store=store,
+        leases=leases,
+        tasks=tasks,
+        poll_interval=settings.rollback_poll_interval,
+        budget=budget,
+    )
+
+
 def _tune_collector() -> None:
     # What exists after start-up (modules, clients, settings) lives as long as the process:
-    # out of the collector's sight, it no longer lengthens every full collection (a 49 ms
-    # pause with 700 commands queued). A request allocates hundreds of objects, nearly all
+    # out of the collector's sight, it no longer lengthens every full collection (a pause
+    # while commands queue). A request allocates hundreds of objects, nearly all
     # freed by reference counting at once; at Python's default (a young collection every
     # 700 allocations) the collector ran every request or two, walking live requests' objects.
     gc.freeze()
@@ -200,9 +218,8 @@ def _bolt_app(settings: Settings, token: str) -> AsyncApp:
         # Listeners post through bot.slack.client, so Bolt's own client only needs the base URL.
         client=make_web_client(token=None, base_url=settings.slack_api_url),
         authorize=authorize,
-        # bot.entrypoints.http_server checks every HTTP request's signature before Bolt sees it
-        # (Socket
-        # Mode has none to check), so Bolt checking again would only cost time.
+        # bot.entrypoints.http_server checks every HTTP request's signature before Bolt sees
+        # it (Socket Mode has none to check), so Bolt checking again would only cost time.
         request_verification_enabled=False,
         # Our listeners only ack and queue their work (bot.runtime.followups), so answering after
         # the listener returns is immediate and skips Bolt's 10 ms ack polling.

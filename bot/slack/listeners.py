@@ -22,7 +22,7 @@ from bot.logs import bind, new_request_id
 from bot.slack.blockkit import answers, blocks
 from bot.slack.work_queue import Priority, WorkQueue
 from bot.usecases import commit_revert, decide, propose, queries
-from bot.usecases.dependencies import Deps
+from bot.usecases.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -220,14 +220,11 @@ def _take_button(deps: Deps, body: dict[str, Any], action: dict[str, Any]) -> Wo
         return _fixed("That button is not one this bot knows; nothing was done.")
     if not user or not value:
         return _fixed("That button press arrived without a user or a card; nothing was done.")
+    on_card = decide.CardClick(card_id=value, user=user, message_ts=clicked.ts, where=where)
     if kind == blocks.APPROVE:
-        return lambda: decide.approve(
-            deps, card_id=value, user=user, message_ts=clicked.ts, where=where
-        )
+        return lambda: decide.approve(deps, on_card)
     if kind == blocks.CANCEL:
-        return lambda: decide.cancel(
-            deps, card_id=value, user=user, message_ts=clicked.ts, where=where
-        )
+        return lambda: decide.cancel(deps, on_card)
     revert = kind == blocks.REVERT
     return lambda: commit_revert.settle_from_button(
         deps, deployment_id=value, user=user, revert=revert, clicked=clicked

@@ -6,9 +6,10 @@ this interface, so they never reach up into the layer that wires them.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
 from enum import IntEnum
-from typing import Protocol
 
 Job = Callable[[], Awaitable[None]]
 
@@ -20,7 +21,18 @@ class Priority(IntEnum):
     COMMAND = 1
 
 
-class WorkQueue(Protocol):
+@dataclass(frozen=True)
+class Order:
+    """How a job is queued: its name (for the log), its priority, and whose it is; an
+    ``owner`` holding ``limit`` jobs (queued or running) gets no more until one ends."""
+
+    name: str
+    priority: Priority = Priority.COMMAND
+    owner: Hashable | None = None
+    limit: int | None = None
+
+
+class WorkQueue(ABC):
     def submit(
         self,
         job: Job,
@@ -31,4 +43,8 @@ class WorkQueue(Protocol):
         limit: int | None = None,
     ) -> bool:
         """Queue ``job``; False (nothing queued) when ``owner`` already holds ``limit``."""
-        ...
+        return self.put(job, Order(name, priority, owner, limit))
+
+    @abstractmethod
+    def put(self, job: Job, order: Order) -> bool:
+        """``submit``, its options gathered."""

@@ -1,17 +1,14 @@
-"""What approving, cancelling and starting a rollback say about a card: the card's edit,
-the audit trail and the decision metrics. Shared by ``bot.usecases.decide`` and
-``bot.usecases.starting``."""
+"""What approving, cancelling, starting and expiring a rollback say about a card: the
+card's edit, the audit trail and the decision metrics, each bound to the use cases'
+``Deps``. The edit and the audit event are ``bot.fleet.card_edits`` and
+``bot.fleet.audit_events``, which the narrator uses too."""
 
 from __future__ import annotations
 
-import logging
-
 from bot.domain.records import Card, Decision, Event, Watch
-from bot.errors import SlackError
-from bot.slack.blockkit import cards
-from bot.usecases.dependencies import Deps
-
-log = logging.getLogger(__name__)
+from bot.fleet.audit_events import record_event
+from bot.fleet.card_edits import edit_card
+from bot.usecases.deps import Deps
 
 
 async def show(
@@ -20,26 +17,13 @@ async def show(
     """Edit the card to say what was decided. Best effort: the decision is taken and stands
     whether or not Slack takes the edit (an approval goes ahead, and its thread and later
     edits bring the card up to date; a later click on a card Slack did not update heals it)."""
-    message = cards.card(card, now=deps.clock(), decision=decision, watch=watch, note=note)
-    try:
-        await deps.chat.update(card.channel, card.ts, message)
-    except SlackError as exc:
-        log.warning("card %s: not updated (%s); it catches up later", card.id, exc.user_message)
+    await edit_card(deps.chat, card, now=deps.clock(), decision=decision, watch=watch, note=note)
 
 
 async def audit(
     deps: Deps, event: Event, card: Card, *, user: str, reason: str = "", deployment: str = ""
 ) -> None:
-    await deps.audit.record(
-        event,
-        user=user,
-        app=card.app_name,
-        app_id=card.app_id,
-        card=card.id,
-        target=card.target.id,
-        deployment=deployment,
-        reason=reason,
-    )
+    await record_event(deps.audit, event, card, user=user, reason=reason, deployment=deployment)
 
 
 def count(deps: Deps, outcome: str) -> None:

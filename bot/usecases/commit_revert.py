@@ -1,4 +1,9 @@
-"""Use cases: commit or revert a pinned rollback (from a button or a command)."""
+"""Use cases: commit or revert a pinned rollback (from a button or a command).
+
+To settle a pinned rollback is to commit or revert it, whichever comes first; that is
+the only thing "settle" means in the bot (the key it is claimed under, the buttons, the
+final reply that loses them).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ from bot.digitalocean.models import App, Deployment
 from bot.domain.clicks import ANYWHERE, Where, click_refusal
 from bot.domain.records import Decision, DecisionKind, Event, Watch, WatchKind
 from bot.errors import DigitalOceanError, DOUncertainError, UsageError
-from bot.slack.blockkit import blocks, cards, thread_replies
+from bot.fleet.audit_events import record_event
+from bot.fleet.card_edits import card_of, edit_card
+from bot.slack.blockkit import blocks, thread_replies
 from bot.slack.blockkit.blocks import code
 from bot.usecases.access import find_app_here
-from bot.usecases.dependencies import Deps
+from bot.usecases.deps import Deps
 
 
 @dataclass(frozen=True)
@@ -86,19 +93,8 @@ async def _settle(
 ) -> blocks.Message:
     kind = DecisionKind.REVERTED if revert else DecisionKind.COMMITTED
     if not await deps.approvers.includes(user):
-        refusal = (
-            f"Only approvers can {kind.verb} a rollback ({deps.approvers.describe()}); "
-            "nothing was done."
-        )
-        await deps.audit.record(
-            Event.REFUSED, user=user, app=app.name, app_id=app.id, reason=refusal
-        )
-        return blocks.Message(text=refusal)
-    pinned = app.pinned_deployment
-    if pinned is None:
-        live = app.active_deployment.id if app.active_deployment else ""
-        where = thread_replies.standing(app.name, pinned="", live=live)
-        raise UsageError(f"There is no pinned rollback to {kind.verb}: {where}")
+        return await _not_an_approver(deps, app, user=user, kind=kind)
+    pinned = _pinned(app, kind)
     if watch is not None and watch.deployment_id != pinned.id:
         watch = None  # the pinned rollback is not one this bot narrated
     # One settlement per pinned deployment, however many clicks or commands race.
@@ -110,21 +106,12 @@ async def _settle(
         return blocks.Message(
             text=f"This rollback was already {decision.kind.value} by <@{decision.user}>."
         )
-    deployment: Deployment | None = None
-    try:
-        if revert:
-            deployment = await _revert(deps, app)
-        else:
-            await _commit(deps, app)
-    except DigitalOceanError:
-        # Nothing happened, so the next click or command may try again.
-        await deps.store.release_decision(key)
-        raise
-    await deps.audit.record(
+    deployment = await _ask_digitalocean(deps, app, key, revert=revert)
+    await record_event(
+        deps.audit,
         Event.REVERTED if revert else Event.COMMITTED,
+        app,
         user=user,
-        app=app.name,
-        app_id=app.id,
         deployment=pinned.id,
         card=watch.card_id if watch else "",
     )
@@ -139,6 +126,39 @@ async def _settle(
     return blocks.Message(
         text=f"{done}: {code(app.name)}, rollback deployment {code(blocks.short(pinned.id))}."
     )
+
+
+async def _not_an_approver(
+    deps: Deps, app: App, *, user: str, kind: DecisionKind
+) -> blocks.Message:
+    refusal = (
+        f"Only approvers can {kind.verb} a rollback ({deps.approvers.describe()}); "
+        "nothing was done."
+    )
+    await record_event(deps.audit, Event.REFUSED, app, user=user, reason=refusal)
+    return blocks.Message(text=refusal)
+
+
+def _pinned(app: App, kind: DecisionKind) -> Deployment:
+    """The deployment ``app`` is pinned to, or ``UsageError`` saying where it stands."""
+    if app.pinned_deployment is None:
+        live = app.active_deployment.id if app.active_deployment else ""
+        where = thread_replies.standing(app.name, pinned="", live=live)
+        raise UsageError(f"There is no pinned rollback to {kind.verb}: {where}")
+    return app.pinned_deployment
+
+
+async def _ask_digitalocean(deps: Deps, app: App, key: str, *, revert: bool) -> Deployment | None:
+    """Commit or revert; the revert's new deployment. A refusal lets go of ``key``."""
+    try:
+        if revert:
+            return await _revert(deps, app)
+        await _commit(deps, app)
+    except DigitalOceanError:
+        # Nothing happened, so the next click or command may try again.
+        await deps.store.release_decision(key)
+        raise
+    return None
 
 
 async def _commit(deps: Deps, app: App) -> None:
@@ -192,14 +212,12 @@ async def _narrate(
 
 
 async def _refresh_card(deps: Deps, watch: Watch, settled: Decision) -> None:
-    card = await deps.store.get_card(watch.card_id) if watch.card_id else None
-    approval = await deps.store.get_decision(watch.card_id) if watch.card_id else None
-    if card is not None and not card.ts:
-        card = card.model_copy(update={"ts": watch.thread_ts})  # the thread's parent
-    if card is None or not card.ts:
-        return
-    message = cards.card(card, now=deps.clock(), decision=approval, watch=watch, settled=settled)
-    await deps.chat.update(card.channel, card.ts, message)
+    found = await card_of(deps.store, watch)
+    if found is not None:
+        card, approval = found
+        await edit_card(
+            deps.chat, card, now=deps.clock(), decision=approval, watch=watch, settled=settled
+        )
 
 
 async def _watch_revert(

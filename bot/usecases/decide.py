@@ -8,31 +8,39 @@ rollback is started (``bot.usecases.starting``: the world checked again, Digital
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from bot.domain.clicks import ANYWHERE, Where, click_refusal
 from bot.domain.mrkdwn import escape
 from bot.domain.records import Card, Decision, DecisionKind, Event
 from bot.slack.blockkit import blocks
 from bot.usecases.card_updates import audit, count, show
-from bot.usecases.dependencies import Deps
+from bot.usecases.deps import Deps
 from bot.usecases.starting import intent_lapses, start
 
 log = logging.getLogger(__name__)
 
 
-async def approve(
-    deps: Deps, *, card_id: str, user: str, message_ts: str = "", where: Where = ANYWHERE
-) -> blocks.Message:
-    card = await _load(deps, card_id, message_ts)
+@dataclass(frozen=True, kw_only=True)
+class CardClick:
+    """A click on a card's Approve or Cancel button: ``message_ts`` and ``where`` as the
+    click payload says (a click can beat the record of the card's ts)."""
+
+    card_id: str
+    user: str
+    message_ts: str = ""
+    where: Where = ANYWHERE
+
+
+async def approve(deps: Deps, click: CardClick) -> blocks.Message:
+    card = await _load(deps, click)
     if card is None:
         return _gone()
     if not card.approvable:
         return blocks.Message(text=f"This rollback cannot be approved: {escape(card.error)}")
-    refusal = _misplaced(deps, card, where) or await _approval_refusal(deps, card, user)
-    if refusal:
-        count(deps, "refused")
-        await audit(deps, Event.REFUSED, card, user=user, reason=refusal)
-        return blocks.Message(text=refusal)
+    refusal = _misplaced(deps, card, click.where) or await _approval_refusal(deps, card, click.user)
+    if refusal is not None:
+        return await _refused(deps, card, user=click.user, refusal=refusal)
     now = deps.clock()
     if now > card.expires_at:
         won, decision = await deps.store.claim_decision(
@@ -45,44 +53,45 @@ async def approve(
         return blocks.Message(text="This card has expired; ask again with `/rollback`.")
     won, decision = await deps.store.claim_decision(
         card.id,
-        Decision(kind=DecisionKind.APPROVED, user=user, at=now),
+        Decision(kind=DecisionKind.APPROVED, user=click.user, at=now),
         starting_until=intent_lapses(deps),
     )
     if not won:
         count(deps, "duplicate")
         return await _already(deps, card, decision)
-    await audit(deps, Event.APPROVED, card, user=user)
+    await audit(deps, Event.APPROVED, card, user=click.user)
     await show(deps, card, decision, note="Checking the app once more…")
     return await start(deps, card, decision)
 
 
-async def cancel(
-    deps: Deps, *, card_id: str, user: str, message_ts: str = "", where: Where = ANYWHERE
-) -> blocks.Message:
-    card = await _load(deps, card_id, message_ts)
+async def cancel(deps: Deps, click: CardClick) -> blocks.Message:
+    card = await _load(deps, click)
     if card is None:
         return _gone()
-    refusal = _misplaced(deps, card, where)
-    if not refusal and user != card.requester and not await deps.approvers.includes(user):
-        refusal = "Only the requester or an approver can cancel this rollback."
-    if refusal:
-        count(deps, "refused")
-        await audit(deps, Event.REFUSED, card, user=user, reason=refusal)
-        return blocks.Message(text=refusal)
+    refusal = _misplaced(deps, card, click.where) or await _cancel_refusal(deps, card, click.user)
+    if refusal is not None:
+        return await _refused(deps, card, user=click.user, refusal=refusal)
     won, decision = await deps.store.claim_decision(
-        card.id, Decision(kind=DecisionKind.CANCELLED, user=user, at=deps.clock())
+        card.id, Decision(kind=DecisionKind.CANCELLED, user=click.user, at=deps.clock())
     )
     if not won:
         count(deps, "duplicate")
         return await _already(deps, card, decision)
     count(deps, "cancelled")
-    await audit(deps, Event.CANCELLED, card, user=user)
+    await audit(deps, Event.CANCELLED, card, user=click.user)
     await show(deps, card, decision)
     return blocks.Message(text="Cancelled; nothing was changed.")
 
 
-def _misplaced(deps: Deps, card: Card, where: Where) -> str:
-    return click_refusal(
+async def _refused(deps: Deps, card: Card, *, user: str, refusal: str) -> blocks.Message:
+    count(deps, "refused")
+    await audit(deps, Event.REFUSED, card, user=user, reason=refusal)
+    return blocks.Message(text=refusal)
+
+
+def _misplaced(deps: Deps, card: Card, where: Where) -> str | None:
+    """Why a click from ``where`` may not act on ``card``, or None when it may."""
+    refusal = click_refusal(
         deps.settings.rollback_channels,
         where,
         home=card.channel,
@@ -90,9 +99,18 @@ def _misplaced(deps: Deps, card: Card, where: Where) -> str:
         app=card.app_name,
         app_id=card.app_id,
     )
+    return refusal or None
 
 
-async def _approval_refusal(deps: Deps, card: Card, user: str) -> str:
+async def _cancel_refusal(deps: Deps, card: Card, user: str) -> str | None:
+    """Why ``user`` may not cancel ``card``, or None when they may."""
+    if user == card.requester or await deps.approvers.includes(user):
+        return None
+    return "Only the requester or an approver can cancel this rollback."
+
+
+async def _approval_refusal(deps: Deps, card: Card, user: str) -> str | None:
+    """Why ``user`` may not approve ``card``, or None when they may."""
     if user == card.requester and not deps.settings.rollback_allow_self_approval:
         return "You asked for this rollback, so someone else has to approve it."
     if not await deps.approvers.includes(user):
@@ -100,15 +118,15 @@ async def _approval_refusal(deps: Deps, card: Card, user: str) -> str:
             "You are not one of the approvers for rollbacks "
             f"({deps.approvers.describe()}); the card stays open for them."
         )
-    return ""
+    return None
 
 
-async def _load(deps: Deps, card_id: str, message_ts: str) -> Card | None:
-    card = await deps.store.get_card(card_id)
-    if card is not None and not card.ts and message_ts:
+async def _load(deps: Deps, click: CardClick) -> Card | None:
+    card = await deps.store.get_card(click.card_id)
+    if card is not None and not card.ts and click.message_ts:
         # The click beat the write of the card's ts (or Redis refused that write); the
         # click itself says where the card is, and the record learns it for later edits.
-        card = card.model_copy(update={"ts": message_ts})
+        card = card.model_copy(update={"ts": click.message_ts})
         await deps.store.save_card(card, pending=False)
     return card
 

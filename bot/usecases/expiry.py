@@ -10,11 +10,12 @@ import asyncio
 import logging
 
 from bot.domain.records import Decision, DecisionKind, Event
-from bot.errors import BotError, SlackError, StoreUnavailableError
-from bot.slack.blockkit import cards
-from bot.tasks import TaskTracker
+from bot.errors import BotError, StoreUnavailableError
+from bot.fleet.card_edits import edit_card
+from bot.tasks import TaskTracker, repeat
 from bot.usecases import starting
-from bot.usecases.dependencies import Deps
+from bot.usecases.card_updates import audit, count
+from bot.usecases.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -34,31 +35,24 @@ class Sweeper:
         self._stopping.set()
 
     async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.sweep()
-                await self.settle_starts()
-            except BotError as exc:
-                log.warning("sweep skipped: %s", exc.user_message)
-            except Exception:
-                # A bug must not end the loop: cards would stay open past their expiry.
-                log.exception("sweep failed; trying again")
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
-            except TimeoutError:
-                continue
+        await repeat(self._round, every=self.interval, until=self._stopping, name="sweep")
 
-    async def settle_starts(self) -> None:
-        """Settle every approval whose replica stopped before its rollback was recorded."""
+    async def _round(self) -> None:
+        await self.sweep()
+        await self.recover_starts()
+
+    async def recover_starts(self) -> None:
+        """Recover every approval whose replica stopped before its rollback was recorded
+        (``starting.recover``: adopt the rollback DigitalOcean made, or say none was)."""
         for card_id in await self._deps.store.lapsed_starts(self._deps.clock()):
             try:
                 await starting.recover(self._deps, card_id)
             except StoreUnavailableError:
                 raise  # the next sweep tries again
             except BotError as exc:
-                log.warning("card %s: not settled yet: %s", card_id, exc.user_message)
+                log.warning("card %s: not recovered yet: %s", card_id, exc.user_message)
             except Exception:
-                log.exception("card %s: could not be settled", card_id)
+                log.exception("card %s: could not be recovered", card_id)
 
     async def sweep(self) -> int:
         """Expire every overdue card; return how many this replica expired."""
@@ -85,16 +79,7 @@ class Sweeper:
         card = await deps.store.get_card(card_id)
         if card is None:
             return 0
-        deps.metrics.decisions.labels("expired").inc()
-        await deps.audit.record(
-            Event.EXPIRED, app=card.app_name, app_id=card.app_id, card=card.id,
-            target=card.target.id, user=card.requester,
-        )  # fmt: skip
-        if card.ts:
-            try:
-                await deps.chat.update(
-                    card.channel, card.ts, cards.card(card, now=now, decision=decision)
-                )
-            except SlackError:
-                log.warning("card %s expired but could not be edited", card.id)
+        count(deps, "expired")
+        await audit(deps, Event.EXPIRED, card, user=card.requester)
+        await edit_card(deps.chat, card, now=now, decision=decision)
         return 1

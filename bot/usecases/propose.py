@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from bot.digitalocean.models import App, Deployment
+from bot.digitalocean.models import App, Deployment, RollbackValidation
 from bot.domain.mrkdwn import escape
 from bot.domain.records import Card, DeploymentSummary, Event
 from bot.domain.targets import blocked_by, default_target
@@ -13,7 +13,8 @@ from bot.errors import DONotFoundError, SlackError, UsageError
 from bot.slack.blockkit import blocks, cards
 from bot.slack.blockkit.blocks import code
 from bot.usecases.access import find_app_here
-from bot.usecases.dependencies import Deps
+from bot.usecases.card_updates import audit
+from bot.usecases.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +31,8 @@ async def propose(
     )
     target = await _target(deps, app, deployment_id)
     validation = await deps.do.validate_rollback(app.id, target.id)
-    error = await _blocked(deps, app)
-    if not error and not validation.valid:
-        error = (validation.error.message if validation.error else "") or (
-            "DigitalOcean did not say why."
-        )
+    blocked = await _blocked(deps, app)
+    error = blocked if blocked is not None else _invalid(validation)
     now = deps.clock()
     card = Card(
         id=secrets.token_hex(8),
@@ -52,10 +50,7 @@ async def propose(
     # Saved before posting, so a card on screen is always one the bot knows.
     await deps.store.save_card(card)
     ts = await _post(deps, card, now=now)
-    await deps.audit.record(
-        Event.REQUESTED, user=user, app=app.name, app_id=app.id, card=card.id,
-        target=target.id, reason=escape(error),
-    )  # fmt: skip
+    await audit(deps, Event.REQUESTED, card, user=user, reason=escape(error))
     card = card.model_copy(update={"ts": ts})
     # Listed as pending by the first save; an approval may have taken it off meanwhile.
     await deps.store.save_card(card, pending=False)
@@ -76,11 +71,8 @@ async def _post(deps: Deps, card: Card, *, now: float) -> str:
         return await deps.chat.post(card.channel, cards.card(card, now=now))
     except SlackError as exc:
         await deps.store.discard_card(card.id)
-        await deps.audit.record(
-            Event.REFUSED, user=card.requester, app=card.app_name, app_id=card.app_id,
-            card=card.id, target=card.target.id,
-            reason=f"the card could not be posted ({exc.code or 'Slack did not answer'})",
-        )  # fmt: skip
+        reason = f"the card could not be posted ({exc.code or 'Slack did not answer'})"
+        await audit(deps, Event.REFUSED, card, user=card.requester, reason=reason)
         raise UsageError(_unposted(exc)) from None
 
 
@@ -127,14 +119,23 @@ async def _target(deps: Deps, app: App, deployment_id: str | None) -> Deployment
     return chosen
 
 
-async def _blocked(deps: Deps, app: App) -> str:
-    """Why no rollback of ``app`` can start now (one at a time), or ""."""
+async def _blocked(deps: Deps, app: App) -> str | None:
+    """Why no rollback of ``app`` can start now (one at a time), or None."""
     reason = blocked_by(app)
     if reason:
         return f"Not now: {reason}"
     if await deps.locks.holder(app.id):
         return "Not now: another rollback of this app is already in flight."
-    return ""
+    return None
+
+
+def _invalid(validation: RollbackValidation) -> str:
+    """Why DigitalOcean refuses the rollback, or "" when it would take it (``Card.error``)."""
+    if validation.valid:
+        return ""
+    return (validation.error.message if validation.error else "") or (
+        "DigitalOcean did not say why."
+    )
 
 
 def _condition(message: str, components: tuple[str, ...]) -> str:

@@ -29,7 +29,7 @@ from bot.slack.blockkit import blocks, thread_replies
 from bot.slack.blockkit.blocks import code
 from bot.store.leases import lease_ttl
 from bot.usecases.card_updates import audit, count, show
-from bot.usecases.dependencies import Deps
+from bot.usecases.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +86,9 @@ async def start(deps: Deps, card: Card, decision: Decision) -> blocks.Message:
 
 
 async def recover(deps: Deps, card_id: str) -> None:
-    """Settle an intent whose replica stopped keeping it alive (it died mid-start)."""
+    """Recover an intent whose replica stopped keeping it alive (it died mid-start)."""
     if not await deps.store.take_lapsed_start(card_id, now=deps.clock(), until=intent_lapses(deps)):
-        return  # another replica settles it, or it is settled
+        return  # another replica recovers it, or it is done with
     card, decision = await deps.store.get_card_and_decision(card_id)
     latest = await deps.store.latest_rollback(card.app_id) if card is not None else None
     if (
@@ -97,7 +97,7 @@ async def recover(deps: Deps, card_id: str) -> None:
         or decision.kind != DecisionKind.APPROVED
         or (latest is not None and latest.card_id == card.id)
     ):
-        await deps.store.forget_starting(card_id)  # settled after all
+        await deps.store.forget_starting(card_id)  # done with after all
         return
     app = await deps.do.get_app(card.app_id)
     made = [d for d in (app.in_progress_deployment, app.pinned_deployment) if d is not None]
@@ -139,7 +139,7 @@ async def _kept(deps: Deps, card_id: str) -> AsyncIterator[None]:
 
 
 async def _forget_intent(deps: Deps, card_id: str) -> None:
-    with contextlib.suppress(StoreUnavailableError):  # recover() finds it settled later
+    with contextlib.suppress(StoreUnavailableError):  # recover() finds it done with later
         await deps.store.forget_starting(card_id)
 
 
@@ -157,20 +157,20 @@ async def _remember(deps: Deps, watch: Watch) -> bool:
     return True
 
 
-async def _stale(deps: Deps, card: Card) -> str:
-    """Why the card no longer describes the app, or "" if it still does."""
+async def _stale(deps: Deps, card: Card) -> str | None:
+    """Why the card no longer describes the app, or None if it still does."""
     app = await deps.do.get_app(card.app_id)
     live = app.active_deployment.id if app.active_deployment else ""
     expected = card.live.id if card.live else ""
     if live != expected:
         now_live = code(blocks.short(live)) if live else "nothing"
         return f"the live deployment changed since the card was posted (now {now_live})."
-    return blocked_by(app)
+    return blocked_by(app) or None
 
 
 async def _reopen(deps: Deps, card: Card, problem: str) -> None:
     """Undo an approval that did not start (nothing changed), so the card can be approved
-    again. Waits out a short Redis outage; failing that, recover() settles the card."""
+    again. Waits out a short Redis outage; failing that, recover() decides the card."""
     count(deps, "retry")
     try:
         async for attempt in stamina.retry_context(
@@ -181,7 +181,7 @@ async def _reopen(deps: Deps, card: Card, problem: str) -> None:
                 await deps.locks.release(card.app_id, card.id)
                 await deps.store.reopen_card(card)
     except StoreUnavailableError:
-        log.error("card %s: not opened again; it is settled once Redis answers", card.id)
+        log.error("card %s: not opened again; recovered once Redis answers", card.id)
         return
     note = f"⚠️ Not started: {problem} Approve again in a moment."
     await show(deps, card, None, note=note)

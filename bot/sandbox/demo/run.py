@@ -16,7 +16,7 @@ from collections.abc import Generator
 
 import uvicorn
 
-from bot.entrypoints.tcp import listen
+from bot.entrypoints.tcp import SignalFreeServer, listen
 from bot.errors import ListenError
 from bot.sandbox.demo.app import Sandbox, create_sandbox
 from bot.sandbox.demo.config import DemoOptions
@@ -27,7 +27,9 @@ class PortInUse(Exception):
     """The chosen port is taken; the message is one sentence for the user."""
 
 
-class _Server(uvicorn.Server):
+class _Server(SignalFreeServer):
+    """``run`` handles signals: the private redis-server must be stopped first."""
+
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
         self.ready = asyncio.Event()
@@ -37,12 +39,6 @@ class _Server(uvicorn.Server):
             await super().startup(sockets=sockets)
         finally:
             self.ready.set()  # uvicorn has no start-up callback; ``started`` says how it went
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        # uvicorn re-raises a caught SIGTERM after serving, which would kill the process
-        # before the private redis-server is stopped; ``run`` handles signals instead.
-        yield
 
 
 class Demo:

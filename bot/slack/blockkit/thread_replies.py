@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.digitalocean.models import Phase
 from bot.domain.mrkdwn import clip, clip_lines, shown
 from bot.domain.progress import FlatStep, StepChange
-from bot.domain.records import Watch
+from bot.domain.records import Watch, WatchKind
 from bot.slack.blockkit import limits
 from bot.slack.blockkit.blocks import (
     COMMIT,
@@ -63,7 +63,7 @@ def step_changes(changes: Sequence[StepChange], phase: Phase) -> Message:
 
 
 def succeeded(watch: Watch) -> Message:
-    if watch.kind == "revert":
+    if watch.kind == WatchKind.REVERT:
         text = (
             f"✅ {code(watch.app_name)} is live again on deployment "
             f"{code(short(watch.deployment_id))}: "
@@ -87,7 +87,7 @@ def failed(
     app's pinned deployment id ("" for none) and ``live`` its live one, as DigitalOcean
     says after the failure; left out (None), the button is offered.
     """
-    what = "Revert" if watch.kind == "revert" else "Rollback"
+    what = "Revert" if watch.kind == WatchKind.REVERT else "Rollback"
     lines = [
         f"❌ {what} of {code(watch.app_name)} failed: deployment "
         f"{code(short(watch.deployment_id))} ended in phase *{watch.phase.value}*."
@@ -95,7 +95,7 @@ def failed(
     for step in steps:
         reason = shown(step.reason, REASON_SHOWN) if step.reason else "no reason given"
         lines.append(f"• {code(step.label, LABEL_SHOWN)}: {reason}")
-    if watch.kind != "rollback":
+    if watch.kind != WatchKind.ROLLBACK:
         return _reply(clip_lines(lines, limits.SECTION_TEXT))
     if pinned is None or pinned == watch.deployment_id:
         return _reply(clip_lines(lines, limits.SECTION_TEXT), _settle_buttons(watch, commit=False))

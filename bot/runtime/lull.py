@@ -4,8 +4,9 @@ Slack's 3 s ack deadline is hard (a late ack is an error in the person's face); 
 or reply that follows may come a little later. On one event loop, a follow-up task that
 starts while requests keep arriving runs its steps between their acks and delays them,
 so follow-up work waits until no request is being answered and none has finished for
-``settle`` seconds — a few milliseconds when requests are isolated — but never longer
-than ``longest`` seconds, so a flood cannot starve it (``bot.runtime.followups`` runs that work).
+``quiet_for`` seconds — a few milliseconds when requests are isolated — but never longer
+than ``longest`` seconds, so a flood cannot starve it (``bot.runtime.followups`` runs
+that work).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-SETTLE = 0.005  # seconds without requests that count as a lull
+QUIET_FOR = 0.005  # seconds without requests that count as a lull
 LONGEST = 2.0  # seconds follow-up work waits at most for a lull
 
 
@@ -24,11 +25,11 @@ class Lull:
     def __init__(
         self,
         *,
-        settle: float = SETTLE,
+        quiet_for: float = QUIET_FOR,
         longest: float = LONGEST,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._settle = settle
+        self._quiet_for = quiet_for
         self._longest = longest
         self._clock = clock
         self._busy = 0
@@ -42,9 +43,8 @@ class Lull:
         """Wraps the answering of one incoming request, once it has arrived whole.
 
         Not its arrival: a sender may take its time with the body, or never finish it
-        (``bot.entrypoints.http_server`` gives it ``BODY_DEADLINE``), and work after an ack waiting
-        on
-        that would wait for nothing.
+        (``bot.entrypoints.http_server`` gives it ``BODY_DEADLINE``), and work after an ack
+        waiting on that would wait for nothing.
         """
         self._busy += 1
         try:
@@ -58,7 +58,9 @@ class Lull:
         return sum(not future.done() for _, future in self._waiters)
 
     def quiet(self) -> bool:
-        return self._opened or (self._busy == 0 and self._clock() - self._last_done >= self._settle)
+        return self._opened or (
+            self._busy == 0 and self._clock() - self._last_done >= self._quiet_for
+        )
 
     async def wait(self) -> None:
         """Return at the next lull, or after ``longest`` seconds at most."""
@@ -79,10 +81,10 @@ class Lull:
         try:
             while self._waiters:
                 asked = self._clock()
-                await asyncio.sleep(self._settle)
+                await asyncio.sleep(self._quiet_for)
                 # Waking late means the loop was busy (earlier follow-up work, a garbage
                 # collection): requests may be waiting in it unseen, so that is no lull.
-                on_time = self._clock() - asked < 1.5 * self._settle
+                on_time = self._clock() - asked < 1.5 * self._quiet_for
                 self._release(everyone=on_time and self.quiet())
         finally:
             self._ticker = None
