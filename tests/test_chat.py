@@ -136,3 +136,29 @@ async def test_calls_name_the_bot_and_its_version_in_the_user_agent(
     # then slack_sdk's own (Python/…, slackclient/…).
     assert call.headers["user-agent"].startswith(f"{USER_AGENT} Python/")
     assert "slackclient/" in call.headers["user-agent"]
+
+
+async def test_a_card_edit_slack_failed_to_make_is_made_again(
+    closing: list[Chat], slack: FakeSlack
+) -> None:
+    chat = await chat_for(f"{slack.url}/api/", timeout=5.0)  # room for slack_sdk's backoff
+    closing.append(chat)
+    ts = await chat.post("CDEPLOY", HELLO)
+    slack.fail("chat.update", status=500, error="internal_error", times=2)
+    async with asyncio.timeout(GUARD):
+        await chat.update("CDEPLOY", ts, Message(text="edited"))
+    assert slack.message(ts).text == "edited"
+    assert len(slack.calls_to("chat.update")) == 3
+    assert chat.calls["chat.update", "ok"] == 1
+
+
+async def test_a_post_slack_failed_to_make_is_not_sent_again(
+    closing: list[Chat], slack: FakeSlack
+) -> None:
+    chat = await chat_for(f"{slack.url}/api/")
+    closing.append(chat)
+    slack.fail("chat.postMessage", status=500, error="internal_error")
+    error, _ = await failed_post(chat)
+    assert error.code == "internal_error"
+    assert len(slack.calls_to("chat.postMessage")) == 1  # it may have been posted after all
+    assert slack.top_level("CDEPLOY") == []

@@ -1,7 +1,8 @@
 """Posting to Slack: the few Web API calls the bot makes, with typed errors and time bounds.
 
-slack_sdk's retry handlers wait out 429s (honouring ``Retry-After``) and retry dropped
-connections, so callers see a ``SlackError`` only once those are exhausted. Each attempt
+slack_sdk's retry handlers wait out 429s (honouring ``Retry-After``), retry dropped
+connections and make a card edit again after Slack's 500 or 503, so callers see a
+``SlackError`` only once those are exhausted. Each attempt
 may take ``timeout`` seconds (15), connecting to reading the whole answer; the whole
 call, retries and waits included, ``ATTEMPTS`` times that (30 s): room for one attempt
 that hangs to its end plus one retry of a dropped connection or one short 429 wait.
@@ -26,6 +27,7 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
@@ -75,6 +77,30 @@ class _AffordableRateLimitHandler(AsyncRateLimitErrorRetryHandler):
         return wait <= self.longest
 
 
+class _EditAgainHandler(AsyncServerErrorRetryHandler):
+    """slack_sdk's handler for Slack's 500 and 503, for ``chat.update`` alone.
+
+    Slack's ``internal_error``: "The server could not complete your operation(s) without
+    encountering an error, likely due to a transient issue on our end. It's possible some
+    aspect of the operation succeeded before the error was raised." (chat.update, Errors.)
+    An edit made twice shows the same message, so it is safe to make again, and a card left
+    with a stale status (nothing else edits a rollback that never started) is not; a post
+    made twice is two messages in the thread, so ``chat.postMessage`` is never retried.
+    """
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return request.url.endswith("/chat.update") and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def make_web_client(
     *, token: str | None, base_url: str, timeout: float = TIMEOUT
 ) -> AsyncWebClient:
@@ -88,6 +114,7 @@ def make_web_client(
     handlers: list[AsyncRetryHandler] = [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         _AffordableRateLimitHandler(max_retry_count=4, longest=(ATTEMPTS - 1) * timeout),
+        _EditAgainHandler(max_retry_count=2),
     ]
     return AsyncWebClient(
         token=token,
