@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -25,6 +25,7 @@ from bot.sandbox.ports import free_port
 from tests.constants import DO_TOKEN
 from tests.flow import GOLANG_ID, GOLANG_TARGET
 from tests.servers import ServerThread
+from tests.throttles import PatientFor
 
 
 @pytest.fixture
@@ -158,19 +159,6 @@ async def test_unreachable_api_is_a_network_error() -> None:
     finally:
         await do.aclose()
     assert caught.value.user_message.startswith("Could not reach DigitalOcean")
-
-
-class PatientFor:
-    """A throttle that never makes anyone wait for a place, with a given patience."""
-
-    def __init__(self, patience: float) -> None:
-        self.patience = patience
-
-    async def acquire(self) -> float:
-        return 0.0
-
-    async def observe(self, status: int, headers: Mapping[str, str]) -> None:
-        return None
 
 
 async def test_a_429_longer_than_a_command_may_wait_is_told_at_once(

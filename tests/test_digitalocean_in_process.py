@@ -15,7 +15,7 @@ from bot.errors import DORateLimitedError
 from bot.sandbox.digitalocean import Simulator, create_app
 from tests.constants import DO_TOKEN
 from tests.flow import GOLANG_ID, GOLANG_TARGET
-from tests.test_digitalocean import PatientFor
+from tests.throttles import PatientFor
 
 _NOW = 1_700_000_000.0
 
