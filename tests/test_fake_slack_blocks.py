@@ -16,13 +16,13 @@ from slack_sdk import WebClient
 from bot.digitalocean.models import Phase, StepStatus
 from bot.domain.grammar import Help
 from bot.domain.progress import FlatStep, StepChange
-from bot.domain.records import Card, Decision, DecisionKind, DeploymentSummary, Watch
+from bot.domain.records import Decision, DecisionKind
 from bot.sandbox.slack.fake import FakeSlack
 from bot.slack.blockkit import answers, blocks, cards, thread_replies
 from tests.constants import SLACK_TOKEN
+from tests.factories import NOW, make_card, make_watch
 from tests.slack_calls import refused, section, web_client
 
-NOW = 1_800_000_000.0
 HEADER: dict[str, Any] = {
     "type": "header",
     "text": {"type": "plain_text", "text": "Rollback shop?"},
@@ -50,28 +50,11 @@ def actions(*elements: dict[str, Any]) -> dict[str, Any]:
 
 def bot_messages() -> list[blocks.Message]:
     """What the bot's own renderers make, in every state a test can name."""
-    live = DeploymentSummary(id="11111111-aaaa", commit="db6936c", cause="manual")
-    target = DeploymentSummary(id="22222222-bbbb", commit="9a4df0b", cause="commit pushed")
-    card = Card(
-        id="abc123",
-        app_id="app",
-        app_name="sample-golang",
-        channel="CDEPLOY",
-        requester="UALICE",
-        live=live,
-        target=target,
-        warnings=("a warning",),
-        created_at=NOW,
-        expires_at=NOW + 900,
-    )
-    watch = Watch(
+    card = make_card(channel="CDEPLOY", ts="", warnings=("a warning",))
+    watch = make_watch(
         deployment_id="33333333-cccc-4ddd-8eee-ffffffffffff",
-        app_id="app",
-        app_name="sample-golang",
         channel="CDEPLOY",
-        thread_ts="1.1",
         approver="UBOB",
-        started_at=NOW,
         phase=Phase.ACTIVE,
         success_steps=6,
         total_steps=6,

@@ -8,17 +8,16 @@ from bot.domain.records import Card, DeploymentSummary, Event
 from bot.store import keys
 from bot.store.audit import AuditLog
 from bot.store.redis_store import Store
+from tests.factories import make_card
 
 _THEN = 1_000_000.0
 
 
 def _card(expires_at: float) -> Card:
-    return Card(
+    return make_card(
         id="c-clock",
         app_id="app-1",
-        app_name="sample-golang",
-        channel="C1",
-        requester="UALICE",
+        ts="",
         live=None,
         target=DeploymentSummary(id="target"),
         created_at=expires_at - 900,

@@ -88,17 +88,9 @@ class _EditAgainHandler(AsyncServerErrorRetryHandler):
     made twice is two messages in the thread, so ``chat.postMessage`` is never retried.
     """
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return request.url.endswith("/chat.update") and await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
+    async def _can_retry_async(self, *, request: HttpRequest, **answer: Any) -> bool:
+        edit = request.url.endswith("/chat.update")
+        return edit and await super()._can_retry_async(request=request, **answer)
 
 
 def make_web_client(
