@@ -18,7 +18,7 @@ def allowed(
 ) -> bool:
     """May ``channel`` act on (and so read about) this app under ``ROLLBACK_CHANNELS``?
     A record that names no app is shown only where every app is allowed."""
-    return not channel_refusal(rules, channel=channel, app=app_name, app_id=app_id)
+    return channel_refusal(rules, channel=channel, app=app_name, app_id=app_id) is None
 
 
 def restricted(rules: Mapping[str, Sequence[str]], *, channel: str) -> bool:
@@ -28,13 +28,13 @@ def restricted(rules: Mapping[str, Sequence[str]], *, channel: str) -> bool:
 
 def channel_refusal(
     rules: Mapping[str, Sequence[str]], *, channel: str, app: str | None, app_id: str = ""
-) -> str:
-    """Why ``channel`` may not act on ``app`` under ``ROLLBACK_CHANNELS``, or "" if it may."""
+) -> str | None:
+    """Why ``channel`` may not act on ``app`` under ``ROLLBACK_CHANNELS``; None if it may."""
     if not rules:
-        return ""
+        return None
     allowed = rules.get(channel)
     if allowed is None:
         return "Rollbacks are not enabled in this channel; ask in one of the bot's channels."
     if app is None or ALL_APPS in allowed or app in allowed or (app_id and app_id in allowed):
-        return ""
+        return None
     return f"`{escape(app)}` cannot be rolled back from this channel."

@@ -36,9 +36,9 @@ def click_refusal(
     app: str,
     app_id: str,
     home_ts: str = "",
-) -> str:
+) -> str | None:
     """Why a click from ``where`` on a message posted in ``home`` (``home_ts``, when only
-    one message carries the button) about ``app`` is refused, or "" when it may act."""
+    one message carries the button) about ``app`` is refused; None when it may act."""
     if where.ephemeral:
         return "That button is not on one of the bot's rollback messages; nothing was done."
     if where.channel and where.channel != home:

@@ -35,8 +35,8 @@ def _older(deployment: Deployment, live: Deployment) -> bool:
     return deployment.created_at < live.created_at
 
 
-def blocked_by(app: App) -> str:
-    """What keeps the app from being rolled back right now, or "" if nothing does."""
+def blocked_by(app: App) -> str | None:
+    """What keeps the app from being rolled back right now; None if nothing does."""
     if app.in_progress_deployment is not None:
         d = app.in_progress_deployment
         return f"deployment `{d.id[:8]}` is in progress ({d.phase.value})."
@@ -45,7 +45,7 @@ def blocked_by(app: App) -> str:
             f"the app is pinned to rollback `{app.pinned_deployment.id[:8]}`; "
             f"commit or revert it first (`/rollback commit {app.name}`)."
         )
-    return ""
+    return None
 
 
 def made_for(deployment: Deployment, card: Card) -> bool:

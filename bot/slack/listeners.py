@@ -152,7 +152,7 @@ def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
     if isinstance(parsed, grammar.Help):
         return _Taken(answers.usage(parsed), None, name, "invalid" if parsed.problem else "ok")
     refusal = channel_refusal(deps.settings.rollback_channels, channel=channel, app=None)
-    if refusal:
+    if refusal is not None:
         log.info("command from %s refused in %s: %s", user, channel, refusal)
         return _Taken(answers.problem(refusal), None, name, "refused")
     if not user or not channel:

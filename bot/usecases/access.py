@@ -63,6 +63,6 @@ async def find_app_here(
     """Resolve ``app_ref``, refusing (``UsageError``) an app this channel may not touch."""
     app = await do.find_app(app_ref)
     refusal = channel_refusal(rules, channel=channel, app=app.name, app_id=app.id)
-    if refusal:
+    if refusal is not None:
         raise UsageError(refusal)
     return app

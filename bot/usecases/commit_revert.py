@@ -40,7 +40,7 @@ async def settle_from_button(
     misplaced = click_refusal(
         rules, clicked.where, home=watch.channel, app=watch.app_name, app_id=watch.app_id
     )
-    if misplaced:
+    if misplaced is not None:
         return blocks.Message(text=misplaced)
     app = await deps.do.get_app(watch.app_id)
     pinned = app.pinned_deployment.id if app.pinned_deployment else ""

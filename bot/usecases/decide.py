@@ -91,7 +91,7 @@ async def _refused(deps: Deps, card: Card, *, user: str, refusal: str) -> blocks
 
 def _misplaced(deps: Deps, card: Card, where: Where) -> str | None:
     """Why a click from ``where`` may not act on ``card``, or None when it may."""
-    refusal = click_refusal(
+    return click_refusal(
         deps.settings.rollback_channels,
         where,
         home=card.channel,
@@ -99,7 +99,6 @@ def _misplaced(deps: Deps, card: Card, where: Where) -> str | None:
         app=card.app_name,
         app_id=card.app_id,
     )
-    return refusal or None
 
 
 async def _cancel_refusal(deps: Deps, card: Card, user: str) -> str | None:

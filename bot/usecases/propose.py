@@ -122,7 +122,7 @@ async def _target(deps: Deps, app: App, deployment_id: str | None) -> Deployment
 async def _blocked(deps: Deps, app: App) -> str | None:
     """Why no rollback of ``app`` can start now (one at a time), or None."""
     reason = blocked_by(app)
-    if reason:
+    if reason is not None:
         return f"Not now: {reason}"
     if await deps.locks.holder(app.id):
         return "Not now: another rollback of this app is already in flight."

@@ -165,7 +165,7 @@ async def _stale(deps: Deps, card: Card) -> str | None:
     if live != expected:
         now_live = code(blocks.short(live)) if live else "nothing"
         return f"the live deployment changed since the card was posted (now {now_live})."
-    return blocked_by(app) or None
+    return blocked_by(app)
 
 
 async def _reopen(deps: Deps, card: Card, problem: str) -> None:
