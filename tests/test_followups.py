@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.runtime.followups import AT_ONCE, FollowUps
-from bot.runtime.lull import Lull
+from bot.runtime.request_lull import Lull
 from bot.slack.work_queue import Priority
 from bot.tasks import TaskTracker
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.entrypoints.http_server import BODY_DEADLINE, MAX_BODY
-from bot.runtime.lull import LONGEST
+from bot.runtime.request_lull import LONGEST
 from bot.sandbox.slack.fake import FakeSlack
 from bot.sandbox.slack.requests import sign
 from tests.constants import SIGNING_SECRET

@@ -2,7 +2,7 @@
 
 A listener acks, then hands its slow part here. Handing over is only a queue append (the
 ack path stays as short as the floor's); a few workers, tracked like every background
-task, take the work, each piece at a lull in incoming requests (``bot.runtime.lull``) and
+task, take the work, each piece at a lull in incoming requests (``bot.runtime.request_lull``) and
 in the request's own context, so its log lines keep the request id. At most ``at_once`` pieces
 run together: after a flood, a thousand starting in the same instant would hold the event
 loop for seconds and delay the next acks.
@@ -24,7 +24,7 @@ from collections import Counter, deque
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from bot.runtime.lull import Lull
+from bot.runtime.request_lull import Lull
 from bot.slack.work_queue import Job, Order, Priority, WorkQueue
 from bot.tasks import TaskTracker
 

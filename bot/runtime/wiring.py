@@ -25,7 +25,7 @@ from bot.fleet.telling import Teller
 from bot.fleet.watcher import Watcher
 from bot.metrics import Metrics
 from bot.runtime.followups import FollowUps
-from bot.runtime.lull import Lull
+from bot.runtime.request_lull import Lull
 from bot.settings import Settings
 from bot.slack import listeners
 from bot.slack.client import Chat, make_web_client
@@ -36,7 +36,7 @@ from bot.store.locks import AppLocks
 from bot.store.redis_store import Store
 from bot.tasks import TaskTracker
 from bot.usecases.access import Approvers
-from bot.usecases.deps import Deps
+from bot.usecases.dependencies import Deps
 from bot.usecases.expiry import Sweeper
 
 log = logging.getLogger(__name__)

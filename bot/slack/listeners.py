@@ -22,7 +22,7 @@ from bot.logs import bind, new_request_id
 from bot.slack.blockkit import answers, blocks
 from bot.slack.work_queue import Priority, WorkQueue
 from bot.usecases import commit_revert, decide, propose, queries
-from bot.usecases.deps import Deps
+from bot.usecases.dependencies import Deps
 
 log = logging.getLogger(__name__)
 

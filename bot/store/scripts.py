@@ -39,8 +39,8 @@ end
 return 1
 """
 
-# Take a lapsed intent to settle it (one replica wins): push its lapse later, so that if
-# this replica dies too, another settles it after that.
+# Take a lapsed intent to recover it (one replica wins): push its lapse later, so that if
+# this replica dies too, another recovers it after that.
 TAKE_LAPSED = """
 local lapse = redis.call('zscore', KEYS[1], ARGV[1])
 if lapse and tonumber(lapse) <= tonumber(ARGV[2]) then

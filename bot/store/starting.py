@@ -1,5 +1,5 @@
 """Intents to start a rollback (``bot.usecases.starting``): an approval records one, the
-starting replica keeps it alive, and another replica settles one that lapses."""
+starting replica keeps it alive, and another replica recovers one that lapses."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class StartingIntents(RedisRecords):
         return [str(i) for i in ids]
 
     async def take_lapsed_start(self, card_id: str, *, now: float, until: float) -> bool:
-        """Whether this caller won the lapsed intent of ``card_id`` to settle it."""
+        """Whether this caller won the lapsed intent of ``card_id`` to recover it."""
         async with guard():
             won = await self._take_lapsed(keys=[keys.STARTING], args=[card_id, now, until])
         return bool(won)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.domain.records import Card, Decision, Event, Watch
 from bot.fleet.audit_events import record_event
 from bot.fleet.card_edits import edit_card
-from bot.usecases.deps import Deps
+from bot.usecases.dependencies import Deps
 
 
 async def show(

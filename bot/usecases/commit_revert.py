@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.digitalocean.models import App, Deployment
 from bot.domain.clicks import ANYWHERE, Where, click_refusal
+from bot.domain.ids import settlement_id
 from bot.domain.records import Decision, DecisionKind, Event, Watch, WatchKind
 from bot.errors import DigitalOceanError, DOUncertainError, UsageError
 from bot.fleet.audit_events import record_event
@@ -18,7 +19,7 @@ from bot.fleet.card_edits import card_of, edit_card
 from bot.slack.blockkit import blocks, thread_replies
 from bot.slack.blockkit.blocks import code
 from bot.usecases.access import find_app_here
-from bot.usecases.deps import Deps
+from bot.usecases.dependencies import Deps
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ async def _settle(
     if watch is not None and watch.deployment_id != pinned.id:
         watch = None  # the pinned rollback is not one this bot narrated
     # One settlement per pinned deployment, however many clicks or commands race.
-    key = thread_replies.settle_key(pinned.id)
+    key = settlement_id(pinned.id)
     won, decision = await deps.store.claim_decision(
         key, Decision(kind=kind, user=user, at=deps.clock())
     )

@@ -15,7 +15,7 @@ from bot.domain.mrkdwn import escape
 from bot.domain.records import Card, Decision, DecisionKind, Event
 from bot.slack.blockkit import blocks
 from bot.usecases.card_updates import audit, count, show
-from bot.usecases.deps import Deps
+from bot.usecases.dependencies import Deps
 from bot.usecases.starting import intent_lapses, start
 
 log = logging.getLogger(__name__)

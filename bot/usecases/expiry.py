@@ -15,7 +15,7 @@ from bot.fleet.card_edits import edit_card
 from bot.tasks import TaskTracker, repeat
 from bot.usecases import starting
 from bot.usecases.card_updates import audit, count
-from bot.usecases.deps import Deps
+from bot.usecases.dependencies import Deps
 
 log = logging.getLogger(__name__)
 

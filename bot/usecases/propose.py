@@ -14,7 +14,7 @@ from bot.slack.blockkit import blocks, cards
 from bot.slack.blockkit.blocks import code
 from bot.usecases.access import find_app_here
 from bot.usecases.card_updates import audit
-from bot.usecases.deps import Deps
+from bot.usecases.dependencies import Deps
 
 log = logging.getLogger(__name__)
 

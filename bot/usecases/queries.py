@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.domain.channels import allowed, restricted
 from bot.slack.blockkit import answers, blocks
 from bot.usecases.access import find_app_here
-from bot.usecases.deps import Deps
+from bot.usecases.dependencies import Deps
 
 _HISTORY_SIZE = 10
 _AUDIT_SHOWN = 20

@@ -29,7 +29,7 @@ from bot.slack.blockkit import blocks, thread_replies
 from bot.slack.blockkit.blocks import code
 from bot.store.leases import lease_ttl
 from bot.usecases.card_updates import audit, count, show
-from bot.usecases.deps import Deps
+from bot.usecases.dependencies import Deps
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.digitalocean.models import Phase
+from bot.domain.ids import settlement_id
 from bot.domain.mrkdwn import clip, clip_lines, shown
 from bot.domain.progress import FlatStep, StepChange
 from bot.domain.records import Watch, WatchKind
@@ -157,12 +158,7 @@ def _settle_buttons(watch: Watch, *, commit: bool) -> Block:
             ),
         )
     )
-    return actions(settle_key(watch.deployment_id), elements)
-
-
-def settle_key(deployment_id: str) -> str:
-    """The decision key that makes settling a pinned rollback happen once."""
-    return f"settle:{deployment_id}"
+    return actions(settlement_id(watch.deployment_id), elements)
 
 
 def without_buttons(original: Sequence[Block], note: str) -> Message:

@@ -1,11 +1,11 @@
-"""bot.runtime.lull: follow-up work waits while requests are being answered, but not
+"""bot.runtime.request_lull: follow-up work waits while requests are being answered, but not
 forever."""
 
 from __future__ import annotations
 
 import asyncio
 
-from bot.runtime.lull import Lull
+from bot.runtime.request_lull import Lull
 
 TICK = 0.001  # the lull's real polling period in these tests
 
