@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import stamina
 
-from bot.digitalocean import answers
+from bot.digitalocean import responses
 from bot.errors import (
     DOBudgetError,
     DONetworkError,
@@ -202,7 +202,7 @@ class Transport:
         if self._throttle is not None:
             await self._throttle.observe(response.status_code, response.headers)
         if response.is_success:
-            return answers.json_object(response)
+            return responses.json_object(response)
         # DigitalOcean support asks for the x-request-id of a request that went wrong.
         log.warning(
             "digitalocean %s %s answered %s (x-request-id %s)",
@@ -211,7 +211,7 @@ class Transport:
             response.status_code,
             response.headers.get("x-request-id", "none"),
         )
-        raise answers.error_for(response, what=request.what, now=self._clock())
+        raise responses.error_for(response, what=request.what, now=self._clock())
 
 
 def _next_page(body: dict[str, Any]) -> int | None:

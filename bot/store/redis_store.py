@@ -3,7 +3,7 @@ the bot remembers of Slack's deliveries and user groups.
 
 Every Redis failure becomes ``StoreUnavailableError`` so callers can tell the user one
 clear sentence; nothing here knows about Slack or HTTP. The parts live in
-``bot.store.cards``, ``bot.store.starting`` and ``bot.store.watches``; ``Store`` is all
+``bot.store.cards``, ``bot.store.start_intents`` and ``bot.store.watches``; ``Store`` is all
 of them over one connection pool.
 """
 
@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from bot.store import keys
 from bot.store.cards import CardRecords
 from bot.store.guard import guard
-from bot.store.starting import StartingIntents
+from bot.store.start_intents import StartingIntents
 from bot.store.watches import WatchRecords
 
 

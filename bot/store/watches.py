@@ -11,8 +11,8 @@ import redis.asyncio as redis
 from bot.domain.records import Watch, WatchKind
 from bot.errors import LeaseLostError
 from bot.store import keys, scripts
-from bot.store.base import RedisRecords, readable
 from bot.store.guard import guard
+from bot.store.records_base import RedisRecords, readable
 
 
 class WatchRecords(RedisRecords):

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import redis.asyncio as redis
 
 from bot.store import keys, scripts
-from bot.store.base import RedisRecords
 from bot.store.guard import guard
+from bot.store.records_base import RedisRecords
 
 
 class StartingIntents(RedisRecords):
