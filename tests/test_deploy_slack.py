@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, get_args
 
 import jsonschema
 import pytest
 
+from bot.domain.grammar import Command, Help, Propose, parse
 from tests.deploy_files import DATA, DELETE, DEPLOY, changed, load
 
 BOT_SCOPES = {"commands", "chat:write", "chat:write.public", "usergroups:read"}
@@ -29,6 +30,19 @@ def strings(node: Any) -> list[str]:
     return [node] if isinstance(node, str) else []
 
 
+def sub_commands() -> list[tuple[str, type]]:
+    """Every sub-command of the grammar, named after its command type (``Audit`` → ``audit``)."""
+    return [(kind.__name__.lower(), kind) for kind in get_args(Command) if kind is not Propose]
+
+
+def test_sub_commands_are_the_grammar_verbs() -> None:
+    verbs = sub_commands()
+    assert {verb for verb, _ in verbs} >= {"status", "history", "commit", "revert", "audit"}
+    for verb, kind in verbs:
+        parsed = parse(verb if kind is Help else f"{verb} sample-golang")
+        assert type(parsed) is kind, verb
+
+
 @pytest.mark.parametrize("name", MANIFESTS)
 def test_slack_manifest_is_valid_and_asks_for_no_more_than_it_needs(name: str) -> None:
     jsonschema.Draft202012Validator.check_schema(SLACK_SCHEMA)
@@ -37,8 +51,8 @@ def test_slack_manifest_is_valid_and_asks_for_no_more_than_it_needs(name: str) -
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
     (command,) = manifest["features"]["slash_commands"]
     assert command["command"] == "/rollback"
-    for word in ("status", "history", "commit", "revert", "help"):
-        assert word in command["usage_hint"]
+    hinted = re.findall(r"(?:^|\| )([a-z]+)", command["usage_hint"])
+    assert sorted(hinted) == sorted(verb for verb, _ in sub_commands())
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     text = (DEPLOY / name).read_text()
     assert re.search(r"#.*ROLLBACK_APPROVERS[\s\S]*- usergroups:read", text), "say when to drop"
