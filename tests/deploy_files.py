@@ -14,6 +14,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
+CHART = DEPLOY / "helm" / "rollback-bot"
+HELM_EXAMPLES = DEPLOY / "helm" / "examples"
+K8S_VERSION = "1.33.0"  # the Kubernetes API the manifests are checked against
 DATA = Path(__file__).resolve().parent / "data"
 SECRET_KEYS = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "DIGITALOCEAN_TOKEN", "REDIS_URL"}
 DELETE = object()

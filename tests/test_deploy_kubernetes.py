@@ -9,9 +9,7 @@ import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml
 
-from tests.deploy_files import K8S, ROOT, SECRET_KEYS, changed, instructions, load
-
-K8S_VERSION = "1.33.0"  # the Kubernetes API the manifests are checked against
+from tests.deploy_files import K8S, K8S_VERSION, ROOT, SECRET_KEYS, changed, instructions, load
 
 
 def k8s(kind: str) -> Any:
