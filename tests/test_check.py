@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.sandbox.ports import free_port
 from bot.sandbox.slack.fake import APP_TOKEN, FakeSlack
 from tests.constants import DO_TOKEN, SIGNING_SECRET, SLACK_TOKEN
+from tests.deploy_files import ROOT
 from tests.processes import clean_env
 
 SECRETS = (SLACK_TOKEN, DO_TOKEN, SIGNING_SECRET, APP_TOKEN)
@@ -21,6 +23,12 @@ SLACK_OK = (
 SETTINGS_OK = "ok   settings: loaded; SLACK_SIGNING_SECRET is set, SLACK_APP_TOKEN is not set " + (
     "(socket needs it)"
 )
+
+CHECK_OF = {  # the check each setting is needed by
+    "SLACK_BOT_TOKEN": "slack",
+    "DIGITALOCEAN_TOKEN": "digitalocean",
+    "REDIS_URL": "redis",
+}
 
 
 @pytest.fixture
@@ -152,3 +160,86 @@ def test_a_malformed_app_token_fails_the_settings_check(
     assert lines[0].startswith("FAIL settings: SLACK_APP_TOKEN is not valid")
     assert not any(line.startswith(("ok   socket", "FAIL socket")) for line in lines)
     assert lines[1] == SLACK_OK
+
+
+PLACEHOLDER_SENTENCE = (
+    "still hold the example's placeholders: set their real values "
+    '(README.md, "Install it into Slack").'
+)
+
+
+def test_the_example_env_file_is_refused_naming_each_placeholder(
+    env: dict[str, str], tmp_path: Path, slack: FakeSlack, redis_url: str
+) -> None:
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "DIGITALOCEAN_TOKEN"):
+        del env[name]  # from .env, as an operator who copied the example and ran check
+    code, lines = check(env, tmp_path)
+    assert code == 1
+    assert lines == [
+        "FAIL settings: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and DIGITALOCEAN_TOKEN "
+        + PLACEHOLDER_SENTENCE,
+        "FAIL slack: not tried: SLACK_BOT_TOKEN holds a placeholder.",
+        "FAIL digitalocean: not tried: DIGITALOCEAN_TOKEN holds a placeholder.",
+        f"ok   redis: answered at {redis_url}",
+    ]
+    assert slack.calls == []  # a placeholder is never sent to Slack
+
+
+@pytest.mark.parametrize(
+    "name", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "DIGITALOCEAN_TOKEN", "REDIS_URL"]
+)
+def test_each_placeholder_of_the_example_secret_is_named(
+    env: dict[str, str], tmp_path: Path, name: str
+) -> None:
+    example = yaml.safe_load((ROOT / "deploy" / "k8s" / "secret.example.yaml").read_text())
+    code, lines = check({**env, name: example["stringData"][name]}, tmp_path)
+    assert code == 1
+    assert lines[0] == (
+        f"FAIL settings: {name} still holds the example's placeholder: set its real value "
+        '(README.md, "Install it into Slack").'
+    )
+    if name in CHECK_OF:  # the signing secret is needed by serve, not by a check
+        assert f"FAIL {CHECK_OF[name]}: not tried: {name} holds a placeholder." in lines
+    assert len(lines) == 4  # the other checks still ran
+
+
+@pytest.mark.parametrize("value", ["xapp-...", "xapp-", "xapp-<your app token>", "xapp-1-…"])
+def test_a_placeholder_app_token_is_named_before_its_shape(
+    env: dict[str, str], tmp_path: Path, value: str
+) -> None:
+    code, lines = check({**env, "SLACK_APP_TOKEN": value}, tmp_path)
+    assert code == 1
+    assert lines[0] == (
+        "FAIL settings: SLACK_APP_TOKEN still holds the example's placeholder: set its real value "
+        '(README.md, "Install it into Slack").'
+    )
+
+
+def test_words_that_merely_look_alike_are_not_placeholders(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # "change-me" ending a word, and ".." (not "..."), are no placeholders.
+    code, lines = check({**env, "SLACK_SIGNING_SECRET": "exchange-me..0f3a"}, tmp_path)
+    assert lines[0] == SETTINGS_OK
+    assert code == 0
+
+
+def test_an_unreachable_slack_prints_no_retry_lines_of_slack_sdk(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    slack_url = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check"],
+        cwd=tmp_path,
+        env={**env, "SLACK_API_URL": slack_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[1].startswith(
+        f"FAIL slack: could not reach Slack at {slack_url}"
+    )
+    assert "slack_sdk" not in result.stderr and "retry" not in result.stderr.lower()

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.transport import Transport
+from bot.entrypoints import placeholders
 from bot.errors import DigitalOceanError, DONetworkError, SettingsError
 from bot.settings import Settings, app_token, load_settings
 from bot.slack.client import make_web_client
@@ -53,6 +54,7 @@ def main() -> int:
     except SettingsError as exc:
         print(Result("settings", False, exc.user_message).line(), flush=True)
         return 1
+    _quiet_slack_sdk()
     results = asyncio.run(run(settings, report=lambda r: print(r.line(), flush=True)))
     return 0 if all(r.ok for r in results) else 1
 
@@ -72,7 +74,17 @@ async def run(settings: Settings, *, report: Callable[[Result], None]) -> list[R
     return results
 
 
+def _quiet_slack_sdk() -> None:
+    """slack_sdk logs each retry at INFO ("A retry handler found: …"); a check's own line
+    already says what went wrong, so those lines are noise here (unless LOG_LEVEL=DEBUG)."""
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("slack_sdk").setLevel(logging.WARNING)
+
+
 async def _guarded(name: str, check: Check, settings: Settings) -> Result:
+    needed = placeholders.NEEDED_BY.get(name)
+    if needed in placeholders.placeholders(settings):
+        return Result(name, False, f"not tried: {needed} holds a placeholder.")
     try:
         async with asyncio.timeout(_TIMEOUT):
             return await check(settings)
@@ -84,6 +96,9 @@ async def _guarded(name: str, check: Check, settings: Settings) -> Result:
 
 
 def settings_result(settings: Settings) -> Result:
+    left = placeholders.placeholders(settings)
+    if left:
+        return Result("settings", False, placeholders.sentence(left))
     if settings.slack_app_token is not None:
         try:
             app_token(settings)
