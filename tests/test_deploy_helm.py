@@ -5,8 +5,10 @@ what it runs compared with the kustomize manifests in deploy/k8s."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
-from pathlib import Path
+import shlex
 from typing import Any
 
 import helm_python
@@ -14,9 +16,8 @@ import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml
 
-from tests.deploy_files import CHART, HELM_EXAMPLES, K8S, K8S_VERSION, SECRET_KEYS, load
+from tests.deploy_files import CHART, HELM_EXAMPLES, K8S, K8S_VERSION, ROOT, SECRET_KEYS, load
 
-FREE_FORM = {"env", "annotations", "labels", "podAnnotations", "podLabels", "nodeSelector"}
 EXAMPLES = sorted(p.name for p in HELM_EXAMPLES.glob("*.yaml"))
 CHART_SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-1-test",
@@ -210,25 +211,78 @@ def test_every_value_a_template_reads_is_in_values_yaml() -> None:
             node = node[key]
 
 
-def test_example_values_are_known_to_the_chart() -> None:
+def test_values_yaml_and_its_schema_name_the_same_keys() -> None:
+    """The default render checks values.yaml against the schema (no unknown key); this
+    checks the other way: every value the schema allows is shown, commented, in values.yaml."""
     defaults = load(CHART / "values.yaml")
+    schema = json.loads((CHART / "values.schema.json").read_text())
 
-    def unknown(values: dict[str, Any], known: dict[str, Any], where: str) -> list[str]:
+    def missing(properties: dict[str, Any], shown: dict[str, Any], where: str) -> list[str]:
         found = []
-        for key, value in values.items():
-            if key not in known:
+        for key, rule in properties.items():
+            if key not in shown:
                 found.append(where + key)
-            elif isinstance(value, dict) and key not in FREE_FORM:
-                found += unknown(value, known[key], f"{where}{key}.")
+            elif "properties" in rule:
+                found += missing(rule["properties"], shown[key], f"{where}{key}.")
         return found
 
-    for name in EXAMPLES:
-        assert unknown(example(name), defaults, "") == [], name
+    assert missing(schema["properties"], {"global": {}, **defaults}, "") == []
+    assert schema["additionalProperties"] is False
 
 
 def test_chart_files_are_yaml_and_name_the_app_version() -> None:
     chart = load(CHART / "Chart.yaml")
     assert chart["apiVersion"] == "v2" and chart["name"] == "rollback-bot"
-    pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    pyproject = (ROOT / "pyproject.toml").read_text()
     version = re.search(r'^version = "([^"]+)"', pyproject, re.MULTILINE)
     assert version is not None and chart["appVersion"] == version.group(1)
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"ingres": {"enabled": True}}, "'ingres' not allowed"),
+        ({"ingress": {"hosts": ["bot.example.com"]}}, "'hosts' not allowed"),
+        ({"redis": {"sentinels": "sentinel-0,sentinel-1"}}, "/redis/sentinels"),
+        ({"replicaCount": "2"}, "/replicaCount"),
+        ({"env": {"log_level": "DEBUG"}}, "'log_level' does not match"),
+    ],
+)
+def test_values_schema_names_a_wrong_value(values: dict[str, Any], named: str) -> None:
+    with pytest.raises(helm_python.HelmValuesError, match=re.escape(named)):
+        render(values)
+
+
+def merged(base: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in more.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = merged(out[key], value) if both else value
+    return out
+
+
+def test_the_readmes_helm_install_command_renders_valid_manifests() -> None:
+    readme = (ROOT / "README.md").read_text()
+    (command,) = [
+        block
+        for block in re.findall(r"```sh\n(.*?)```", readme, re.DOTALL)
+        if "helm install rollback-bot deploy/helm/rollback-bot -n" in block
+    ]
+    words = shlex.split(command.replace("\\\n", " "), comments=True)
+    flags = list(itertools.pairwise(words))
+    values: dict[str, Any] = {}
+    for flag, argument in flags:
+        if flag == "--set":
+            values = merged(values, helm_python.parse_set_string(argument))
+        elif flag == "--set-string":
+            values = merged(values, helm_python.parse_set_string_values(argument))
+    assert values["ingress"]["enabled"] is True
+    manifests = render(values)
+    for kind, doc in manifests.items():
+        if kind != "NOTES":
+            assert kubernetes_validate.validate(doc, K8S_VERSION, strict=True) == "1.33", kind
+    annotations = manifests["Ingress"]["metadata"]["annotations"]
+    assert annotations == {"cert-manager.io/cluster-issuer": "letsencrypt"}
+    assert "image.repository is still the placeholder" not in manifests["NOTES"]
+    host = manifests["Ingress"]["spec"]["rules"][0]["host"]
+    assert f"https://{host}/slack/events" in readme
