@@ -23,6 +23,7 @@ from bot.digitalocean.transport import Transport
 from bot.errors import DigitalOceanError, DONetworkError, SettingsError
 from bot.settings import Settings, app_token, load_settings
 from bot.slack.client import make_web_client
+from bot.store import health
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ async def digitalocean(settings: Settings) -> Result:
 
 
 async def redis_ping(settings: Settings) -> Result:
-    where = _redis_location(settings.redis_url)
+    where = health.location(settings.redis_url)
     try:
         client = redis.Redis.from_url(
             settings.redis_url, socket_timeout=3.0, socket_connect_timeout=3.0
@@ -197,6 +198,7 @@ async def redis_ping(settings: Settings) -> Result:
         return Result("redis", False, "REDIS_URL is not a redis://, rediss:// or unix:// URL.")
     try:
         await client.ping()
+        found = await health.verdict(client, where=where, cluster=_cluster(settings))
     except AuthenticationError:
         return Result("redis", False, f"Redis at {where} refused the credentials: check REDIS_URL.")
     except (RedisError, OSError) as exc:
@@ -208,19 +210,14 @@ async def redis_ping(settings: Settings) -> Result:
         )
     finally:
         await client.aclose()
-    return Result("redis", True, f"answered at {where}")
+    if found.problem is not None:
+        return Result("redis", False, found.problem)
+    return Result("redis", True, f"answered at {where} ({found.role.value})")
 
 
-def _redis_location(url: str) -> str:
-    """The URL without its user and password, which must not be printed."""
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return f"unix://{parts.path}"
-    try:
-        port = parts.port or 6379
-    except ValueError:
-        port = 6379
-    return f"{parts.scheme}://{parts.hostname or 'localhost'}:{port}{parts.path}"
+def _cluster(settings: Settings) -> bool:
+    # REDIS_CLUSTER comes with the Sentinel and Cluster settings; until then, no cluster.
+    return bool(getattr(settings, "redis_cluster", False))
 
 
 def _public(url: str) -> str:
