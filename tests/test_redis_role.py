@@ -10,6 +10,7 @@ import pytest
 import redis.asyncio
 
 from bot.entrypoints import check
+from bot.sandbox.ports import free_port
 from bot.sandbox.redis_server import RedisServer
 from bot.store.health import Role, Verdict, verdict
 from tests.conftest import BotFactory, SettingsFactory
@@ -42,8 +43,10 @@ def sentinel(primary: RedisServer) -> Iterator[RedisServer]:
 
 @pytest.fixture(scope="module")
 def cluster_node() -> Iterator[RedisServer]:
-    # One node, no slots assigned: enough for it to say cluster_enabled:1.
-    server = RedisServer(args=["--cluster-enabled", "yes"])
+    # One node, no slots assigned: enough for it to say cluster_enabled:1. Its bus port is
+    # named: the default (port + 10000) may be taken, or past 65535.
+    bus = ["--cluster-port", str(free_port())]
+    server = RedisServer(args=["--cluster-enabled", "yes", *bus])
     server.start()
     yield server
     server.stop()

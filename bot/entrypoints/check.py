@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import redis.asyncio as redis
-from redis.exceptions import AuthenticationError, RedisError
+from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.digitalocean.client import DigitalOceanClient
@@ -23,7 +23,7 @@ from bot.digitalocean.transport import Transport
 from bot.errors import DigitalOceanError, DONetworkError, SettingsError
 from bot.settings import Settings, app_token, load_settings
 from bot.slack.client import make_web_client
-from bot.store import health
+from bot.store import diagnosis, health
 
 log = logging.getLogger(__name__)
 
@@ -199,15 +199,8 @@ async def redis_ping(settings: Settings) -> Result:
     try:
         await client.ping()
         found = await health.verdict(client, where=where, cluster=_cluster(settings))
-    except AuthenticationError:
-        return Result("redis", False, f"Redis at {where} refused the credentials: check REDIS_URL.")
     except (RedisError, OSError) as exc:
-        return Result(
-            "redis",
-            False,
-            f"no answer from Redis at {where} ({type(exc).__name__}): check REDIS_URL "
-            "and that the server is running.",
-        )
+        return Result("redis", False, await diagnosis.explain(settings.redis_url, exc))
     finally:
         await client.aclose()
     if found.problem is not None:

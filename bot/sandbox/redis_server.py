@@ -149,6 +149,8 @@ class RedisServer:
                 try:
                     if client.ping():
                         return
+                except redis.AuthenticationError:
+                    return  # it answered: a server started with --requirepass
                 except redis.ConnectionError:
                     if time.monotonic() > deadline or self._proc.poll() is not None:
                         raise RedisDidNotStart(f"{self.binary} did not start") from None
