@@ -136,12 +136,15 @@ class RedisServer:
         return done.stdout.strip()
 
     def start(self, *, timeout: float = 10.0) -> None:
-        self._proc = subprocess.Popen(  # noqa: S603 (our argv: the binary and its flags)
-            self._argv,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=self._own_session,
-        )
+        try:
+            self._proc = subprocess.Popen(  # noqa: S603 (our argv: the binary and its flags)
+                self._argv,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=self._own_session,
+            )
+        except OSError as exc:  # REDIS_SERVER_BINARY names no program
+            raise RedisDidNotStart(f"{self.binary} could not be run ({exc.strerror})") from None
         client = self.client(socket_connect_timeout=0.2)
         deadline = time.monotonic() + timeout
         try:
