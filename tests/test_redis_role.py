@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis.asyncio
+from redis.asyncio.cluster import RedisCluster
 
 from bot.entrypoints import check
 from bot.sandbox.ports import free_port
@@ -43,11 +44,14 @@ def sentinel(primary: RedisServer) -> Iterator[RedisServer]:
 
 @pytest.fixture(scope="module")
 def cluster_node() -> Iterator[RedisServer]:
-    # One node, no slots assigned: enough for it to say cluster_enabled:1. Its bus port is
+    # One node that serves every slot: a cluster the cluster client accepts. Its bus port is
     # named: the default (port + 10000) may be taken, or past 65535.
     bus = ["--cluster-port", str(free_port())]
     server = RedisServer(args=["--cluster-enabled", "yes", *bus])
     server.start()
+    client = server.client()
+    client.execute_command("CLUSTER", "ADDSLOTSRANGE", "0", "16383")  # type: ignore[no-untyped-call]
+    client.close()
     yield server
     server.stop()
 
@@ -86,6 +90,15 @@ async def test_a_cluster_node_needs_redis_cluster(cluster_node: RedisServer) -> 
         f"Redis at {cluster_node.url} is a node of a Redis Cluster: set REDIS_CLUSTER=true."
     )
     assert (await ask(cluster_node, cluster=True)).usable
+
+
+async def test_the_cluster_client_finds_a_cluster(cluster_node: RedisServer) -> None:
+    client = RedisCluster(host="127.0.0.1", port=cluster_node.port)
+    try:
+        found = await verdict(client, where=cluster_node.url, cluster=True)
+    finally:
+        await client.aclose()
+    assert found == Verdict(Role.PRIMARY, None)
 
 
 async def test_redis_cluster_on_a_lone_server_is_refused(primary: RedisServer) -> None:

@@ -205,7 +205,8 @@ async def redis_ping(settings: Settings) -> Result:
         await client.aclose()
     if found.problem is not None:
         return Result("redis", False, found.problem)
-    return Result("redis", True, f"answered at {where} ({found.role.value})")
+    said = found.role.value if found.role is not health.Role.UNKNOWN else "its role unknown"
+    return Result("redis", True, f"answered at {where} ({said})")
 
 
 def _cluster(settings: Settings) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import redis.asyncio as redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
 
@@ -53,12 +54,25 @@ def location(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or 'localhost'}:{port}{parts.path}"
 
 
-async def verdict(client: redis.Redis, *, where: str, cluster: bool = False) -> Verdict:
+async def verdict(
+    client: redis.Redis | RedisCluster, *, where: str, cluster: bool = False
+) -> Verdict:
     """What the server at ``where`` is, asked over ``client``; Redis errors propagate.
 
-    ``cluster``: ``REDIS_CLUSTER`` is set, so a cluster node is what is wanted (the cluster
-    client routes each key to its primary; ``ROLE`` of one node says nothing then).
+    ``cluster``: ``REDIS_CLUSTER`` is set, so a cluster node is what is wanted. Only
+    ``INFO cluster`` is asked then: the cluster client routes each key to its slot's
+    primary, and it cannot route ``ROLE`` (a command without a key) anywhere.
     """
+    if cluster:
+        if await _cluster_enabled(client):
+            return Verdict(Role.PRIMARY, None)
+        return Verdict(
+            Role.NOT_CLUSTER,
+            f"REDIS_CLUSTER is true but Redis at {where} is not a cluster node: "
+            "unset REDIS_CLUSTER.",
+        )
+    if isinstance(client, RedisCluster):  # it comes only with REDIS_CLUSTER; be safe anyway
+        return Verdict(Role.UNKNOWN, None)
     try:
         answer = await client.role()
     except ResponseError:
@@ -71,16 +85,7 @@ async def verdict(client: redis.Redis, *, where: str, cluster: bool = False) -> 
             f"Redis at {where} is a Sentinel, not a Redis server: set REDIS_SENTINELS to the "
             "sentinels' host:port list (and REDIS_URL only for the db and password).",
         )
-    is_cluster_node = await _cluster_enabled(client)
-    if cluster:
-        if not is_cluster_node:
-            return Verdict(
-                Role.NOT_CLUSTER,
-                f"REDIS_CLUSTER is true but Redis at {where} is not a cluster node: "
-                "unset REDIS_CLUSTER.",
-            )
-        return Verdict(Role.PRIMARY, None)
-    if is_cluster_node:
+    if await _cluster_enabled(client):
         return Verdict(
             Role.CLUSTER_NODE,
             f"Redis at {where} is a node of a Redis Cluster: set REDIS_CLUSTER=true.",
@@ -93,7 +98,7 @@ async def verdict(client: redis.Redis, *, where: str, cluster: bool = False) -> 
     return Verdict(Role.PRIMARY if role == "master" else Role.UNKNOWN, None)
 
 
-async def _cluster_enabled(client: redis.Redis) -> bool:
+async def _cluster_enabled(client: redis.Redis | RedisCluster) -> bool:
     try:
         info: dict[str, Any] = await client.info("cluster")
     except ResponseError:
