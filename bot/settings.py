@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -47,6 +48,14 @@ class Settings(BaseSettings):
     rollback_watch_timeout: int = Field(default=3600, gt=0)
     rollback_audit_maxlen: int = Field(default=10_000, gt=0)
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        problem = redis_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("rollback_approvers", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
@@ -65,6 +74,28 @@ class Settings(BaseSettings):
             except json.JSONDecodeError as exc:
                 raise ValueError("must be a JSON object of channel id to list of apps") from exc
         return value
+
+
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def redis_url_problem(url: str) -> str | None:
+    """Why redis-py could not connect to ``url`` as written, or None; checked at start-up so
+    that a bad URL is one sentence, not redis-py's traceback at the first command."""
+    must = "it must be a redis://, rediss:// (TLS) or unix:// URL"
+    parts = urlsplit(url)
+    if parts.scheme not in REDIS_SCHEMES:
+        if "sentinel" in parts.scheme:
+            return f"{must}; for Sentinel, set REDIS_SENTINELS and keep REDIS_URL for the password"
+        return f"{must}, such as redis://localhost:6379/0"
+    try:
+        parts.port  # noqa: B018 (parsing it is the check)
+    except ValueError:
+        return f"{must} with a numeric port"
+    db = parts.path.strip("/")
+    if parts.scheme != "unix" and db and not db.isdigit():
+        return f"{must} whose path is a database number (/0)"
+    return None
 
 
 APP_TOKEN_PREFIX = "xapp-"  # noqa: S105 - a prefix, not a token
@@ -99,7 +130,8 @@ def _describe(exc: ValidationError) -> str:
         what = _DESCRIPTIONS.get(field, "a value")
         return f"{name} is not set: set it to {what}."
     # The input may be a secret, so only the reason is shown, never the value.
-    return f"{name} is not valid: {error['msg']}."
+    reason = str(error["msg"]).removeprefix("Value error, ")
+    return f"{name} is not valid: {reason}."
 
 
 def app_token(settings: Settings) -> str:

@@ -71,7 +71,7 @@ def test_all_good_is_one_ok_line_per_check(
         SLACK_OK,
         "ok   socket mode: SLACK_APP_TOKEN can open a connection",
         f"ok   digitalocean: the token can read apps at {sim_url}",
-        f"ok   redis: answered at {redis_url}",
+        f"ok   redis: answered at {redis_url} (primary)",
     ]
     assert code == 0
     assert [c.method for c in slack.calls] == ["auth.test", "apps.connections.open"]

