@@ -181,7 +181,7 @@ def test_the_example_env_file_is_refused_naming_each_placeholder(
         + PLACEHOLDER_SENTENCE,
         "FAIL slack: not tried: SLACK_BOT_TOKEN holds a placeholder.",
         "FAIL digitalocean: not tried: DIGITALOCEAN_TOKEN holds a placeholder.",
-        f"ok   redis: answered at {redis_url}",
+        f"ok   redis: answered at {redis_url} (primary)",
     ]
     assert slack.calls == []  # a placeholder is never sent to Slack
 
