@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiohttp
-import redis.asyncio as redis
 from redis.exceptions import AuthenticationError, RedisError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -23,6 +22,7 @@ from bot.digitalocean.transport import Transport
 from bot.errors import DigitalOceanError, DONetworkError, SettingsError
 from bot.settings import Settings, app_token, load_settings
 from bot.slack.client import make_web_client
+from bot.store.connect import connect
 
 log = logging.getLogger(__name__)
 
@@ -190,9 +190,7 @@ async def digitalocean(settings: Settings) -> Result:
 async def redis_ping(settings: Settings) -> Result:
     where = _redis_location(settings.redis_url)
     try:
-        client = redis.Redis.from_url(
-            settings.redis_url, socket_timeout=3.0, socket_connect_timeout=3.0
-        )
+        client = connect(settings, socket_timeout=3.0, socket_connect_timeout=3.0)
     except ValueError:
         return Result("redis", False, "REDIS_URL is not a redis://, rediss:// or unix:// URL.")
     try:

@@ -57,7 +57,7 @@ class Runtime:
     def build(cls, settings: Settings) -> Runtime:
         token = settings.slack_bot_token.get_secret_value()
         chat = Chat(make_web_client(token=token, base_url=settings.slack_api_url))
-        store = Store.from_url(settings.redis_url)
+        store = Store.connect(settings)
         budget = _budget(settings, store)
         transport = Transport(
             token=settings.digitalocean_token.get_secret_value(),

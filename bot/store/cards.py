@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import redis.asyncio as redis
-
 from bot.domain.records import Card, Decision
 from bot.store import keys, scripts
+from bot.store.connect import Client
 from bot.store.guard import guard
 from bot.store.records_base import RedisRecords, readable
 
@@ -16,7 +15,7 @@ from bot.store.records_base import RedisRecords, readable
 class CardRecords(RedisRecords):
     """Cards (listed for the expiry sweeper while undecided) and their decisions."""
 
-    def __init__(self, client: redis.Redis, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, client: Client, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__(client, clock=clock)
         self._claim = client.register_script(scripts.CLAIM)
 
