@@ -6,6 +6,7 @@ code path for the logic.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections import Counter
@@ -32,6 +33,7 @@ from bot.slack.client import Chat, make_web_client
 from bot.slack.pace import ChannelPace
 from bot.store.audit import AuditLog
 from bot.store.leases import Leases, lease_ttl, replica_id
+from bot.store.legacy_keys import rename_legacy_keys
 from bot.store.locks import AppLocks
 from bot.store.redis_store import Store
 from bot.tasks import TaskTracker
@@ -40,6 +42,8 @@ from bot.usecases.dependencies import Deps
 from bot.usecases.expiry import Sweeper
 
 log = logging.getLogger(__name__)
+
+LEGACY_RETRY_SECONDS = 5.0  # how often a bot that started without Redis tries again
 
 GC_YOUNG = 20_000  # allocations between two young-generation collections (Python: 700)
 
@@ -116,6 +120,8 @@ class Runtime:
 
     async def start(self) -> None:
         await self.deps.chat.open()
+        if not self.deps.settings.redis_cluster:  # no cluster ever held the old names
+            await self._rename_legacy_keys(retry=False)
         try:
             await self.deps.watcher.scan()
         except StoreUnavailableError:
@@ -123,6 +129,19 @@ class Runtime:
         self.deps.watcher.run_background()
         self.sweeper.start()
         _tune_collector()
+
+    async def _rename_legacy_keys(self, *, retry: bool) -> None:
+        """Before the watches are resumed: an upgraded bot must find the ones it had. With
+        Redis away, it keeps trying in the background; the watcher's scans find them then."""
+        while True:
+            try:
+                await rename_legacy_keys(self.deps.store.client, owner=replica_id())
+                return
+            except StoreUnavailableError:
+                if not retry:
+                    self.tasks.spawn(self._rename_legacy_keys(retry=True), name="legacy-keys")
+                    return
+            await asyncio.sleep(LEGACY_RETRY_SECONDS)
 
     async def aclose(self) -> None:
         self.sweeper.stop()
