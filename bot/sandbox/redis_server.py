@@ -6,10 +6,12 @@ session. The binary is the one on PATH unless another is named.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 
 import redis
 
@@ -29,7 +31,13 @@ class RedisServer:
     """
 
     def __init__(
-        self, *, persistent: bool = False, binary: str | None = None, own_session: bool = False
+        self,
+        *,
+        persistent: bool = False,
+        binary: str | None = None,
+        own_session: bool = False,
+        config: Sequence[str] = (),
+        sentinel: bool = False,
     ) -> None:
         found = binary or shutil.which("redis-server")
         if found is None:
@@ -40,6 +48,10 @@ class RedisServer:
         self._binary = found
         self._own_session = own_session
         self._proc: subprocess.Popen[bytes] | None = None
+        self._config = os.path.join(self._dir.name, "redis.conf")
+        with open(self._config, "w") as file:
+            file.write("".join(f"{line}\n" for line in config))
+        self._mode = ["--sentinel"] if sentinel else []
         self._persistence = (
             ["--appendonly", "yes", "--appendfsync", "always"]
             if persistent
@@ -50,6 +62,8 @@ class RedisServer:
         self._proc = subprocess.Popen(  # noqa: S603 (our argv: the binary and its flags)
             [
                 self._binary,
+                self._config,
+                *self._mode,
                 *("--port", str(self.port), "--bind", "127.0.0.1", "--save", ""),
                 *self._persistence,
                 *("--dir", self._dir.name),
