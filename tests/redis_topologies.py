@@ -56,12 +56,8 @@ class SentinelSetup:
         must try the next one)."""
         return f"127.0.0.1:{free_port()},127.0.0.1:{self.sentinel.port}"
 
-    def _ask(self, *command: str) -> object:
-        client = redis.Redis(port=self.sentinel.port, decode_responses=True)
-        try:
-            return client.execute_command(*command)
-        finally:
-            client.close()
+    def _sentinel(self) -> redis.Redis:
+        return redis.Redis(port=self.sentinel.port, decode_responses=True)
 
     def _replica_synced(self) -> bool:
         client = redis.Redis(port=self.replica.port, decode_responses=True)
@@ -71,11 +67,13 @@ class SentinelSetup:
             client.close()
 
     def _replica_known(self) -> bool:
-        replicas = self._ask("SENTINEL", "REPLICAS", SERVICE)
+        with self._sentinel() as client:
+            replicas = client.sentinel_slaves(SERVICE)
         return isinstance(replicas, list) and len(replicas) == 1
 
     def primary_port(self) -> int:
-        answer = self._ask("SENTINEL", "GET-MASTER-ADDR-BY-NAME", SERVICE)
+        with self._sentinel() as client:
+            answer = client.sentinel_get_master_addr_by_name(SERVICE)
         assert isinstance(answer, list | tuple)
         return int(answer[1])
 
@@ -97,15 +95,19 @@ class Cluster:
     make them (done here with CLUSTER MEET and ADDSLOTSRANGE, so no redis-cli is needed)."""
 
     def __init__(self, nodes: int = 3) -> None:
+        self._buses = [free_port() for _ in range(nodes)]
         self.nodes = [
             RedisServer(
                 config=[
                     "cluster-enabled yes",
                     "cluster-config-file nodes.conf",
                     "cluster-node-timeout 2000",
+                    # The bus port defaults to the port + 10000, past 65535 for many of
+                    # the kernel's free ports.
+                    f"cluster-port {bus}",
                 ]
             )
-            for _ in range(nodes)
+            for bus in self._buses
         ]
         for node in self.nodes:
             node.start()
@@ -122,25 +124,19 @@ class Cluster:
         for i, node in enumerate(self.nodes):
             first = i * share
             last = SLOTS - 1 if i == len(self.nodes) - 1 else first + share - 1
-            client = redis.Redis(port=node.port)
-            try:
-                client.execute_command("CLUSTER", "ADDSLOTSRANGE", first, last)
-                for other in self.nodes[1:] if i == 0 else ():
-                    client.execute_command("CLUSTER", "MEET", "127.0.0.1", other.port)
-            finally:
-                client.close()
+            _cluster(node, "ADDSLOTSRANGE", first, last)
+            for other, bus in zip(self.nodes[1:], self._buses[1:], strict=True) if i == 0 else ():
+                _cluster(node, "MEET", "127.0.0.1", other.port, bus)
 
     def _ok(self) -> bool:
-        for node in self.nodes:
-            client = redis.Redis(port=node.port, decode_responses=True)
-            try:
-                info = client.execute_command("CLUSTER", "INFO")
-            finally:
-                client.close()
-            if "cluster_state:ok" not in str(info):
-                return False
-        return True
+        return all("cluster_state:ok" in str(_cluster(node, "INFO")) for node in self.nodes)
 
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
+
+
+def _cluster(node: RedisServer, *args: str | int) -> object:
+    """A CLUSTER command to one node (redis-py's plain client has no method for them)."""
+    with redis.Redis(port=node.port, decode_responses=True) as client:
+        return client.execute_command("CLUSTER", *args)

@@ -3,14 +3,22 @@ Cluster of three primaries: real servers on loopback (tests/redis_topologies.py)
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
+from bot.domain.records import Decision, DecisionKind
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.slack.fake import FakeSlack
+from bot.settings import load_settings
+from bot.store.connect import ready
+from bot.store.redis_store import Store
 from tests.conftest import BotFactory
+from tests.constants import DO_TOKEN, SLACK_TOKEN
+from tests.factories import make_card
 from tests.flow import GOLANG_ID, LIVE, pinned, roll_back, rollback_posts, wait_reply
 from tests.redis_topologies import Cluster, SentinelSetup
 from tests.slack_driver import SlackDriver
@@ -34,7 +42,8 @@ def cluster() -> Iterator[Cluster]:
 
 def on_sentinel(start_bot: BotFactory, sentinel: SentinelSetup) -> SlackDriver:
     # The servers are set up before the bot so that they stop after it (pytest tears
-    # fixtures down in reverse). REDIS_URL names no reachable server: with REDIS_SENTINELS it gives only the db.
+    # fixtures down in reverse). REDIS_URL names no reachable server: with
+    # REDIS_SENTINELS it gives only the db.
     return start_bot(redis_url="redis://127.0.0.1:1/0", redis_sentinels=sentinel.sentinels)
 
 
@@ -86,3 +95,43 @@ def test_a_whole_flow_on_a_redis_cluster(
     commit(driver, slack, card.ts, live.ts)
     assert not pinned(sim, GOLANG_ID)
     assert len(rollback_posts(sim, GOLANG_ID)) == 1
+
+
+async def _transactions(store: Store, start: int) -> None:
+    now = time.time()
+    cards = [make_card(id=f"c{start + i}", created_at=now, expires_at=now + 900) for i in range(20)]
+    await asyncio.gather(*(store.save_card(card) for card in cards))  # MULTI/EXEC
+    assert len(await store.pending_cards()) >= len(cards)  # MGET over many cards
+    decision = Decision(kind=DecisionKind.APPROVED, user="UBOB", at=now)
+    won = await asyncio.gather(*(store.claim_decision(c.id, decision) for c in cards))  # Lua
+    assert all(first for first, _ in won)
+    await asyncio.gather(*(store.reopen_card(card) for card in cards))  # MULTI/EXEC again
+    await asyncio.gather(*(store.discard_card(card.id) for card in cards))
+    assert [await store.get_card(card.id) for card in cards] == [None] * len(cards)
+
+
+def test_transactions_on_a_cluster_survive_one_event_loop_after_another(
+    cluster: Cluster,
+) -> None:
+    """redis-py 8.1's async cluster client fails with "Event loop is closed" after a
+    ``pipeline(transaction=True)`` (it runs queued commands in a thread with a loop of its
+    own): the store's writes that go together, scripts now, run many at once, the client is
+    closed, and a new client in a new event loop (``check``, then ``serve``) does it all
+    again."""
+    settings = load_settings(
+        slack_bot_token=SLACK_TOKEN,
+        digitalocean_token=DO_TOKEN,
+        redis_url=cluster.url,
+        redis_cluster=True,
+    )
+
+    async def run(start: int) -> None:
+        store = Store.connect(settings)
+        try:
+            await ready(store.client)  # as the bot does on start
+            await _transactions(store, start)
+        finally:
+            await store.aclose()
+
+    for start in (0, 100, 200):
+        asyncio.run(run(start))

@@ -32,6 +32,7 @@ from bot.slack import listeners
 from bot.slack.client import Chat, make_web_client
 from bot.slack.pace import ChannelPace
 from bot.store.audit import AuditLog
+from bot.store.connect import ready
 from bot.store.leases import Leases, lease_ttl, replica_id
 from bot.store.legacy_keys import rename_legacy_keys
 from bot.store.locks import AppLocks
@@ -120,8 +121,7 @@ class Runtime:
 
     async def start(self) -> None:
         await self.deps.chat.open()
-        if not self.deps.settings.redis_cluster:  # no cluster ever held the old names
-            await self._rename_legacy_keys(retry=False)
+        await self._prepare_redis(retry=False)
         try:
             await self.deps.watcher.scan()
         except StoreUnavailableError:
@@ -130,16 +130,20 @@ class Runtime:
         self.sweeper.start()
         _tune_collector()
 
-    async def _rename_legacy_keys(self, *, retry: bool) -> None:
-        """Before the watches are resumed: an upgraded bot must find the ones it had. With
+    async def _prepare_redis(self, *, retry: bool) -> None:
+        """Before the watches are resumed: a cluster client learns the cluster, and an
+        upgraded bot renames the keys it had (no cluster ever held the old names). With
         Redis away, it keeps trying in the background; the watcher's scans find them then."""
+        client = self.deps.store.client
         while True:
             try:
-                await rename_legacy_keys(self.deps.store.client, owner=replica_id())
+                await ready(client)
+                if not self.deps.settings.redis_cluster:
+                    await rename_legacy_keys(client, owner=replica_id())
                 return
             except StoreUnavailableError:
                 if not retry:
-                    self.tasks.spawn(self._rename_legacy_keys(retry=True), name="legacy-keys")
+                    self.tasks.spawn(self._prepare_redis(retry=True), name="prepare-redis")
                     return
             await asyncio.sleep(LEGACY_RETRY_SECONDS)
 

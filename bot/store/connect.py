@@ -14,10 +14,12 @@ from redis.asyncio.connection import SSLConnection, parse_url
 from redis.asyncio.sentinel import Sentinel
 
 from bot.settings import Settings
+from bot.store.guard import guard
 
 Client: TypeAlias = redis.Redis | RedisCluster
 """What ``connect`` returns: a client of one server (plain or Sentinel's primary) or of a
-cluster. Both take the same commands, scripts and pipelines the bot uses."""
+cluster. Both take the same commands and scripts; the bot keeps MULTI/EXEC out of it
+(``bot.store.scripts`` says why)."""
 
 _SENTINEL_SOCKET_OPTIONS = ("socket_timeout", "socket_connect_timeout")
 
@@ -58,3 +60,14 @@ def _through_sentinel(settings: Settings, pool_options: dict[str, Any]) -> redis
         settings.redis_sentinel_service, **target, **pool_options
     )
     return client
+
+
+async def ready(client: Client) -> None:
+    """Make a cluster client learn its nodes and slots now, before many tasks use it at
+    once: redis-py 8.1's async ``RedisCluster``, first used by concurrent commands, fails
+    some of them (``'NoneType' object has no attribute 'writelines'``; seen in
+    tests/test_redis_topologies.py). Nothing to do for one server.
+    ``StoreUnavailableError`` when no node answers."""
+    if isinstance(client, RedisCluster):
+        async with guard():
+            await client.initialize()
