@@ -68,6 +68,17 @@ class Settings(BaseSettings):
             return tuple(_host_port(part) for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        # redis-py's own error is a traceback at start-up; a Sentinel URL is a common guess.
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                "must start with redis://, rediss:// or unix:// (for Sentinel, set "
+                "REDIS_SENTINELS and keep REDIS_URL for the db and password)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _one_topology(self) -> Settings:
         if self.redis_sentinels and self.redis_cluster:
