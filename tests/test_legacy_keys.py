@@ -7,12 +7,21 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+import redis as sync_redis
 import redis.asyncio as redis
 
+from bot.entrypoints.http_server import create_app
+from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.slack.fake import FakeSlack
 from bot.store import keys
 from bot.store.legacy_keys import rename_legacy_keys
 from bot.store.redis_store import Store
+from tests.conftest import SettingsFactory
+from tests.constants import SIGNING_SECRET
 from tests.factories import stored_watch
+from tests.flow import GOLANG_ID, LIVE, pinned, roll_back, wait_reply
+from tests.servers import ServerThread
+from tests.slack_driver import SlackDriver
 
 OLD = "rollback-bot:"  # written literally: the way the previous version named its keys
 
@@ -66,3 +75,43 @@ async def test_a_key_the_new_version_already_wrote_is_kept(
     finally:
         await store.aclose()
     assert await raw.get(keys.app_lock("app-1")) == "new-card"
+
+
+def as_the_previous_version_wrote_it(redis_url: str) -> int:
+    """Every key renamed back to the prefix before the hash tag; how many."""
+    client = sync_redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        found = list(client.scan_iter(match=keys.PREFIX + "*"))
+        for key in found:
+            client.rename(key, OLD + key.removeprefix(keys.PREFIX))
+        return len(found)
+    finally:
+        client.close()
+
+
+def test_a_bot_upgraded_mid_rollback_carries_on_and_can_commit(
+    make_settings: SettingsFactory, redis_url: str, slack: FakeSlack, sim: Simulator
+) -> None:
+    settings = make_settings(rollback_poll_interval=0.3)  # the upgrade lands mid-rollback
+    old = ServerThread(create_app(settings)).start()
+    driver = SlackDriver(bot_url=old.url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
+    try:
+        card, _ = roll_back(driver, slack, until="*RUNNING*")
+    finally:
+        old.stop()
+        driver.close()
+    assert as_the_previous_version_wrote_it(redis_url) > 5
+    before = [m.text for m in slack.thread(card.ts)]
+
+    with ServerThread(create_app(settings)) as new:
+        live = wait_reply(slack, card.ts, LIVE)
+        texts = [m.text for m in slack.thread(card.ts)]
+        assert texts[: len(before)] == before
+        assert len(texts) == 10  # started + 8 progress replies + live: none lost or repeated
+        again = SlackDriver(bot_url=new.url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
+        try:
+            again.press(live, "rollback_commit", user="UBOB")  # the app lock came along
+            wait_reply(slack, card.ts, "Committed by <@UBOB>")
+        finally:
+            again.close()
+    assert not pinned(sim, GOLANG_ID)
