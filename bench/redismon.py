@@ -21,7 +21,7 @@ from bot.store import keys
 _LINE = re.compile(r"^\+(?P<at>[\d.]+) \[\d+ (?P<client>[^\]]+)\] (?P<cmd>.*)$")
 
 _BUCKETS = (  # (bucket, key prefix); first match wins
-    ("budget", "rollback-bot:budget:"),
+    ("budget", keys.PREFIX + "budget:"),
     ("lease", keys.LEASE_PREFIX),
     ("watch", keys.WATCH_PREFIX),
     ("scan", keys.ACTIVE_WATCHES),

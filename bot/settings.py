@@ -9,7 +9,7 @@ import json
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import SettingsError
@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     for a test or benchmark whose Slack stand-in does not pace."""
 
     redis_url: str = "redis://localhost:6379/0"
+    redis_sentinels: Annotated[tuple[tuple[str, int], ...], NoDecode] = ()
+    """``host:port,host:port``: Redis is the primary these sentinels name; REDIS_URL then
+    gives only the db, the password and TLS."""
+    redis_sentinel_service: str = Field(default="mymaster", min_length=1)
+    redis_sentinel_password: SecretStr | None = None
+    redis_cluster: bool = False
+    """REDIS_URL names one node of a Redis Cluster; the client finds the others."""
 
     rollback_approvers: Annotated[tuple[str, ...], NoDecode] = ()
     rollback_allow_self_approval: bool = False
@@ -63,6 +70,19 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("redis_sentinels", mode="before")
+    @classmethod
+    def _parse_sentinels(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(_host_port(part) for part in value.split(",") if part.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _one_topology(self) -> Settings:
+        if self.redis_sentinels and self.redis_cluster:
+            raise ValueError("REDIS_SENTINELS and REDIS_CLUSTER=true cannot both be set")
+        return self
+
     @field_validator("rollback_channels", mode="before")
     @classmethod
     def _parse_channels(cls, value: Any) -> Any:
@@ -86,7 +106,8 @@ def redis_url_problem(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in REDIS_SCHEMES:
         if "sentinel" in parts.scheme:
-            return f"{must}; for Sentinel, set REDIS_SENTINELS and keep REDIS_URL for the password"
+            sentinel = "set REDIS_SENTINELS and keep REDIS_URL for the db and password"
+            return f"{must}; for Sentinel, {sentinel}"
         return f"{must}, such as redis://localhost:6379/0"
     try:
         parts.port  # noqa: B018 (parsing it is the check)
@@ -96,6 +117,13 @@ def redis_url_problem(url: str) -> str | None:
     if parts.scheme != "unix" and db and not db.isdigit():
         return f"{must} whose path is a database number (/0)"
     return None
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, colon, port = text.strip().rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be a comma-separated list of host:port, like sentinel-1:26379")
+    return host.strip("[]"), int(port)
 
 
 APP_TOKEN_PREFIX = "xapp-"  # noqa: S105 - a prefix, not a token
@@ -124,13 +152,15 @@ def load_settings(*, require_signing_secret: bool = False, **overrides: Any) -> 
 
 def _describe(exc: ValidationError) -> str:
     error = exc.errors()[0]
-    field = str(error["loc"][0]) if error["loc"] else "settings"
+    reason = error["msg"].removeprefix("Value error, ")
+    if not error["loc"]:
+        return f"{reason}."  # a rule across settings names them itself
+    field = str(error["loc"][0])
     name = field.upper()
     if error["type"] == "missing":
         what = _DESCRIPTIONS.get(field, "a value")
         return f"{name} is not set: set it to {what}."
     # The input may be a secret, so only the reason is shown, never the value.
-    reason = str(error["msg"]).removeprefix("Value error, ")
     return f"{name} is not valid: {reason}."
 
 

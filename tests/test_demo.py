@@ -170,6 +170,15 @@ async def test_bot_state_is_detected_unless_the_demo_wrote_it(redis_url: str) ->
         await client.aclose()
 
 
+async def test_a_bot_of_the_version_before_the_hash_tag_is_detected(redis_url: str) -> None:
+    client = redis.asyncio.from_url(redis_url)
+    try:
+        await client.set("rollback-bot:watch:d1", "{}")  # as that version named it
+        assert await holds_bot_state(redis_url)
+    finally:
+        await client.aclose()
+
+
 async def test_private_redis_starts_and_stops() -> None:
     binary = find_binary()
     assert binary is not None

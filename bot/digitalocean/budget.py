@@ -32,11 +32,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import cast
 
-import redis.asyncio as redis
-
 from bot.digitalocean.rate_headers import RateHeaders
 from bot.errors import DOBudgetError, StoreUnavailableError
 from bot.store import keys, scripts
+from bot.store.connect import Client
 from bot.store.guard import guard
 
 log = logging.getLogger(__name__)
@@ -79,7 +78,7 @@ class Limits:
 class RateBudget:
     def __init__(
         self,
-        client: redis.Redis,
+        client: Client,
         limits: Limits,
         *,
         clock: Callable[[], float] = time.time,

@@ -20,10 +20,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import cast
 
-import redis.asyncio as redis
-
 from bot.errors import StoreUnavailableError
 from bot.store import keys, scripts
+from bot.store.connect import Client
 from bot.store.guard import guard
 
 log = logging.getLogger(__name__)
@@ -37,7 +36,7 @@ class RateHeaders:
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: Client,
         *,
         window: float,
         per_hour: int,

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiohttp
-import redis.asyncio as redis
 from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -25,6 +24,7 @@ from bot.errors import DigitalOceanError, DONetworkError, SettingsError
 from bot.settings import Settings, app_token, load_settings
 from bot.slack.client import make_web_client
 from bot.store import diagnosis, health
+from bot.store.connect import connect
 
 log = logging.getLogger(__name__)
 
@@ -206,14 +206,12 @@ async def digitalocean(settings: Settings) -> Result:
 async def redis_ping(settings: Settings) -> Result:
     where = health.location(settings.redis_url)
     try:
-        client = redis.Redis.from_url(
-            settings.redis_url, socket_timeout=3.0, socket_connect_timeout=3.0
-        )
+        client = connect(settings, socket_timeout=3.0, socket_connect_timeout=3.0)
     except ValueError:
         return Result("redis", False, "REDIS_URL is not a redis://, rediss:// or unix:// URL.")
     try:
         await client.ping()
-        found = await health.verdict(client, where=where, cluster=_cluster(settings))
+        found = await health.verdict(client, where=where, cluster=settings.redis_cluster)
     except (RedisError, OSError) as exc:
         return Result("redis", False, await diagnosis.explain(settings.redis_url, exc))
     finally:
@@ -222,11 +220,6 @@ async def redis_ping(settings: Settings) -> Result:
         return Result("redis", False, found.problem)
     said = found.role.value if found.role is not health.Role.UNKNOWN else "its role unknown"
     return Result("redis", True, f"answered at {where} ({said})")
-
-
-def _cluster(settings: Settings) -> bool:
-    # REDIS_CLUSTER comes with the Sentinel and Cluster settings; until then, no cluster.
-    return bool(getattr(settings, "redis_cluster", False))
 
 
 def _public(url: str) -> str:

@@ -6,6 +6,7 @@ code path for the logic.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections import Counter
@@ -33,7 +34,9 @@ from bot.slack.client import Chat, make_web_client
 from bot.slack.pace import ChannelPace
 from bot.store import health
 from bot.store.audit import AuditLog
+from bot.store.connect import ready
 from bot.store.leases import Leases, lease_ttl, replica_id
+from bot.store.legacy_keys import rename_legacy_keys
 from bot.store.locks import AppLocks
 from bot.store.redis_store import Store
 from bot.tasks import TaskTracker
@@ -42,6 +45,8 @@ from bot.usecases.dependencies import Deps
 from bot.usecases.expiry import Sweeper
 
 log = logging.getLogger(__name__)
+
+LEGACY_RETRY_SECONDS = 5.0  # how often a bot that started without Redis tries again
 
 GC_YOUNG = 20_000  # allocations between two young-generation collections (Python: 700)
 
@@ -59,7 +64,7 @@ class Runtime:
     def build(cls, settings: Settings) -> Runtime:
         token = settings.slack_bot_token.get_secret_value()
         chat = Chat(make_web_client(token=token, base_url=settings.slack_api_url))
-        store = Store.from_url(settings.redis_url)
+        store = Store.connect(settings)
         budget = _budget(settings, store)
         transport = Transport(
             token=settings.digitalocean_token.get_secret_value(),
@@ -121,7 +126,7 @@ class Runtime:
         node without REDIS_CLUSTER), or None when it answers as a primary."""
         settings = self.deps.settings
         where = health.location(settings.redis_url)
-        cluster = bool(getattr(settings, "redis_cluster", False))  # with the Cluster settings
+        cluster = settings.redis_cluster
         try:
             found = await health.verdict(self.deps.store.client, where=where, cluster=cluster)
         except (RedisError, OSError):
@@ -130,6 +135,7 @@ class Runtime:
 
     async def start(self) -> None:
         await self.deps.chat.open()
+        await self._prepare_redis(retry=False)
         try:
             await self.deps.watcher.scan()
         except StoreUnavailableError:
@@ -137,6 +143,23 @@ class Runtime:
         self.deps.watcher.run_background()
         self.sweeper.start()
         _tune_collector()
+
+    async def _prepare_redis(self, *, retry: bool) -> None:
+        """Before the watches are resumed: a cluster client learns the cluster, and an
+        upgraded bot renames the keys it had (no cluster ever held the old names). With
+        Redis away, it keeps trying in the background; the watcher's scans find them then."""
+        client = self.deps.store.client
+        while True:
+            try:
+                await ready(client)
+                if not self.deps.settings.redis_cluster:
+                    await rename_legacy_keys(client, owner=replica_id())
+                return
+            except StoreUnavailableError:
+                if not retry:
+                    self.tasks.spawn(self._prepare_redis(retry=True), name="prepare-redis")
+                    return
+            await asyncio.sleep(LEGACY_RETRY_SECONDS)
 
     async def aclose(self) -> None:
         self.sweeper.stop()

@@ -20,10 +20,9 @@ import time
 from collections.abc import Callable
 from typing import cast
 
-import redis.asyncio as redis
-
 from bot.errors import StoreUnavailableError
 from bot.store import keys
+from bot.store.connect import Client
 from bot.store.guard import guard
 
 BURST = 3
@@ -53,7 +52,7 @@ return '0'
 class ChannelPace:
     def __init__(
         self,
-        client: redis.Redis,
+        client: Client,
         *,
         per_second: float = 1.0,
         burst: int = BURST,

@@ -12,11 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 
-import redis.asyncio as redis
-
 from bot.domain.records import AuditEntry, Event
 from bot.errors import StoreUnavailableError
 from bot.store import keys
+from bot.store.connect import Client
 from bot.store.guard import guard
 
 log = logging.getLogger(__name__)
@@ -26,7 +25,7 @@ _SCAN = 1000
 
 class AuditLog:
     def __init__(
-        self, client: redis.Redis, *, maxlen: int, clock: Callable[[], float] = time.time
+        self, client: Client, *, maxlen: int, clock: Callable[[], float] = time.time
     ) -> None:
         self._redis = client
         self._maxlen = maxlen

@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import redis.asyncio as redis
-
 from bot.domain.records import Card, Decision
 from bot.store import keys, scripts
+from bot.store.connect import Client
 from bot.store.guard import guard
 from bot.store.records_base import RedisRecords, readable
 
@@ -16,9 +15,12 @@ from bot.store.records_base import RedisRecords, readable
 class CardRecords(RedisRecords):
     """Cards (listed for the expiry sweeper while undecided) and their decisions."""
 
-    def __init__(self, client: redis.Redis, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, client: Client, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__(client, clock=clock)
         self._claim = client.register_script(scripts.CLAIM)
+        self._save = client.register_script(scripts.SAVE_CARD)
+        self._discard = client.register_script(scripts.DISCARD_CARD)
+        self._reopen = client.register_script(scripts.REOPEN_CARD)
 
     def _card_ttl(self, card: Card) -> int:
         """A card stays readable until it expires, and for a while after."""
@@ -28,11 +30,11 @@ class CardRecords(RedisRecords):
         """Store the card; an approvable one is also listed for the expiry sweeper."""
         ttl = self._card_ttl(card)
         async with guard():
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.set(keys.card(card.id), card.model_dump_json(), ex=ttl)
-            if pending and card.approvable:
-                pipe.zadd(keys.PENDING_CARDS, {card.id: card.expires_at})
-            await pipe.execute()
+            listed = str(card.expires_at) if pending and card.approvable else ""
+            await self._save(
+                keys=[keys.card(card.id), keys.PENDING_CARDS],
+                args=[card.model_dump_json(), ttl, card.id, listed],
+            )
 
     async def expired_cards(self, now: float, *, limit: int = 100) -> list[str]:
         """Ids of undecided cards whose expiry has passed."""
@@ -43,10 +45,7 @@ class CardRecords(RedisRecords):
     async def discard_card(self, card_id: str) -> None:
         """Forget a card that never reached Slack: nobody can see it, so nothing waits."""
         async with guard():
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.delete(keys.card(card_id))
-            pipe.zrem(keys.PENDING_CARDS, card_id)
-            await pipe.execute()
+            await self._discard(keys=[keys.card(card_id), keys.PENDING_CARDS], args=[card_id])
 
     async def forget_pending(self, card_id: str) -> None:
         async with guard():
@@ -90,12 +89,15 @@ class CardRecords(RedisRecords):
         """Undo an approval that started nothing: the card is pending again."""
         ttl = self._card_ttl(card)
         async with guard():
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.delete(keys.decision(card.id))
-            pipe.set(keys.card(card.id), card.model_dump_json(), ex=ttl)
-            pipe.zadd(keys.PENDING_CARDS, {card.id: card.expires_at})
-            pipe.zrem(keys.STARTING, card.id)
-            await pipe.execute()
+            await self._reopen(
+                keys=[
+                    keys.decision(card.id),
+                    keys.card(card.id),
+                    keys.PENDING_CARDS,
+                    keys.STARTING,
+                ],
+                args=[card.model_dump_json(), ttl, card.id, str(card.expires_at)],
+            )
 
     async def replace_decision(self, card_id: str, decision: Decision) -> None:
         """Overwrite a decision this caller won (e.g. approved, then found stale)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from bot.errors import StoreUnavailableError
 
@@ -19,4 +19,6 @@ async def guard() -> AsyncIterator[None]:
     except RedisError as exc:
         raise StoreUnavailableError() from exc
     except OSError as exc:
+        raise StoreUnavailableError() from exc
+    except RedisClusterException as exc:  # no node of a cluster answers; not a RedisError
         raise StoreUnavailableError() from exc

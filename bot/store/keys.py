@@ -1,6 +1,8 @@
 """Every Redis key the bot uses, in one place (as arq keeps its prefixes).
 
-All keys share one prefix so an operator can find, count or flush them at a glance.
+All keys share one prefix so an operator can find, count or flush them at a glance. The
+prefix is a hash tag (``{…}``): on a Redis Cluster every key then lives in one slot, so a
+Lua script, an MGET or a transaction over several of them is allowed there.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Family:
     """Keys of one kind, each named ``<prefix><name>``: ``card("c1")`` is
-    ``rollback-bot:card:c1``."""
+    ``{rollback-bot}:card:c1``."""
 
     prefix: str
 
@@ -19,7 +21,13 @@ class Family:
         return self.prefix + name
 
 
-PREFIX = "rollback-bot:"
+PREFIX = "{rollback-bot}:"
+
+LEGACY_PREFIX = "rollback-bot:"
+"""The prefix before the hash tag; ``bot.store.legacy_keys`` renames such keys at start-up."""
+
+LEGACY_RENAME_LOCK = PREFIX + "lock:legacy-rename"
+"""Held (with an expiry) by the replica renaming legacy keys, so replicas take turns."""
 
 CARD_PREFIX = PREFIX + "card:"
 """JSON of a confirmation card, with a TTL: ``card:<card id>``."""

@@ -13,9 +13,8 @@ import socket
 from collections.abc import Iterable
 from typing import cast
 
-import redis.asyncio as redis
-
 from bot.store import keys, scripts
+from bot.store.connect import Client
 from bot.store.guard import guard
 
 
@@ -31,7 +30,7 @@ def replica_id() -> str:
 
 
 class Leases:
-    def __init__(self, client: redis.Redis, *, owner: str, ttl: float) -> None:
+    def __init__(self, client: Client, *, owner: str, ttl: float) -> None:
         self._redis = client
         self.owner = owner
         self.ttl = ttl

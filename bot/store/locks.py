@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-import redis.asyncio as redis
-
 from bot.store import keys, scripts
+from bot.store.connect import Client
 from bot.store.guard import guard
 
 
@@ -26,7 +25,7 @@ class Claim:
 
 
 class AppLocks:
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: Client) -> None:
         self._redis = client
         self._release = client.register_script(scripts.RELEASE)
 

@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-import redis.asyncio as redis
 from pydantic import BaseModel, ValidationError
+
+from bot.store.connect import Client
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +21,12 @@ class RedisRecords:
     """Base of the store's parts (``bot.store.redis_store.Store`` is all of them at once):
     each part's ``__init__`` registers its Lua scripts and passes the rest on."""
 
-    def __init__(self, client: redis.Redis, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, client: Client, *, clock: Callable[[], float] = time.time) -> None:
         self._redis = client
         self._clock = clock
 
     @property
-    def client(self) -> redis.Redis:
+    def client(self) -> Client:
         """The connection pool, shared with the locks and the audit log."""
         return self._redis
 

@@ -12,39 +12,46 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from typing import Any
 
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
+from bot.settings import Settings
 from bot.store import keys
 from bot.store.cards import CardRecords
+from bot.store.connect import connect
 from bot.store.guard import guard
 from bot.store.start_intents import StartingIntents
 from bot.store.watches import WatchRecords
+
+POOL_OPTIONS: dict[str, Any] = {
+    "decode_responses": True,
+    # Short enough that a command still gets its answer within Slack's 3 s.
+    "socket_timeout": 1.0,
+    "socket_connect_timeout": 1.0,
+    "retry": Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1),
+    "health_check_interval": 15,
+    # redis-py fails at once past the pool's size; bursts of commands and hundreds of
+    # watches need more than its default of 100 (on a cluster: per node).
+    "max_connections": 1000,
+}
 
 
 class Store(CardRecords, StartingIntents, WatchRecords):
     """The bot's only state, shared by every replica."""
 
     @classmethod
+    def connect(cls, settings: Settings, *, clock: Callable[[], float] = time.time) -> Store:
+        """The store on the settings' Redis: one server, Sentinel's primary or a cluster."""
+        return cls(connect(settings, **POOL_OPTIONS), clock=clock)
+
+    @classmethod
     def from_url(cls, url: str, *, clock: Callable[[], float] = time.time) -> Store:
-        return cls(
-            redis.Redis.from_url(
-                url,
-                decode_responses=True,
-                # Short enough that a command still gets its answer within Slack's 3 s.
-                socket_timeout=1.0,
-                socket_connect_timeout=1.0,
-                retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1),
-                health_check_interval=15,
-                # redis-py fails at once past the pool's size; bursts of commands and
-                # hundreds of watches need more than its default of 100.
-                max_connections=1000,
-            ),
-            clock=clock,
-        )
+        """The store on one plain server, for tests and tools that have only its URL."""
+        return cls(redis.Redis.from_url(url, **POOL_OPTIONS), clock=clock)
 
     async def aclose(self) -> None:
         await self._redis.aclose()

@@ -18,6 +18,33 @@ end
 return redis.call('get', KEYS[1])
 """
 
+# The writes that go together, as scripts rather than MULTI/EXEC: redis-py 8.1's async
+# RedisCluster runs each command queued in a transaction in a thread with an event loop
+# of its own, and a client first used there keeps connections of that closed loop ("Event
+# loop is closed"; tests/test_redis_topologies.py). A script is atomic on every topology.
+
+# A card, with its TTL; listed for the expiry sweeper when ARGV[4] (its expiry) is given.
+SAVE_CARD = """
+redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if ARGV[4] ~= '' then
+    redis.call('zadd', KEYS[2], ARGV[4], ARGV[3])
+end
+"""
+
+# Forget a card (KEYS[1]) and its place in the sweeper's list (KEYS[2]).
+DISCARD_CARD = """
+redis.call('del', KEYS[1])
+redis.call('zrem', KEYS[2], ARGV[1])
+"""
+
+# Undo a decision: the card (KEYS[2]) is pending again and no longer starting.
+REOPEN_CARD = """
+redis.call('del', KEYS[1])
+redis.call('set', KEYS[2], ARGV[1], 'EX', ARGV[2])
+redis.call('zadd', KEYS[3], ARGV[4], ARGV[3])
+redis.call('zrem', KEYS[4], ARGV[3])
+"""
+
 # One atomic write of a watch; with an owner (ARGV[6]) only while it holds the lease.
 SAVE_WATCH = """
 if ARGV[6] ~= '' and redis.call('get', KEYS[4]) ~= ARGV[6] then

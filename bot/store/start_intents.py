@@ -6,9 +6,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import redis.asyncio as redis
-
 from bot.store import keys, scripts
+from bot.store.connect import Client
 from bot.store.guard import guard
 from bot.store.records_base import RedisRecords
 
@@ -16,7 +15,7 @@ from bot.store.records_base import RedisRecords
 class StartingIntents(RedisRecords):
     """Approved cards whose rollback is being started, scored by when the intent lapses."""
 
-    def __init__(self, client: redis.Redis, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, client: Client, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__(client, clock=clock)
         self._take_lapsed = client.register_script(scripts.TAKE_LAPSED)
 

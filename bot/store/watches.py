@@ -6,11 +6,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection
 
-import redis.asyncio as redis
-
 from bot.domain.records import Watch, WatchKind
 from bot.errors import LeaseLostError
 from bot.store import keys, scripts
+from bot.store.connect import Client
 from bot.store.guard import guard
 from bot.store.records_base import RedisRecords, readable
 
@@ -18,7 +17,7 @@ from bot.store.records_base import RedisRecords, readable
 class WatchRecords(RedisRecords):
     """Watches, written only by the replica holding their lease when it says so."""
 
-    def __init__(self, client: redis.Redis, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, client: Client, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__(client, clock=clock)
         self._save_watch = client.register_script(scripts.SAVE_WATCH)
 

@@ -74,10 +74,12 @@ async def holds_bot_state(url: str) -> bool:
     """Whether the Redis at ``url`` has a bot's keys that the demo did not write."""
     client = redis.asyncio.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
     try:
-        if await client.exists(DEMO_MARKER):
+        if await client.exists(DEMO_MARKER, keys.LEGACY_PREFIX + "demo"):
             return False
-        async for _ in client.scan_iter(match=keys.PREFIX + "*", count=500):
-            return True
+        # A bot of the version before the hash tag too: the demo would rename its keys.
+        for prefix in (keys.PREFIX, keys.LEGACY_PREFIX):
+            async for _ in client.scan_iter(match=prefix + "*", count=500):
+                return True
         return False
     except (RedisError, OSError, ValueError):
         return True  # unsure: leave it alone
