@@ -43,7 +43,7 @@ class Leases:
         return max(1, int(self.ttl * 1000))
 
     async def claim(self, name: str) -> bool:
-        async with guard():
+        async with guard(self._redis):
             return bool(
                 await self._redis.set(keys.lease(name), self.owner, nx=True, px=self._ttl_ms)
             )
@@ -53,12 +53,12 @@ class Leases:
         wanted = {keys.lease(n): n for n in names}
         if not wanted:
             return set()
-        async with guard():
+        async with guard(self._redis):
             lost = await self._renew(keys=list(wanted), args=[self.owner, self._ttl_ms])
         return {wanted[str(k)] for k in cast(list[str], lost)}
 
     async def release(self, name: str) -> None:
-        async with guard():
+        async with guard(self._redis):
             await self._release(keys=[keys.lease(name)], args=[self.owner])
 
     async def held(self, names: Iterable[str]) -> set[str]:
@@ -66,10 +66,10 @@ class Leases:
         wanted = list(names)
         if not wanted:
             return set()
-        async with guard():
+        async with guard(self._redis):
             owners = await self._redis.mget([keys.lease(n) for n in wanted])
         return {n for n, owner in zip(wanted, owners, strict=True) if owner}
 
     async def holds(self, name: str) -> bool:
-        async with guard():
+        async with guard(self._redis):
             return await self._redis.get(keys.lease(name)) == self.owner
