@@ -104,3 +104,26 @@ def test_demoted_primary_still_reachable_then_the_hostname_moves(
     wait_reply(slack, thread, LIVE, timeout=40)
     check_ended(slack, managed, thread)
     check_told_once(slack, thread)
+
+
+@pytest.mark.parametrize(
+    "posted_before",
+    [
+        "`deploy › finalize`: *RUNNING*",  # a step reply in flight
+        "`deploy`: *SUCCESS*",  # the final reply's poll
+    ],
+)
+def test_a_reply_in_flight_at_the_failover_is_told_once(
+    start_on: Start, managed: ManagedRedis, slack: FakeSlack, posted_before: str
+) -> None:
+    bot = start_on(rollback_poll_interval="1")
+    thread = rollback_on(bot, slack)
+    before = wait_reply(slack, thread, posted_before)
+    # The reply after it takes effect in Slack; Slack's answer reaches the bot only once
+    # Redis is gone, so what it told cannot be recorded until the failover is over.
+    gate = slack.hold("chat.postMessage")
+    slack.wait_for(lambda: slack.thread(thread)[-1].ts != before.ts or None)
+    managed.failover(outage=4, meanwhile=gate.set)
+    wait_reply(slack, thread, LIVE, timeout=40)
+    check_ended(slack, managed, thread)
+    check_told_once(slack, thread)

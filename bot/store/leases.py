@@ -35,6 +35,7 @@ class Leases:
         self._redis = client
         self.owner = owner
         self.ttl = ttl
+        self._claim = client.register_script(scripts.CLAIM_LEASE)
         self._renew = client.register_script(scripts.RENEW_LEASES)
         self._release = client.register_script(scripts.RELEASE)
 
@@ -43,10 +44,9 @@ class Leases:
         return max(1, int(self.ttl * 1000))
 
     async def claim(self, name: str) -> bool:
+        """Take the lease if nobody holds it; True too if this replica holds it already."""
         async with guard(self._redis):
-            return bool(
-                await self._redis.set(keys.lease(name), self.owner, nx=True, px=self._ttl_ms)
-            )
+            return bool(await self._claim(keys=[keys.lease(name)], args=[self.owner, self._ttl_ms]))
 
     async def renew(self, names: Iterable[str]) -> set[str]:
         """Extend this replica's leases; return the names it no longer holds."""
