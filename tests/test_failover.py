@@ -4,6 +4,7 @@ still completes, every reply is posted exactly once, the card ends and the lock 
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -106,24 +107,44 @@ def test_demoted_primary_still_reachable_then_the_hostname_moves(
     check_told_once(slack, thread)
 
 
-@pytest.mark.parametrize(
-    "posted_before",
-    [
-        "`deploy › finalize`: *RUNNING*",  # a step reply in flight
-        "`deploy`: *SUCCESS*",  # the final reply's poll
-    ],
-)
-def test_a_reply_in_flight_at_the_failover_is_told_once(
-    start_on: Start, managed: ManagedRedis, slack: FakeSlack, posted_before: str
+def test_a_step_reply_in_flight_at_the_failover_is_told_once(
+    start_on: Start, managed: ManagedRedis, slack: FakeSlack
 ) -> None:
     bot = start_on(rollback_poll_interval="1")
     thread = rollback_on(bot, slack)
-    before = wait_reply(slack, thread, posted_before)
-    # The reply after it takes effect in Slack; Slack's answer reaches the bot only once
-    # Redis is gone, so what it told cannot be recorded until the failover is over.
-    gate = slack.hold("chat.postMessage")
-    slack.wait_for(lambda: slack.thread(thread)[-1].ts != before.ts or None)
+    # The next reply takes effect in Slack; Slack's answer reaches the bot only once Redis
+    # is gone, so what it told cannot be recorded until the failover is over.
+    gate = hold_next_reply(slack, thread)
     managed.failover(outage=4, meanwhile=gate.set)
     wait_reply(slack, thread, LIVE, timeout=40)
     check_ended(slack, managed, thread)
     check_told_once(slack, thread)
+
+
+def test_the_final_reply_in_flight_at_a_failover_is_told_once(
+    start_on: Start, managed: ManagedRedis, slack: FakeSlack
+) -> None:
+    bot = start_on(rollback_poll_interval="1")
+    thread = rollback_on(bot, slack)
+    wait_reply(slack, thread, "`deploy › finalize`: *RUNNING*")
+    gate = hold_next_reply(slack, thread)  # the last step reply
+
+    def meanwhile() -> None:
+        # Nothing is posted while Redis is away: the next post is the final reply.
+        final.append(slack.hold("chat.postMessage"))
+        gate.set()
+
+    final: list[threading.Event] = []
+    managed.failover(outage=4, meanwhile=meanwhile)
+    wait_reply(slack, thread, LIVE, timeout=40)
+    managed.failover(outage=4, meanwhile=final[0].set)
+    check_ended(slack, managed, thread)
+    check_told_once(slack, thread)
+
+
+def hold_next_reply(slack: FakeSlack, thread_ts: str) -> threading.Event:
+    """The thread's next reply is posted but Slack's answer waits for the returned gate."""
+    last = slack.thread(thread_ts)[-1].ts
+    gate = slack.hold("chat.postMessage")
+    slack.wait_for(lambda: slack.thread(thread_ts)[-1].ts != last or None)
+    return gate
