@@ -14,6 +14,43 @@ GOLANG_TARGET = "7704be64-8a5a-5a1b-8e80-3c53d5c798d0"
 BROKEN_ID = "40c1e3e6-3496-56af-ac06-34902cb6a04f"
 LIVE = "is live on the rollback"
 
+EXPECTED_STEP_REPLIES = [
+    ["`build`: *RUNNING*", "`build › initialize`: *RUNNING*"],
+    [
+        "`build › initialize`: *SUCCESS*",
+        "`build › components`: *RUNNING*",
+        "`build › components › web`: *RUNNING* — Building service web",
+    ],
+    [
+        "`build`: *SUCCESS*",
+        "`build › components`: *SUCCESS*",
+        "`build › components › web`: *SUCCESS* — Building service web",
+    ],
+    ["`deploy`: *RUNNING*", "`deploy › initialize`: *RUNNING*"],
+    [
+        "`deploy › initialize`: *SUCCESS*",
+        "`deploy › components`: *RUNNING*",
+        "`deploy › components › web`: *RUNNING*",
+        "`deploy › components › web › deploy`: *RUNNING* — Deploying service web",
+    ],
+    [
+        "`deploy › components › web › deploy`: *SUCCESS* — Deploying service web",
+        "`deploy › components › web › wait`: *RUNNING* — Waiting for service web",
+    ],
+    [
+        "`deploy › components`: *SUCCESS*",
+        "`deploy › components › web`: *SUCCESS*",
+        "`deploy › components › web › wait`: *SUCCESS* — Waiting for service web",
+        "`deploy › finalize`: *RUNNING*",
+    ],
+    ["`deploy`: *SUCCESS*", "`deploy › finalize`: *SUCCESS*"],
+]
+
+
+def step_lines(text: str) -> list[str]:
+    """The step lines of a progress reply, without icons, sorted for comparison."""
+    return sorted(line.split(" ", 1)[1] for line in text.splitlines() if "`: *" in line)
+
 
 def wait_card(slack: FakeSlack, app_name: str, *, channel: str = "CDEPLOY") -> Message:
     return slack.wait_for(

@@ -12,6 +12,7 @@ import redis.asyncio as redis
 
 from bot.digitalocean.budget import Lane, Limits, RateBudget
 from bot.errors import DOBudgetError
+from bot.store import keys
 from bot.store.leases import Leases
 
 
@@ -193,3 +194,16 @@ async def test_lease_is_held_by_one_replica_and_taken_over_when_it_lapses(
     assert await b.holds("dep-1")
     await b.release("dep-1")
     assert await a.claim("dep-1")
+
+
+async def test_claiming_a_lease_again_is_true_for_its_owner_only(
+    clients: tuple[redis.Redis, redis.Redis],
+) -> None:
+    # redis-py sends a command again after a dropped connection (its Retry), and in a
+    # failover the first SET may have been carried out: the owner must still hear "yours".
+    a = Leases(clients[0], owner="replica-a", ttl=5)
+    b = Leases(clients[1], owner="replica-b", ttl=5)
+    assert await a.claim("dep-1")
+    assert await a.claim("dep-1")
+    assert not await b.claim("dep-1")
+    assert 4000 < await clients[1].pttl(keys.lease("dep-1")) <= 5000

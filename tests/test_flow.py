@@ -8,6 +8,7 @@ from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.slack.fake import FakeSlack
 from tests.flow import (
     BROKEN_ID,
+    EXPECTED_STEP_REPLIES,
     GOLANG_ID,
     GOLANG_TARGET,
     approve,
@@ -15,6 +16,7 @@ from tests.flow import (
     pinned,
     roll_back,
     rollback_posts,
+    step_lines,
     wait_card,
     wait_reply,
     wait_response,
@@ -22,42 +24,6 @@ from tests.flow import (
 from tests.slack_driver import SlackDriver
 
 BROKEN_FAILED = "Rollback of `sample-broken` failed"
-EXPECTED_STEP_REPLIES = [
-    ["`build`: *RUNNING*", "`build › initialize`: *RUNNING*"],
-    [
-        "`build › initialize`: *SUCCESS*",
-        "`build › components`: *RUNNING*",
-        "`build › components › web`: *RUNNING* — Building service web",
-    ],
-    [
-        "`build`: *SUCCESS*",
-        "`build › components`: *SUCCESS*",
-        "`build › components › web`: *SUCCESS* — Building service web",
-    ],
-    ["`deploy`: *RUNNING*", "`deploy › initialize`: *RUNNING*"],
-    [
-        "`deploy › initialize`: *SUCCESS*",
-        "`deploy › components`: *RUNNING*",
-        "`deploy › components › web`: *RUNNING*",
-        "`deploy › components › web › deploy`: *RUNNING* — Deploying service web",
-    ],
-    [
-        "`deploy › components › web › deploy`: *SUCCESS* — Deploying service web",
-        "`deploy › components › web › wait`: *RUNNING* — Waiting for service web",
-    ],
-    [
-        "`deploy › components`: *SUCCESS*",
-        "`deploy › components › web`: *SUCCESS*",
-        "`deploy › components › web › wait`: *SUCCESS* — Waiting for service web",
-        "`deploy › finalize`: *RUNNING*",
-    ],
-    ["`deploy`: *SUCCESS*", "`deploy › finalize`: *SUCCESS*"],
-]
-
-
-def step_lines(text: str) -> list[str]:
-    """The step lines of a progress reply, without icons, sorted for comparison."""
-    return sorted(line.split(" ", 1)[1] for line in text.splitlines() if "`: *" in line)
 
 
 def test_rollback_end_to_end_then_commit(

@@ -131,7 +131,7 @@ class RateBudget:
             if lane == Lane.POLL
             else (COMMAND_SHARES, keys.BUDGET_COMMANDS, keys.BUDGET_POLLS)
         )
-        async with guard():
+        async with guard(self._redis):
             answer = await self._take(
                 keys=[own, other, keys.BUDGET_PAUSE, keys.BUDGET_ALLOWANCE],
                 args=[
@@ -155,7 +155,7 @@ class RateBudget:
         """Requests counted in the current minute and hour (for metrics and benchmarks)."""
         now = self._clock()
         minute = hour = 0
-        async with guard():
+        async with guard(self._redis):
             for key in (keys.BUDGET_POLLS, keys.BUDGET_COMMANDS):
                 await self._redis.zremrangebyscore(key, "-inf", now - self.limits.hour)
                 minute += await self._redis.zcount(key, f"({now - self.limits.window}", "+inf")
@@ -170,7 +170,7 @@ class RateBudget:
             return self._rate_read[1]
         hourly = self.limits.per_hour
         try:
-            async with guard():
+            async with guard(self._redis):
                 allowance = await self._redis.get(keys.BUDGET_ALLOWANCE)
             if allowance is not None:
                 hourly = min(hourly, int(float(allowance)))

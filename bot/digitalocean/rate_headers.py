@@ -46,6 +46,7 @@ class RateHeaders:
         self._hour = window * 60
         self._per_hour = per_hour
         self._clock = clock
+        self._redis = client
         self._allow = client.register_script(scripts.BUDGET_ALLOW)
         self._pause = client.register_script(scripts.BUDGET_PAUSE)
         self._observed = -math.inf
@@ -69,7 +70,7 @@ class RateHeaders:
         if now - self._observed < self._window * _OBSERVE_EVERY:
             return
         self._observed = now
-        async with guard():
+        async with guard(self._redis):
             allowance = await self._allow(
                 keys=[keys.BUDGET_POLLS, keys.BUDGET_COMMANDS, keys.BUDGET_ALLOWANCE],
                 args=[
@@ -104,7 +105,7 @@ class RateHeaders:
             log.warning("DigitalOcean's hourly limit was hit; pausing %.1f s", until - now)
             self._observed = -math.inf
             await self._left({**headers, "ratelimit-remaining": "0"})
-        async with guard():
+        async with guard(self._redis):
             await self._pause(
                 keys=[keys.BUDGET_PAUSE], args=[until, math.ceil((until - now) * 1000) + 1]
             )

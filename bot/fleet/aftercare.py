@@ -16,7 +16,7 @@ from bot.digitalocean.models import Phase, StepStatus
 from bot.domain import progress
 from bot.domain.mrkdwn import escape
 from bot.domain.records import Event, Watch, WatchKind
-from bot.errors import BotError
+from bot.errors import BotError, StoreUnavailableError
 from bot.fleet.audit_events import record_event
 from bot.fleet.card_edits import card_of, edit_card
 from bot.metrics import Metrics
@@ -40,9 +40,9 @@ class Aftercare:
     clock: Callable[[], float] = time.time
 
     async def outcome(self, done: Watch, *, reason: str, ended: str) -> None:
-        """After the outcome of ``done`` is told and stored: count it, audit it, let go
-        of the app's lock and show it on the card. ``ended`` names an outcome that is not
-        the deployment's phase (``lost``, ``timed_out``)."""
+        """After the outcome of ``done`` is told and stored: count it and audit it (then
+        ``settle`` it). ``ended`` names an outcome that is not the deployment's phase
+        (``lost``, ``timed_out``)."""
         self.metrics.rollbacks.labels(done.kind.value, ended or done.phase.value).inc()
         if done.kind == WatchKind.ROLLBACK:
             self.metrics.rollback_duration.observe(max(0.0, self.clock() - done.started_at))
@@ -51,10 +51,17 @@ class Aftercare:
             reason = f"{reason}; {unheard}" if reason else unheard
         succeeded = not ended and done.phase == Phase.ACTIVE
         await self._record(done, Event.SUCCEEDED if succeeded else Event.FAILED, reason=reason)
+
+    async def settle(self, done: Watch) -> None:
+        """Let go of the app's lock and show the outcome on the card. Raises
+        ``StoreUnavailableError`` while Redis refuses (an outage, a failover): the caller
+        tries again later, or the app would stay locked and the card in progress."""
         try:
             if done.kind == WatchKind.ROLLBACK and done.card_id:
                 await self.locks.release(done.app_id, done.card_id)
             await self.refresh_card(done, final=True)
+        except StoreUnavailableError:
+            raise
         except BotError as exc:
             log.warning("watch %s: after the outcome: %s", done.deployment_id, exc.user_message)
 

@@ -156,8 +156,15 @@ class Narrator:
         told, ts = await self.teller.say(watch, message, placed=placed)
         done = told.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
 
+        accounted = False
+
         async def after() -> None:
-            await self.aftercare.outcome(done, reason=reason, ended=ended)
+            # Tried again while Redis refuses (``Teller.keep``): counted and audited once.
+            nonlocal accounted
+            if not accounted:
+                accounted = True
+                await self.aftercare.outcome(done, reason=reason, ended=ended)
+            await self.aftercare.settle(done)
 
         return await self.teller.keep(done, then=after)
 

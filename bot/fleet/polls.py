@@ -111,7 +111,8 @@ class PollLoop:
         carry_on = keep_lease = False
         try:
             watch = await self._narrator.poll_safely(watch)
-            carry_on = not watch.done
+            # A watch that still owes Redis a record (or its outcome's aftercare) stays.
+            carry_on = not watch.done or self._narrator.teller.owes(dep)
         except LeaseLostError:
             if await self.reclaim(dep) is False:
                 log.warning("watch %s: another replica took it over", dep)

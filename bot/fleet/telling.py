@@ -70,7 +70,8 @@ class Teller:
         return self._busy.get(channel, 0.0) > self._clock()
 
     def owes(self, deployment_id: str) -> bool:
-        """Whether a reply of this watch was told but is not recorded yet."""
+        """Whether a reply of this watch was told but is not recorded yet, or what follows
+        its recorded outcome is not done yet."""
         return deployment_id in self._unrecorded
 
     def latest(self, watch: Watch) -> Watch:
@@ -92,8 +93,7 @@ class Teller:
         del self._unrecorded[watch.deployment_id]
         self._latest[told.deployment_id] = told
         log.info("watch %s: recorded what was told while Redis refused", watch.deployment_id)
-        if then is not None:
-            await then()
+        await self._follow(told, then)
         return told
 
     async def say(
@@ -140,9 +140,21 @@ class Teller:
             )
             raise
         self._latest[told.deployment_id] = told
-        if then is not None:
-            await then()
+        await self._follow(told, then)
         return told
+
+    async def _follow(self, told: Watch, then: Then | None) -> None:
+        """Run ``then``; while Redis refuses it (the app's lock, the card), it is owed like
+        a reply not recorded, and the watch stays followed here until it is done."""
+        if then is None:
+            return
+        try:
+            await then()
+        except StoreUnavailableError:
+            self._unrecorded[told.deployment_id] = (told, then)
+            dep = told.deployment_id
+            log.warning("watch %s: recorded; what follows waits for Redis", dep)
+            raise
 
     async def record(self, watch: Watch) -> Watch:
         """Record a new state of ``watch`` that told nothing (a phase changed, say)."""

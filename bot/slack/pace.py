@@ -62,6 +62,7 @@ class ChannelPace:
         self.span = burst / per_second if per_second > 0 else 0.0
         """Seconds a full burst takes to leave the window (0: no pacing)."""
         self._clock = clock
+        self._redis = client
         self._take = client.register_script(_TAKE)
 
     async def take(self, channel: str, *, count: int = 1) -> float:
@@ -71,7 +72,7 @@ class ChannelPace:
             return 0.0
         count = min(max(count, 1), self.burst)
         try:
-            async with guard():
+            async with guard(self._redis):
                 answer = await self._take(
                     keys=[keys.channel_pace(channel)],
                     args=[self._clock(), self.span, self.burst, count, _member()],

@@ -60,7 +60,7 @@ class AuditLog:
             k: str(v.value if isinstance(v, Event) else v) for k, v in asdict(entry).items() if v
         }
         try:
-            async with guard():
+            async with guard(self._redis):
                 await self._redis.xadd(
                     keys.AUDIT_STREAM,
                     dict(fields.items()),  # a fresh dict typed the way redis-py asks
@@ -74,7 +74,7 @@ class AuditLog:
 
     async def recent(self, *, app: str | None = None, limit: int = 20) -> list[AuditEntry]:
         """The newest events first; ``app`` matches an app name or id."""
-        async with guard():
+        async with guard(self._redis):
             rows = await self._redis.xrevrange(keys.AUDIT_STREAM, count=_SCAN if app else limit)
         entries = []
         for _, fields in rows or ():

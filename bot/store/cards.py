@@ -29,7 +29,7 @@ class CardRecords(RedisRecords):
     async def save_card(self, card: Card, *, pending: bool = True) -> None:
         """Store the card; an approvable one is also listed for the expiry sweeper."""
         ttl = self._card_ttl(card)
-        async with guard():
+        async with guard(self._redis):
             listed = str(card.expires_at) if pending and card.approvable else ""
             await self._save(
                 keys=[keys.card(card.id), keys.PENDING_CARDS],
@@ -38,27 +38,27 @@ class CardRecords(RedisRecords):
 
     async def expired_cards(self, now: float, *, limit: int = 100) -> list[str]:
         """Ids of undecided cards whose expiry has passed."""
-        async with guard():
+        async with guard(self._redis):
             ids = await self._redis.zrangebyscore(keys.PENDING_CARDS, "-inf", now, 0, limit)
         return [str(i) for i in ids]
 
     async def discard_card(self, card_id: str) -> None:
         """Forget a card that never reached Slack: nobody can see it, so nothing waits."""
-        async with guard():
+        async with guard(self._redis):
             await self._discard(keys=[keys.card(card_id), keys.PENDING_CARDS], args=[card_id])
 
     async def forget_pending(self, card_id: str) -> None:
-        async with guard():
+        async with guard(self._redis):
             await self._redis.zrem(keys.PENDING_CARDS, card_id)
 
     async def pending_cards(self) -> list[Card]:
-        async with guard():
+        async with guard(self._redis):
             ids = [str(i) for i in await self._redis.zrange(keys.PENDING_CARDS, 0, -1)]
             raws = await self._redis.mget([keys.card(i) for i in ids]) if ids else []
         return readable(Card, raws)
 
     async def get_card(self, card_id: str) -> Card | None:
-        async with guard():
+        async with guard(self._redis):
             raw = await self._redis.get(keys.card(card_id))
         return Card.model_validate_json(raw) if raw else None
 
@@ -71,7 +71,7 @@ class CardRecords(RedisRecords):
 
         Returns whether this call won, and the decision now in force.
         """
-        async with guard():
+        async with guard(self._redis):
             raw = await self._claim(
                 keys=[keys.decision(card_id), keys.PENDING_CARDS, keys.STARTING],
                 args=[
@@ -88,7 +88,7 @@ class CardRecords(RedisRecords):
     async def reopen_card(self, card: Card) -> None:
         """Undo an approval that started nothing: the card is pending again."""
         ttl = self._card_ttl(card)
-        async with guard():
+        async with guard(self._redis):
             await self._reopen(
                 keys=[
                     keys.decision(card.id),
@@ -101,19 +101,19 @@ class CardRecords(RedisRecords):
 
     async def replace_decision(self, card_id: str, decision: Decision) -> None:
         """Overwrite a decision this caller won (e.g. approved, then found stale)."""
-        async with guard():
+        async with guard(self._redis):
             await self._redis.set(
                 keys.decision(card_id), decision.model_dump_json(), ex=keys.CARD_KEEP_SECONDS
             )
 
     async def release_decision(self, card_id: str) -> None:
         """Forget a decision whose action failed before it changed anything."""
-        async with guard():
+        async with guard(self._redis):
             await self._redis.delete(keys.decision(card_id))
 
     async def get_card_and_decision(self, card_id: str) -> tuple[Card | None, Decision | None]:
         """Both in one round trip (the narrator needs them on every card edit)."""
-        async with guard():
+        async with guard(self._redis):
             card_raw, decision_raw = await self._redis.mget(
                 [keys.card(card_id), keys.decision(card_id)]
             )
@@ -123,6 +123,6 @@ class CardRecords(RedisRecords):
         )
 
     async def get_decision(self, card_id: str) -> Decision | None:
-        async with guard():
+        async with guard(self._redis):
             raw = await self._redis.get(keys.decision(card_id))
         return Decision.model_validate_json(raw) if raw else None

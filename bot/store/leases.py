@@ -34,6 +34,7 @@ class Leases:
         self._redis = client
         self.owner = owner
         self.ttl = ttl
+        self._claim = client.register_script(scripts.CLAIM_LEASE)
         self._renew = client.register_script(scripts.RENEW_LEASES)
         self._release = client.register_script(scripts.RELEASE)
 
@@ -42,22 +43,21 @@ class Leases:
         return max(1, int(self.ttl * 1000))
 
     async def claim(self, name: str) -> bool:
-        async with guard():
-            return bool(
-                await self._redis.set(keys.lease(name), self.owner, nx=True, px=self._ttl_ms)
-            )
+        """Take the lease if nobody holds it; True too if this replica holds it already."""
+        async with guard(self._redis):
+            return bool(await self._claim(keys=[keys.lease(name)], args=[self.owner, self._ttl_ms]))
 
     async def renew(self, names: Iterable[str]) -> set[str]:
         """Extend this replica's leases; return the names it no longer holds."""
         wanted = {keys.lease(n): n for n in names}
         if not wanted:
             return set()
-        async with guard():
+        async with guard(self._redis):
             lost = await self._renew(keys=list(wanted), args=[self.owner, self._ttl_ms])
         return {wanted[str(k)] for k in cast(list[str], lost)}
 
     async def release(self, name: str) -> None:
-        async with guard():
+        async with guard(self._redis):
             await self._release(keys=[keys.lease(name)], args=[self.owner])
 
     async def held(self, names: Iterable[str]) -> set[str]:
@@ -65,10 +65,10 @@ class Leases:
         wanted = list(names)
         if not wanted:
             return set()
-        async with guard():
+        async with guard(self._redis):
             owners = await self._redis.mget([keys.lease(n) for n in wanted])
         return {n for n, owner in zip(wanted, owners, strict=True) if owner}
 
     async def holds(self, name: str) -> bool:
-        async with guard():
+        async with guard(self._redis):
             return await self._redis.get(keys.lease(name)) == self.owner

@@ -31,7 +31,7 @@ async def rename_legacy_keys(client: Client, *, owner: str, wait: float = LOCK_S
     to ``wait`` seconds for another replica that is renaming them (then its own pass finds
     what that one left). ``StoreUnavailableError`` when Redis fails."""
     release = client.register_script(scripts.RELEASE)
-    async with guard():
+    async with guard(client):
         await _take_turn(client, owner, wait)
         try:
             return await _rename_all(client)

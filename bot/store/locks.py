@@ -34,7 +34,7 @@ class AppLocks:
 
         Taking it again for the same owner succeeds: a claim whose answer was lost (Redis
         went away after taking it) must not lock its own owner out."""
-        async with guard():
+        async with guard(self._redis):
             if await self._redis.set(keys.app_lock(app_id), owner, nx=True, ex=ttl):
                 return Claim(taken=True)
             holder = await self._redis.get(keys.app_lock(app_id))
@@ -43,11 +43,11 @@ class AppLocks:
         return Claim(taken=False, holder=str(holder) if holder else "")
 
     async def release(self, app_id: str, owner: str) -> bool:
-        async with guard():
+        async with guard(self._redis):
             released = await self._release(keys=[keys.app_lock(app_id)], args=[owner])
         return bool(cast(int, released))
 
     async def holder(self, app_id: str) -> str | None:
-        async with guard():
+        async with guard(self._redis):
             value = await self._redis.get(keys.app_lock(app_id))
         return str(value) if value else None

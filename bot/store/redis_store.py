@@ -64,18 +64,18 @@ class Store(CardRecords, StartingIntents, WatchRecords):
 
     async def first_delivery(self, delivery_id: str) -> bool:
         """True the first time a delivery id is seen; Slack's retries get False."""
-        async with guard():
+        async with guard(self._redis):
             return bool(
                 await self._redis.set(keys.seen(delivery_id), "1", nx=True, ex=keys.SEEN_SECONDS)
             )
 
     async def cached_group(self, group_id: str) -> list[str] | None:
-        async with guard():
+        async with guard(self._redis):
             raw = await self._redis.get(keys.group(group_id))
         return [str(u) for u in json.loads(raw)] if raw else None
 
     async def cache_group(self, group_id: str, members: list[str]) -> None:
-        async with guard():
+        async with guard(self._redis):
             await self._redis.set(
                 keys.group(group_id), json.dumps(members), ex=keys.GROUP_CACHE_SECONDS
             )

@@ -88,6 +88,19 @@ end
 return 0
 """
 
+# Take a lease nobody holds, or hold on to one's own: a claim sent again (redis-py's retry
+# after a dropped connection, whose first SET was carried out) is still the owner's.
+CLAIM_LEASE = """
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    return 1
+end
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    redis.call('pexpire', KEYS[1], ARGV[2])
+    return 1
+end
+return 0
+"""
+
 # Extend every lease of KEYS still held by ARGV[1]; return the keys it no longer holds.
 RENEW_LEASES = """
 local lost = {}

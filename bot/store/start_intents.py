@@ -21,21 +21,21 @@ class StartingIntents(RedisRecords):
 
     async def keep_starting(self, card_id: str, *, until: float) -> None:
         """Push the intent's lapse later, if it is still there (never bring one back)."""
-        async with guard():
+        async with guard(self._redis):
             await self._redis.zadd(keys.STARTING, {card_id: until}, xx=True)
 
     async def forget_starting(self, card_id: str) -> None:
-        async with guard():
+        async with guard(self._redis):
             await self._redis.zrem(keys.STARTING, card_id)
 
     async def lapsed_starts(self, now: float, *, limit: int = 20) -> list[str]:
         """Cards whose intent to start lapsed: their replica stopped mid-start."""
-        async with guard():
+        async with guard(self._redis):
             ids = await self._redis.zrangebyscore(keys.STARTING, "-inf", now, 0, limit)
         return [str(i) for i in ids]
 
     async def take_lapsed_start(self, card_id: str, *, now: float, until: float) -> bool:
         """Whether this caller won the lapsed intent of ``card_id`` to recover it."""
-        async with guard():
+        async with guard(self._redis):
             won = await self._take_lapsed(keys=[keys.STARTING], args=[card_id, now, until])
         return bool(won)

@@ -34,7 +34,7 @@ class WatchRecords(RedisRecords):
         With ``owner``, the write happens only while ``owner`` holds the watch's lease
         (checked in the same script), else ``LeaseLostError``.
         """
-        async with guard():
+        async with guard(self._redis):
             written = await self._save_watch(
                 keys=[
                     keys.watch(watch.deployment_id),
@@ -56,13 +56,13 @@ class WatchRecords(RedisRecords):
             raise LeaseLostError(watch.deployment_id)
 
     async def get_watch(self, deployment_id: str) -> Watch | None:
-        async with guard():
+        async with guard(self._redis):
             raw = await self._redis.get(keys.watch(deployment_id))
         return Watch.model_validate_json(raw) if raw else None
 
     async def active_watches(self, *, skip: Collection[str] = ()) -> list[Watch]:
         """Unfinished watches, except those in ``skip`` (not even read)."""
-        async with guard():
+        async with guard(self._redis):
             members = await self._redis.smembers(keys.ACTIVE_WATCHES)
             ids = sorted(str(i) for i in members if str(i) not in skip)
             if not ids:
@@ -72,6 +72,6 @@ class WatchRecords(RedisRecords):
 
     async def latest_rollback(self, app_id: str) -> Watch | None:
         """The most recent rollback watch of an app, if the bot started one."""
-        async with guard():
+        async with guard(self._redis):
             deployment_id = await self._redis.get(keys.app_rollback(app_id))
         return await self.get_watch(str(deployment_id)) if deployment_id else None
