@@ -7,9 +7,11 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+import bot
 from bot.domain.records import Decision, DecisionKind
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.slack.fake import FakeSlack
@@ -47,14 +49,22 @@ def on_sentinel(start_bot: BotFactory, sentinel: SentinelSetup) -> SlackDriver:
     return start_bot(redis_url="redis://127.0.0.1:1/0", redis_sentinels=sentinel.sentinels)
 
 
-def each_reply_once(slack: FakeSlack, thread_ts: str) -> None:
+def each_reply_once(slack: FakeSlack, thread_ts: str, *, every_step: bool = True) -> None:
+    """The thread ends with one "is live" reply and says nothing twice; ``every_step``:
+    each of the rollback's step changes is in it (without it, a status a step held only
+    while Redis could not record it may be passed over, as between two polls)."""
     texts = [m.text for m in slack.thread(thread_ts)]
     assert sum(LIVE in t for t in texts) == 1
     assert LIVE in texts[-1]
     assert [t for t, n in Counter(texts).items() if n > 1] == []
     assert not [t for t in texts if "lost its record" in t]  # the replica had it all
     lines = [line for t in texts for line in t.splitlines() if "`: *" in line]
-    assert len(lines) == len(set(lines)) == STEP_LINES
+    assert len(lines) == len(set(lines))
+    assert any("`deploy`: *SUCCESS*" in line for line in lines)
+    if every_step:
+        assert len(lines) == STEP_LINES
+    else:
+        assert len(lines) <= STEP_LINES
 
 
 def commit(driver: SlackDriver, slack: FakeSlack, card_ts: str, live_ts: str) -> None:
@@ -81,7 +91,7 @@ def test_a_rollback_completes_when_sentinel_fails_over_mid_way(
     card, _ = roll_back(driver, slack, until="*RUNNING*")
     sentinel.kill_primary_and_wait_for_failover()
     live = wait_reply(slack, card.ts, LIVE, timeout=40)
-    each_reply_once(slack, card.ts)
+    each_reply_once(slack, card.ts, every_step=False)
     assert len(rollback_posts(sim, GOLANG_ID)) == 1
     commit(driver, slack, card.ts, live.ts)  # the promoted replica takes the writes
 
@@ -135,3 +145,14 @@ def test_transactions_on_a_cluster_survive_one_event_loop_after_another(
 
     for start in (0, 100, 200):
         asyncio.run(run(start))
+
+
+def test_no_transaction_pipeline_in_the_bot() -> None:
+    """Most tests run on one server, where MULTI/EXEC works; on a cluster redis-py 8.1's
+    transaction pipeline breaks the client (the test above), so the bot has none."""
+    found = [
+        str(path)
+        for path in Path(bot.__file__).parent.rglob("*.py")
+        if ".pipeline(" in path.read_text(encoding="utf-8")
+    ]
+    assert found == []

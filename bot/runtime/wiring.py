@@ -46,7 +46,7 @@ from bot.usecases.expiry import Sweeper
 
 log = logging.getLogger(__name__)
 
-LEGACY_RETRY_SECONDS = 5.0  # how often a bot that started without Redis tries again
+PREPARE_RETRY_SECONDS = 5.0  # how often a bot that started without Redis tries again
 
 GC_YOUNG = 20_000  # allocations between two young-generation collections (Python: 700)
 
@@ -159,7 +159,7 @@ class Runtime:
                 if not retry:
                     self.tasks.spawn(self._prepare_redis(retry=True), name="prepare-redis")
                     return
-            await asyncio.sleep(LEGACY_RETRY_SECONDS)
+            await asyncio.sleep(PREPARE_RETRY_SECONDS)
 
     async def aclose(self) -> None:
         self.sweeper.stop()
