@@ -51,17 +51,26 @@ def rollback_on(bot: BotProcess, slack: FakeSlack) -> str:
 
 
 def check_told_once(slack: FakeSlack, thread_ts: str) -> None:
-    """Every reply of the thread exactly once, the step changes in order, the end last."""
+    """Every reply of the thread exactly once, the step changes in order, the end last.
+
+    A step's passing state may go untold: DigitalOcean's deployment moves on while a poll
+    cannot tell (the simulator moves one tick a poll, and a poll that read it before Redis
+    went away told nothing), and the next poll tells where the step is by then."""
     texts = [m.text for m in slack.thread(thread_ts)]
     assert len(texts) == len(set(texts)), texts
     assert texts[0].startswith("Rollback started by <@UBOB>")
     assert sum(LIVE in t for t in texts) == 1 and LIVE in texts[-1], texts
     told = [(n, line) for n, t in enumerate(texts) for line in step_lines(t)]
     lines = [line for _, line in told]
-    assert sorted(lines) == sorted(line for group in EXPECTED_STEP_REPLIES for line in group)
+    expected = [line for group in EXPECTED_STEP_REPLIES for line in group]
+    assert len(lines) == len(set(lines)), lines  # no step change told twice
+    assert set(lines) <= set(expected)
+    assert {line for line in expected if "*SUCCESS*" in line} <= set(lines)  # every end
     reply_of = {line: n for n, line in told}
     for earlier, later in itertools.pairwise(EXPECTED_STEP_REPLIES):
-        assert max(reply_of[line] for line in earlier) <= min(reply_of[line] for line in later)
+        before = [reply_of[line] for line in earlier if line in reply_of]
+        after = [reply_of[line] for line in later if line in reply_of]
+        assert max(before, default=0) <= min(after, default=len(texts)), texts
 
 
 def check_ended(slack: FakeSlack, managed: ManagedRedis, card_ts: str) -> None:
