@@ -6,7 +6,7 @@ but connections already open stay with the old primary: if it is gone they fail,
 was demoted and still runs it answers every write ``READONLY You can't write against a
 read only replica.`` while reads and ``PING`` still work. redis-py drops a connection only
 on its own connection errors, never on ``READONLY``, so a pool full of connections to the
-old primary would refuse every write for as long as the process lives. Dropping the pool
+old primary goes on refusing writes until each happens to be replaced. Dropping the pool
 on either sign makes the next command connect again, resolving the hostname (or asking
 the sentinels) anew.
 """
