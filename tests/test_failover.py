@@ -3,6 +3,7 @@ still completes, every reply is posted exactly once, the card ends and the lock 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import threading
 import time
@@ -10,9 +11,17 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from bot.errors import StoreUnavailableError
+from bot.fleet.telling import Teller
 from bot.sandbox.slack.fake import FakeSlack
+from bot.slack.blockkit.blocks import Message
+from bot.slack.client import Chat, make_web_client
+from bot.slack.pace import ChannelPace
 from bot.store import keys
-from tests.constants import SIGNING_SECRET
+from bot.store.leases import Leases
+from bot.store.redis_store import Store
+from tests.constants import SIGNING_SECRET, SLACK_TOKEN
+from tests.factories import make_watch
 from tests.flow import EXPECTED_STEP_REPLIES, GOLANG_ID, LIVE, roll_back, step_lines, wait_reply
 from tests.processes import BotProcess
 from tests.redis_failover import ManagedRedis, managed_redis
@@ -157,3 +166,27 @@ def hold_next_reply(slack: FakeSlack, thread_ts: str) -> threading.Event:
     gate = slack.hold("chat.postMessage")
     slack.wait_for(lambda: slack.thread(thread_ts)[-1].ts != last or None)
     return gate
+
+
+async def test_no_reply_is_posted_while_a_demoted_primary_refuses_writes(
+    managed: ManagedRedis, slack: FakeSlack
+) -> None:
+    store = Store.from_url(managed.url)
+    chat = Chat(make_web_client(token=SLACK_TOKEN, base_url=f"{slack.url}/api/"))
+    await chat.open()
+    leases = Leases(store.client, owner="replica-a", ttl=30)
+    pace = ChannelPace(store.client, per_second=0)  # no pacing: posts go at once
+    teller = Teller(chat=chat, pace=pace, store=store, leases=leases)
+    try:
+        watch = make_watch(channel="CDEPLOY", started_at=time.time())
+        await store.start_watch(watch)
+        assert await leases.claim(watch.deployment_id)
+        await teller.say(watch, Message(text="before"))
+        posted = len(slack.messages)
+        await asyncio.to_thread(managed.promote)  # reads still work there; writes: READONLY
+        with pytest.raises(StoreUnavailableError):
+            await teller.say(watch, Message(text="after"))
+        assert len(slack.messages) == posted  # nothing was posted that could not be recorded
+    finally:
+        await chat.aclose()
+        await store.aclose()
