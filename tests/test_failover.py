@@ -190,3 +190,18 @@ async def test_no_reply_is_posted_while_a_demoted_primary_refuses_writes(
     finally:
         await chat.aclose()
         await store.aclose()
+
+
+async def test_the_command_after_the_hostname_moves_reaches_the_new_primary(
+    managed: ManagedRedis,
+) -> None:
+    store = Store.from_url(managed.url)
+    try:
+        assert await store.first_delivery("before")  # the pool holds a connection now
+        await asyncio.to_thread(managed.promote)
+        with pytest.raises(StoreUnavailableError):  # READONLY from the old primary
+            await store.first_delivery("during")
+        managed.repoint()  # no connection is cut: only the bot can let go of them
+        assert await store.first_delivery("after")
+    finally:
+        await store.aclose()
