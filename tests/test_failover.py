@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import ReadOnlyError
 
 from bot.errors import StoreUnavailableError
 from bot.fleet.telling import Teller
@@ -18,6 +20,7 @@ from bot.slack.blockkit.blocks import Message
 from bot.slack.client import Chat, make_web_client
 from bot.slack.pace import ChannelPace
 from bot.store import keys
+from bot.store.guard import drop_connections
 from bot.store.leases import Leases
 from bot.store.redis_store import Store
 from tests.constants import SIGNING_SECRET, SLACK_TOKEN
@@ -205,3 +208,14 @@ async def test_the_command_after_the_hostname_moves_reaches_the_new_primary(
         assert await store.first_delivery("after")
     finally:
         await store.aclose()
+
+
+async def test_a_cluster_client_keeps_its_connections_it_follows_moved_itself(
+    managed: ManagedRedis,
+) -> None:
+    cluster = RedisCluster(host="127.0.0.1", port=managed.proxy.port)  # not connected yet
+    try:
+        await drop_connections(cluster, ReadOnlyError())  # no pool to drop: nothing happens
+        assert not hasattr(cluster, "connection_pool")
+    finally:
+        await cluster.aclose()
