@@ -14,6 +14,7 @@ the sentinels) anew.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,6 +28,25 @@ log = logging.getLogger(__name__)
 
 _FAILOVER_SIGNS = (ReadOnlyError, RedisConnectionError, RedisTimeoutError, OSError)
 """Errors that say the server behind the pool's connections may no longer be the primary."""
+
+
+class _Sometimes:
+    """Whether a warning is due: at most once every ``every`` seconds, not once for every
+    command that meets the same cause."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self._last = -every
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self._last < self.every:
+            return False
+        self._last = now
+        return True
+
+
+_READONLY_WARNING = _Sometimes(10.0)
 
 
 @asynccontextmanager
@@ -53,7 +73,7 @@ async def drop_connections(client: object, cause: BaseException) -> None:
     disconnect = getattr(pool, "disconnect", None)
     if disconnect is None:
         return
-    if isinstance(cause, ReadOnlyError):
+    if isinstance(cause, ReadOnlyError) and _READONLY_WARNING.due():
         log.warning("Redis answered READONLY (a failover?): connecting again")
     mark_in_use = getattr(pool, "update_active_connections_for_reconnect", None)
     try:
