@@ -29,7 +29,7 @@ from bot.store import keys
 
 class RedisProxy:
     """A TCP proxy on a free loopback port, in a thread of its own: ``point_at`` a port,
-    ``cut`` the connections it carries, ``refuse`` new ones for a while."""
+    ``cut`` the connections it carries, ``refuse`` new ones for a while, ``lose_reply``."""
 
     def __init__(self, target: int) -> None:
         self.port = free_port()
@@ -39,6 +39,7 @@ class RedisProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.StreamWriter] = set()
+        self._lose: bytes | None = None
 
     def start(self) -> RedisProxy:
         self._thread.start()
@@ -64,6 +65,12 @@ class RedisProxy:
 
     def cut(self) -> None:
         self._run(self._cut())
+
+    def lose_reply(self, pattern: bytes) -> None:
+        """The next command that contains ``pattern`` is carried out, but its reply is lost
+        and its connection cut (a connection dropped in a failover just after the server
+        did the command): the client cannot tell it from a command never carried out."""
+        self._lose = pattern
 
     def _run(self, work: Coroutine[object, object, None]) -> None:
         asyncio.run_coroutine_threadsafe(work, self._loop).result(10)
@@ -92,16 +99,30 @@ class RedisProxy:
             writer.transport.abort()
             return
         self._pipes.update((writer, up_writer))
-        await asyncio.gather(_pump(reader, up_writer), _pump(up_reader, writer))
+        lost = asyncio.Event()  # the reply on its way back is to be lost
+        await asyncio.gather(
+            self._pump(reader, up_writer, mark=lost), self._pump(up_reader, writer, lose=lost)
+        )
         self._pipes.difference_update((writer, up_writer))
 
-
-async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    with suppress(OSError):
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    writer.transport.abort()  # one side gone: the other goes too, as through a real hop
+    async def _pump(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        mark: asyncio.Event | None = None,
+        lose: asyncio.Event | None = None,
+    ) -> None:
+        with suppress(OSError):
+            while data := await reader.read(65536):
+                if lose is not None and lose.is_set():
+                    break
+                writer.write(data)
+                await writer.drain()
+                if mark is not None and self._lose is not None and self._lose in data:
+                    self._lose = None
+                    mark.set()
+        writer.transport.abort()  # one side gone: the other goes too, as through a real hop
 
 
 class ManagedRedis:

@@ -14,6 +14,8 @@ from bot.digitalocean.budget import Lane, Limits, RateBudget
 from bot.errors import DOBudgetError
 from bot.store import keys
 from bot.store.leases import Leases
+from bot.store.redis_store import Store
+from tests.redis_failover import RedisProxy
 
 
 @pytest.fixture
@@ -207,3 +209,16 @@ async def test_claiming_a_lease_again_is_true_for_its_owner_only(
     assert await a.claim("dep-1")
     assert not await b.claim("dep-1")
     assert 4000 < await clients[1].pttl(keys.lease("dep-1")) <= 5000
+
+
+async def test_a_claim_whose_answer_was_lost_is_still_the_claimants(redis_url: str) -> None:
+    proxy = RedisProxy(int(redis_url.rsplit(":", 1)[1].split("/", maxsplit=1)[0])).start()
+    store = Store.from_url(proxy.url)  # redis-py's retry, as the bot has it
+    try:
+        leases = Leases(store.client, owner="replica-a", ttl=5)
+        proxy.lose_reply(keys.lease("dep-1").encode())
+        assert await leases.claim("dep-1")  # carried out, answer lost, sent again
+        assert await leases.holds("dep-1")
+    finally:
+        await store.aclose()
+        proxy.stop()

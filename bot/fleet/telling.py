@@ -103,9 +103,11 @@ class Teller:
         channel to the bot) and the reply's ts ("" when nothing was posted)."""
         if watch.muted:
             return watch, ""
-        if not await self._leases.holds(watch.deployment_id):
+        if not await self._leases.extend(watch.deployment_id):
             # Its lease lapsed (Redis refused renewals, or came back empty): another replica
             # may be telling this thread now. Say nothing until it is this replica's again.
+            # A write, so nothing is posted where Redis could not record it (a demoted
+            # primary in a failover answers reads, and refuses writes with READONLY).
             raise LeaseLostError(watch.deployment_id)
         if not placed:
             await self.place(watch.channel, 1)

@@ -6,7 +6,7 @@ but connections already open stay with the old primary: if it is gone they fail,
 was demoted and still runs it answers every write ``READONLY You can't write against a
 read only replica.`` while reads and ``PING`` still work. redis-py drops a connection only
 on its own connection errors, never on ``READONLY``, so a pool full of connections to the
-old primary would refuse every write for as long as the process lives. Dropping the pool
+old primary goes on refusing writes until each happens to be replaced. Dropping the pool
 on either sign makes the next command connect again, resolving the hostname (or asking
 the sentinels) anew.
 """
@@ -14,6 +14,7 @@ the sentinels) anew.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,6 +28,25 @@ log = logging.getLogger(__name__)
 
 _FAILOVER_SIGNS = (ReadOnlyError, RedisConnectionError, RedisTimeoutError, OSError)
 """Errors that say the server behind the pool's connections may no longer be the primary."""
+
+
+class _Sometimes:
+    """Whether a warning is due: at most once every ``every`` seconds, not once for every
+    command that meets the same cause."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self._last = -every
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self._last < self.every:
+            return False
+        self._last = now
+        return True
+
+
+_READONLY_WARNING = _Sometimes(10.0)
 
 
 @asynccontextmanager
@@ -55,7 +75,7 @@ async def drop_connections(client: object, cause: BaseException) -> None:
     disconnect = getattr(pool, "disconnect", None)
     if disconnect is None:
         return
-    if isinstance(cause, ReadOnlyError):
+    if isinstance(cause, ReadOnlyError) and _READONLY_WARNING.due():
         log.warning("Redis answered READONLY (a failover?): connecting again")
     mark_in_use = getattr(pool, "update_active_connections_for_reconnect", None)
     try:

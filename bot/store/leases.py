@@ -56,6 +56,12 @@ class Leases:
             lost = await self._renew(keys=list(wanted), args=[self.owner, self._ttl_ms])
         return {wanted[str(k)] for k in cast(list[str], lost)}
 
+    async def extend(self, name: str) -> bool:
+        """Whether this replica holds the lease, extending it if so. A write, unlike
+        ``holds``: where Redis refuses writes (a demoted primary still answers reads) it
+        raises ``StoreUnavailableError`` rather than answer from what may be a past."""
+        return name not in await self.renew([name])
+
     async def release(self, name: str) -> None:
         async with guard(self._redis):
             await self._release(keys=[keys.lease(name)], args=[self.owner])
