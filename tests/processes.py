@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from bot.sandbox.ports import free_port
+from bot.sandbox.slack.fake import APP_TOKEN
 from tests.constants import DO_MINUTE, DO_TOKEN, SIGNING_SECRET, SLACK_SPEED, SLACK_TOKEN
 
 
@@ -63,6 +64,24 @@ def run_bot(*args: str, env: Mapping[str, str], cwd: Path) -> subprocess.Complet
         timeout=60,
         check=False,
     )
+
+
+def refused_start(*args: str, cwd: Path, **settings: str) -> str:
+    """``python -m bot <args>`` with every token set plus ``settings`` (upper-case names),
+    which must stop at once: exit 2, one line on stderr, no traceback. That line."""
+    env = clean_env(
+        SLACK_BOT_TOKEN=SLACK_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_APP_TOKEN=APP_TOKEN,
+        DIGITALOCEAN_TOKEN=DO_TOKEN,
+        **settings,
+    )
+    result = run_bot(*args, env=env, cwd=cwd)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
 
 
 def start_child(

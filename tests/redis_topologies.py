@@ -4,24 +4,14 @@ Sentinel, and a Redis Cluster of three primaries. Every server is a private
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import redis
 
 from bot.sandbox.ports import free_port
 from bot.sandbox.redis_server import RedisServer
+from tests.waiting import wait_until
 
 SERVICE = "mymaster"
 SLOTS = 16384
-
-
-def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(0.05)  # other processes' state: nothing to be notified by
 
 
 class SentinelSetup:

@@ -29,6 +29,7 @@ from tests.flow import EXPECTED_STEP_REPLIES, GOLANG_ID, LIVE, roll_back, step_l
 from tests.processes import BotProcess
 from tests.redis_failover import ManagedRedis, managed_redis
 from tests.slack_driver import SlackDriver
+from tests.waiting import wait_until
 
 Start = Callable[..., BotProcess]
 
@@ -91,13 +92,6 @@ def check_ended(slack: FakeSlack, managed: ManagedRedis, card_ts: str) -> None:
     assert "6/6 steps" in slack.message(card_ts).text
     with managed.client() as client:
         wait_until(lambda: not client.exists(keys.app_lock(GOLANG_ID)))
-
-
-def wait_until(condition: Callable[[], object], *, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)  # Redis cannot tell us when a key goes
 
 
 @pytest.mark.parametrize("poll_interval", ["0.2", "1"])

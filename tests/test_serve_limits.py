@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 
 import httpx
@@ -18,13 +17,7 @@ from bot.entrypoints.tcp import HEAD_DEADLINE, MAX_CONNECTIONS, MAX_HEAD
 from tests.conftest import ProcessFactory
 from tests.processes import BotProcess
 from tests.raw_http import closed_by_server, connect, read_answer, request_head
-
-
-def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)  # the child process cannot tell us
+from tests.waiting import wait_until
 
 
 def healthz(bot: BotProcess) -> int:
