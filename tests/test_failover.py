@@ -86,6 +86,13 @@ def check_told_once(slack: FakeSlack, thread_ts: str) -> None:
         assert max(before, default=0) <= min(after, default=len(texts)), texts
 
 
+def ends_told_once(slack: FakeSlack, managed: ManagedRedis, thread_ts: str) -> None:
+    """The rollback goes live, its card and lock show the end, and its thread told it once."""
+    wait_reply(slack, thread_ts, LIVE, timeout=40)
+    check_ended(slack, managed, thread_ts)
+    check_told_once(slack, thread_ts)
+
+
 def check_ended(slack: FakeSlack, managed: ManagedRedis, card_ts: str) -> None:
     """The card shows the end, and the app's lock is released on the new primary."""
     slack.wait_for(lambda: "*ACTIVE*" in slack.message(card_ts).text)
@@ -102,9 +109,7 @@ def test_rollback_completes_across_a_failover_telling_each_reply_once(
     thread = rollback_on(bot, slack)
     # Longer than a lease lasts (three poll intervals): the watch's lease lapses meanwhile.
     managed.failover(outage=3 * float(poll_interval) + 1)
-    wait_reply(slack, thread, LIVE, timeout=40)
-    check_ended(slack, managed, thread)
-    check_told_once(slack, thread)
+    ends_told_once(slack, managed, thread)
 
 
 def test_demoted_primary_still_reachable_then_the_hostname_moves(
@@ -117,9 +122,7 @@ def test_demoted_primary_still_reachable_then_the_hostname_moves(
     wait_until(lambda: not managed.leases())
     assert LIVE not in " ".join(m.text for m in slack.thread(thread))
     managed.repoint()  # the hostname moves; connections already open stay where they are
-    wait_reply(slack, thread, LIVE, timeout=40)
-    check_ended(slack, managed, thread)
-    check_told_once(slack, thread)
+    ends_told_once(slack, managed, thread)
 
 
 def test_a_step_reply_in_flight_at_the_failover_is_told_once(
@@ -131,9 +134,7 @@ def test_a_step_reply_in_flight_at_the_failover_is_told_once(
     # is gone, so what it told cannot be recorded until the failover is over.
     gate = hold_next_reply(slack, thread)
     managed.failover(outage=4, meanwhile=gate.set)
-    wait_reply(slack, thread, LIVE, timeout=40)
-    check_ended(slack, managed, thread)
-    check_told_once(slack, thread)
+    ends_told_once(slack, managed, thread)
 
 
 def test_the_final_reply_in_flight_at_a_failover_is_told_once(
