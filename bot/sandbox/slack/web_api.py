@@ -37,6 +37,9 @@ def answer(workspace: Workspace, method: str, args: dict[str, Any]) -> Answer:
         "usergroups.users.list": _group_members,
     }
     handler = handlers.get(method)
+    # Slack answers a method it does not have with HTTP 200 ``{"ok": false, "error":
+    # "unknown_method"}`` (https://docs.slack.dev/apis/web-api/, "Evaluating responses":
+    # errors come back as ``ok: false`` with an ``error`` code), never with a success.
     return handler(workspace, args) if handler is not None else _refuse("unknown_method")
 
 
