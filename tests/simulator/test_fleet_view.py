@@ -165,9 +165,9 @@ async def test_calls_are_tallied_by_endpoint(sim: Simulator, client: httpx.Async
 
 def test_each_answer_is_a_copy_of_its_own_even_when_rendered_from_the_last() -> None:
     sim, ids = small_fleet(2, running=(0,))
-    first = sim.get_app(ids[0])
+    first: dict[str, Any] = sim.get_app(ids[0])
     first["in_progress_deployment"]["progress"]["steps"].clear()
     first["spec"]["name"] = "changed by a caller"
-    again = sim.get_app(ids[0])
+    again: dict[str, Any] = sim.get_app(ids[0])
     assert again["in_progress_deployment"]["progress"]["steps"]
     assert again["spec"]["name"] != "changed by a caller"
