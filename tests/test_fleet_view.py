@@ -223,3 +223,24 @@ async def test_an_app_list_without_its_apps_is_no_look(
     with pytest.raises(DOMalformedError):
         await taker.take(interval=5.0)
     assert await FleetSnapshots(store.client).apps() == before != {}
+
+
+async def test_the_next_look_is_due_an_interval_after_the_last_began(
+    store: Store, do: tuple[Simulator, DigitalOceanClient]
+) -> None:
+    _, client = do
+    start = time.time()
+    ticks = iter([start, start, start + 1.5])  # the turn, the look begins, the look ends
+    taker = Looker(
+        do=client,
+        snapshots=FleetSnapshots(store.client),
+        store=store,
+        leases=Leases(store.client, owner="me", ttl=30.0),
+        budget=budget(store),
+        poll_interval=5.0,
+        fleet_interval=30.0,
+        clock=lambda: next(ticks),
+    )
+    await store.start_watch(stored_watch("d1"))
+    # A look that took 1.5 s leaves 3.5 s to the next, not a whole interval more.
+    assert await taker.turn() == pytest.approx(3.5)

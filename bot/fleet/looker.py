@@ -113,7 +113,9 @@ class Looker:
         if last is not None and await self._unread(last.seq, now=now, interval=interval):
             return self.tick
         await self.take(interval=interval)
-        return min(interval, self._heartbeat)
+        # The next look is due an interval after this one began, not after it ended: a
+        # look of 500 apps takes a second, and looks would come every 6 s instead of 5.
+        return min(max(now + interval - self._clock(), self.tick), self._heartbeat)
 
     async def _unread(self, seq: int, *, now: float, interval: float) -> bool:
         """Whether to wait for a watch that has not had its turn on look ``seq`` yet:
