@@ -8,6 +8,7 @@ for 200 apps at 30 s); the bot before it made no call at all.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -41,6 +42,7 @@ def floor_per_hour(cfg: WatchConfig) -> float:
 
 
 def run_idle(cfg: WatchConfig, replicas: int, redis_server: RedisServer) -> IdleRun:
+    cfg = dataclasses.replace(cfg, scale=cfg.idle_scale)
     run = IdleRun(replicas=replicas, apps=cfg.idle_apps)
     clock = ScaledClock(rate=cfg.scale)
     sim = Simulator(
@@ -78,7 +80,7 @@ def run_idle(cfg: WatchConfig, replicas: int, redis_server: RedisServer) -> Idle
 
 def notes(cfg: WatchConfig, run: IdleRun) -> str:
     return (
-        f"idle, {run.apps} apps / {run.replicas} replica(s): "
+        f"idle, {run.apps} apps / {run.replicas} replica(s), clock x{cfg.idle_scale:g}: "
         f"{run.simulated_seconds / 60:.1f} simulated min, {run.looks} looks, "
         f"calls {run.calls.describe()}; {run.per_hour:.0f}/h "
         f"(floor {floor_per_hour(cfg):.0f}/h, target ≤ {IDLE_TARGET_PER_HOUR:g}/h)"

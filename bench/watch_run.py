@@ -43,6 +43,9 @@ class WatchConfig:
     fleet_interval: float = 30.0  # ROLLBACK_FLEET_INTERVAL, simulated seconds
     idle_apps: int = 200  # the idle measure: apps, nothing in flight
     idle_minutes: float = 10.0  # simulated
+    # The idle measure's clock: a look at 200 idle apps is one page, ~0.1 s of real work
+    # against a fleet interval of 1.5 s real at x20.
+    idle_scale: float = 20.0
     batch: int = 25
 
     @property
@@ -83,7 +86,13 @@ class WatchRun:
     calls: Calls = field(default_factory=Calls)  # during the measurement, by endpoint
     looks: int = 0  # looks at the fleet (first pages of GET /v2/apps)
     look_ms: list[float] = field(default_factory=list)  # first page asked → last answered
+    serving_ms: list[float] = field(default_factory=list)  # of each look: pages being served
     told_twice: int = 0  # step lines (step, status) a thread showed more than once
+
+    @property
+    def between_pages_ms(self) -> list[float]:
+        """Of each look, the time no page was being served: the bot's own work."""
+        return [a - b for a, b in zip(self.look_ms, self.serving_ms, strict=True)]
 
     @property
     def per_minute(self) -> float:

@@ -95,6 +95,7 @@ def tally(
     taken = looks(during)
     run.looks = len(taken)
     run.look_ms = [(look[-1].end - look[0].start) * 1000 for look in taken]
+    run.serving_ms = [sum(h.end - h.start for h in look) * 1000 for look in taken]
     slack = [h for h in st.slack_tap.hits() if resumed <= h.start <= ended]
     run.slack_posts = sum(h.path.endswith("/chat.postMessage") for h in slack)
     run.slack_edits = sum(h.path.endswith("/chat.update") for h in slack)

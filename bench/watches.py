@@ -129,7 +129,7 @@ def rows(cfg: WatchConfig, run: WatchRun) -> list[Row]:
             "all", run.lags.untold == 0 and events > 0),
         Row(f"{who}: step lines told twice", run.told_twice, "", 0, "", "0",
             run.told_twice == 0),
-        Row(f"{who}: look p50 / p99 (real)", percentile(run.look_ms, 50), "ms"),
+        Row(f"{who}: look p50 (real)", percentile(run.look_ms, 50), "ms"),
         Row(f"{who}: look p99 (real), in simulated s", percentile(look_s, 99), "s",
             interval, "the poll interval"),
         Row(f"{who}: look → reply p99", percentile(run.lags.telling, 99) * 1000, "ms"),
@@ -143,8 +143,10 @@ def notes(cfg: WatchConfig, run: WatchRun) -> str:
         f"{run.n} watches / {run.replicas} replica(s): setup {run.setup_seconds:.0f} s, "
         f"measured {run.measured_seconds:.1f} s real = "
         f"{run.measured_seconds * cfg.scale / 60:.1f} simulated min; leases {run.split}; "
-        f"{run.looks} looks (p50 {percentile(run.look_ms, 50):.0f} ms, "
-        f"max {max(run.look_ms, default=float('nan')):.0f} ms real); "
+        f"{run.looks} looks, real ms p50 {percentile(run.look_ms, 50):.0f} (the simulator "
+        f"serving its pages {percentile(run.serving_ms, 50):.0f}, the bot between pages "
+        f"{percentile(run.between_pages_ms, 50):.0f}), "
+        f"max {max(run.look_ms, default=float('nan')):.0f}; "
         f"DO calls {run.do_calls}: {run.calls.describe()}; {run.slack_posts} posts, "
         f"{run.slack_edits} edits; {len(run.lags.total)} step events told, "
         f"{run.lags.untold} untold, {run.told_twice} step lines twice; "
