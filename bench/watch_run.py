@@ -32,9 +32,10 @@ UNLIMITED = 10**9
 class WatchConfig:
     counts: tuple[int, ...] = (20, 100, 500)
     replicas: tuple[int, ...] = (1, 2)
-    # Simulated seconds per real second. A look at 500 apps costs real CPU (three pages of
-    # JSON, served and parsed); BENCHMARKS.md, section 2, says why 10 and not 30.
-    scale: float = 10.0
+    # Simulated seconds per real second. A look at 500 apps and the narration after it
+    # cost seconds of real CPU on a 2-core VM, and every real second counts `scale`
+    # simulated seconds of lag; BENCHMARKS.md, section 2, says why 2 and not 10 or 30.
+    scale: float = 2.0
     budget: int = 250  # DigitalOcean requests per simulated minute (bot and simulator)
     # Simulated seconds per tick (a rollback is 8 ticks, ~5 min); not a divisor of any
     # poll interval, so step changes fall at every phase of the polls.
