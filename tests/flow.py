@@ -4,6 +4,7 @@ and the replies."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.slack.fake import FakeSlack, Message
@@ -50,6 +51,45 @@ EXPECTED_STEP_REPLIES = [
 def step_lines(text: str) -> list[str]:
     """The step lines of a progress reply, without icons, sorted for comparison."""
     return sorted(line.split(" ", 1)[1] for line in text.splitlines() if "`: *" in line)
+
+
+def told_once_in_order(texts: list[str], *, retold: int = 0) -> list[str]:
+    """The step lines of a sample-golang rollback's thread, checked: none told twice, in
+    the order the rollback went, and every step's last state told.
+
+    For a thread whose telling was deferred for a while (a busy channel, a replica taking
+    over, Redis refusing writes): DigitalOcean moves on meanwhile, so the next reply tells
+    several looks' changes at once, and a state that began and ended in between is never
+    seen, as with a longer poll interval (``bot.fleet.telling``). Undeferred threads are held
+    to ``EXPECTED_STEP_REPLIES`` exactly.
+
+    ``retold``: replies whose lines may be told again (a reply posted but not recorded when
+    its replica was killed; the next follower tells it again, with what came since)."""
+    group = {line: i for i, reply in enumerate(EXPECTED_STEP_REPLIES) for line in reply}
+    told: dict[str, int] = {}  # line → the reply that first told it
+    replies: list[list[str]] = []
+    again: set[int] = set()
+    for n, text in enumerate(texts):
+        fresh = []
+        for line in step_lines(text):
+            assert line in group, f"a step line nobody expected: {line}"
+            if line in told:
+                again.add(told[line])
+            else:
+                told[line] = n
+                fresh.append(line)
+        if fresh:
+            replies.append(fresh)
+    assert len(again) <= retold, f"step lines told twice: {texts}"
+    for earlier, later in pairwise(replies):
+        assert max(group[x] for x in earlier) < min(group[x] for x in later), replies
+    last = {_step(line): line for reply in EXPECTED_STEP_REPLIES for line in reply}
+    assert set(last.values()) <= set(told), f"a step's end untold: {list(told)}"
+    return list(told)
+
+
+def _step(line: str) -> str:
+    return line.split("`")[1]
 
 
 def wait_card(slack: FakeSlack, app_name: str, *, channel: str = "CDEPLOY") -> Message:

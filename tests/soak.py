@@ -29,7 +29,7 @@ from bot.store import keys
 from tests.constants import DO_SPEED, SIGNING_SECRET
 from tests.processes import BotProcess
 from tests.slack_driver import SlackDriver
-from tests.soak_faults import FaultCounts, Injected, Player, Targets, plan
+from tests.soak_faults import FaultCounts, Injected, Player, Targets, plan, watch_leases
 from tests.soak_people import People
 from tests.soak_person import Person
 from tests.soak_stack import Stack, stack
@@ -191,9 +191,7 @@ def _drain(server: RedisServer, *, deadline: float) -> list[str]:
     """Wait until no watch is listed and no lease is held (they expire within a second)."""
     client = redis.Redis(port=server.port, decode_responses=True)
     try:
-        while client.scard(keys.ACTIVE_WATCHES) or next(
-            client.scan_iter(keys.LEASE_PREFIX + "*"), None
-        ):
+        while client.scard(keys.ACTIVE_WATCHES) or watch_leases(client):
             if time.monotonic() > deadline:
                 return ["watches were still active or leased 30 s after the people were done"]
             time.sleep(0.1)  # Redis cannot tell us when a key expires
@@ -223,7 +221,7 @@ def _collect(
             for k in client.scan_iter(keys.APP_LOCK_PREFIX + "*")
         }
         active = sorted(str(d) for d in client.smembers(keys.ACTIVE_WATCHES))
-        leases = sorted(client.scan_iter(keys.LEASE_PREFIX + "*"))
+        leases = watch_leases(client)
     finally:
         client.close()
     rollbacks = {

@@ -259,8 +259,8 @@ class Player:
             while True:
                 try:
                     return {
-                        str(key).removeprefix(keys.LEASE_PREFIX)
-                        for key in client.scan_iter(keys.LEASE_PREFIX + "*")
+                        key.removeprefix(keys.LEASE_PREFIX)
+                        for key in watch_leases(client)
                         if f":{pid}:" in str(client.get(key) or "")
                     }
                 except redis.ConnectionError:
@@ -269,3 +269,10 @@ class Player:
                     self._stop.wait(0.1)
         finally:
             client.close()
+
+
+def watch_leases(client: redis.Redis) -> list[str]:
+    """The watches' lease keys held now: not the look at the fleet's, which a running
+    replica always holds."""
+    look = keys.lease(keys.FLEET_LOOK_LEASE)
+    return sorted(str(k) for k in client.scan_iter(keys.LEASE_PREFIX + "*") if k != look)

@@ -60,7 +60,9 @@ def test_one_persons_flood_of_proposals_does_not_delay_an_approval(
     # DigitalOcean answered any of the flood.
     assert answered_before_the_rollback(sim) == 0
     assert sim.count("POST", VALIDATE_WARN) == PER_PERSON
-    # Once their work is done, the same person may ask again.
+    # Once their work is done (each answered, after its card), the same person may ask again.
+    posted = "Posted a rollback card for `sample-warn`"
+    slack.wait_for(lambda: sum(posted in t for t in slack.response_texts()) == PER_PERSON)
     assert driver.command("sample-warn", user="UMALLORY", channel="COPS").json()["text"] == (
         "Working on it…"
     )

@@ -91,8 +91,9 @@ def test_hours_of_rollbacks_stay_within_both_windows(
     statuses = Counter(r.status for r in token_sim.requests)
     assert statuses[429] == 0, statuses
     times = [r.at for r in token_sim.requests if r.status != 429]
-    # The hour was really used, and never overdrawn.
-    assert 0.6 * (PER_HOUR - 50) <= busiest(times, 3600) <= PER_HOUR
+    # The hour was never overdrawn. (It is no longer nearly used up either: one look at
+    # the fleet tells all six rollbacks, where each once took a poll of its own.)
+    assert busiest(times, 3600) <= PER_HOUR
     assert busiest(times, 60) <= PER_MINUTE
     started = [m for m in slack.top_level() if m.text.startswith("Rollback shop-")]
     threads = [slack.thread(card.ts) for card in started]

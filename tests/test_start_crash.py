@@ -28,6 +28,8 @@ def killed_mid_start(
     driver = drive(first, slack)
     driver.command("sample-golang", user="UALICE")
     card = wait_card(slack, "sample-golang")
+    # Only what comes after the approval counts: the proposal read the app by id too.
+    sim.journal.clear()
     sim.inject(method, path, status=None, delay=3.0)
     driver.press(card, "rollback_approve", user="UBOB")
     sim.journal.wait_for_arrival(method, path)

@@ -46,7 +46,11 @@ class DigitalOceanClient:
         return _parse(App, body, "app", what=what)
 
     async def iter_apps(self, *, per_page: int = 200) -> AsyncIterator[App]:
-        async for item in self._t.paged("/v2/apps", "apps", per_page=per_page, what="the app list"):
+        # apps_list.yml: "A JSON object with a `apps` key": an answer without it is no list.
+        pages = self._t.paged(
+            "/v2/apps", "apps", per_page=per_page, what="the app list", required=True
+        )
+        async for item in pages:
             app = _parse_item(App, item)
             if app is not None:
                 yield app

@@ -23,6 +23,7 @@ import stamina
 from bot.digitalocean import responses
 from bot.errors import (
     DOBudgetError,
+    DOMalformedError,
     DONetworkError,
     DORateLimitedError,
     DOServerError,
@@ -124,14 +125,23 @@ class Transport:
         await self._http.aclose()
 
     async def paged(
-        self, path: str, key: str, *, per_page: int, what: str
+        self, path: str, key: str, *, per_page: int, what: str, required: bool = False
     ) -> AsyncIterator[dict[str, Any]]:
+        """Every item of a list, page by page. ``required``: an answer without its list
+        (``key``) is unreadable rather than empty, as where the spec says the answer has it."""
         page = 1
         for _ in range(_MAX_PAGES):
             body = await self.read(
                 "GET", path, params={"page": page, "per_page": per_page}, what=what
             )
-            for item in body.get(key) or ():
+            items = body.get(key)
+            if required and not isinstance(items, list):
+                log.warning("digitalocean: a page of %s without its %s list", what, key)
+                raise DOMalformedError(
+                    f"DigitalOcean sent a page of {what} that the bot could not read.",
+                    status=200,
+                )
+            for item in items or ():
                 yield item
             next_page = _next_page(body)
             # The next link is followed by page number on our own base URL, so the token

@@ -117,6 +117,22 @@ class Watch(_Record):
     so nothing can come before it; watches stored before this field existed had it."""
 
 
+class Look(_Record):
+    """One look at the whole fleet (``GET /v2/apps``, every page), as shared in Redis."""
+
+    seq: int
+    """Counts looks: a reader that saw seq n knows a newer look when it reads n + 1."""
+    taken_at: float
+    """Epoch seconds when its first page was asked for: a deployment made before then is in it."""
+    interval: float
+    """Seconds the look-taker meant to wait before the next look."""
+    grace: float = 0.0
+    """Seconds more before a reader concludes nobody takes looks: time for another replica
+    to take the look's lease over from one that died."""
+    pages: int = 1
+    apps: int = 0
+
+
 class Event(StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"

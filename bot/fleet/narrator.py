@@ -1,11 +1,13 @@
 """The narrator: one poll of a watched deployment, told in the card's thread.
 
-Each poll diffs the step tree against the statuses already reported (kept in Redis),
-posts the changes as one thread reply, edits the card's status line, then stores the
-new statuses, so whoever polls next continues where this left off. "Done" is decided
-from ``phase`` alone, never from the step counters. How a reply is told and recorded
-(Slack's pace, nothing twice, a channel closed to the bot) is ``bot.fleet.telling``;
-what follows, untold (audit, metrics, the app's lock, the card), ``bot.fleet.aftercare``.
+A poll reads the deployment from the latest look at the fleet (``bot.fleet.readings``:
+DigitalOcean is asked only where the look cannot tell), diffs the step tree against the
+statuses already reported (kept in Redis), posts the changes as one thread reply, edits
+the card's status line, then stores the new statuses, so whoever polls next continues
+where this left off. "Done" is decided from ``phase`` alone, never from the step
+counters. How a reply is told and recorded (Slack's pace, nothing twice, a channel closed
+to the bot) is ``bot.fleet.telling``; what follows, untold (audit, metrics, the app's
+lock, the card), ``bot.fleet.aftercare``.
 
 Stores are guarded by the watch's lease: a replica that lost the lease cannot write,
 so two replicas never both advance one thread.
@@ -30,6 +32,7 @@ from bot.errors import (
     StoreUnavailableError,
 )
 from bot.fleet.aftercare import Aftercare
+from bot.fleet.readings import DeploymentReadings
 from bot.fleet.telling import Teller
 from bot.slack.blockkit import blocks, thread_replies
 from bot.store.redis_store import Store
@@ -40,6 +43,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, kw_only=True)
 class Narrator:
     do: DigitalOceanClient
+    readings: DeploymentReadings
     store: Store
     teller: Teller
     aftercare: Aftercare
@@ -68,6 +72,7 @@ class Narrator:
     def forget(self, deployment_id: str) -> None:
         """This replica no longer follows the watch."""
         self.teller.forget(deployment_id)
+        self.readings.forget(deployment_id)
 
     async def restore(self, watch: Watch) -> None:
         """Record ``watch`` again after Redis forgot it, and say so in its thread."""
@@ -103,16 +108,24 @@ class Narrator:
             return watch  # the channel is at Slack's pace: ask DigitalOcean next turn
         if not watch.announced:
             # The thread's first reply, whoever follows the watch: nothing comes before it.
-            told, _ = await self.teller.say(watch, thread_replies.started(watch))
+            if not watch.muted and not await self.teller.place(watch.channel, 1, insist=False):
+                return watch  # no place at Slack's pace soon: at a later turn
+            told, _ = await self.teller.say(watch, thread_replies.started(watch), placed=True)
             return await self.teller.keep(told.model_copy(update={"announced": True}))
-        deployment = await self.do.get_deployment(watch.app_id, watch.deployment_id)
+        deployment = await self.readings.read(watch)
+        if deployment is None:
+            return watch  # nothing new can be known before the next look
         changes = progress.diff(watch.statuses, deployment.progress.steps)
         updated = _observed(watch, deployment)
         # Everything that can fail is asked before anything is posted: a poll that posts
         # must also store, or the next one would tell the same again.
         ending = await self._ending(updated, deployment) if deployment.phase.is_terminal else None
         if (changes or ending) and not watch.muted:
-            await self.teller.place(watch.channel, bool(changes) + bool(ending))
+            posts = bool(changes) + bool(ending)
+            if not await self.teller.place(watch.channel, posts, insist=False):
+                # Watches turn together on each look: those that find no place at Slack's
+                # pace soon tell what they saw (their outcome too) at a later turn.
+                return watch
         if changes:
             message = thread_replies.step_changes(changes, deployment.phase)
             updated, _ = await self.teller.say(updated, message, placed=True)

@@ -169,16 +169,20 @@ class Teller:
         self._unrecorded.pop(deployment_id, None)
         self._latest.pop(deployment_id, None)
 
-    async def place(self, channel: str, posts: int) -> None:
-        """Take ``posts`` places at Slack's pace in ``channel``, waiting a moment if needed.
+    async def place(self, channel: str, posts: int, *, insist: bool = True) -> bool:
+        """Take ``posts`` places at Slack's pace in ``channel``, waiting a moment if needed;
+        whether they were taken. ``insist``: post anyway if none comes (an outcome, told
+        once and at once); else the caller tells it at a later turn.
 
-        What a poll saw is told in full, never cut short for the pace. Meanwhile this
-        replica's other watches in the channel skip DigitalOcean until it has room, and
-        so see their changes later, together, as after a longer poll interval.
+        Meanwhile this replica's other watches in the channel skip DigitalOcean until it
+        has room, and so see their changes later, together, as after a longer interval.
         """
         wait = await self._pace.take(channel, count=posts)
         if wait <= 0:
-            return
+            return True
         self._busy[channel] = self._clock() + wait
-        if not await self._pace.wait(channel, count=posts, patience=self._pace.span):
+        if await self._pace.wait(channel, count=posts, patience=self._pace.span):
+            return True
+        if insist:
             log.warning("channel %s: no place at Slack's pace; posting anyway", channel)
+        return False

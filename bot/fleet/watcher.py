@@ -6,11 +6,10 @@ time). A heartbeat renews this replica's leases; when a replica dies its leases 
 and another replica takes the watches over within a few poll intervals. On shutdown
 the leases are released at once so another replica carries on without waiting.
 
-Polling slows fairly when many rollbacks run at once: every watch is polled once per
-interval, stretched so that all of them together stay within the DigitalOcean budget,
-and one pacing loop per replica (``bot.fleet.polls``) spreads its polls evenly over that
-interval (``bot.fleet.pacing``), so they never arrive at DigitalOcean in bunches
-(``bot.fleet.fair_share`` says how often).
+A poll reads the latest look at the whole fleet, which one replica at a time takes
+(``bot.fleet.looker``) and every replica reads: each watch is polled when a new look is in
+(``bot.fleet.polls``), and DigitalOcean is asked about one deployment only where the look
+cannot tell, at the pace the budget allows (``bot.fleet.fair_share``).
 """
 
 from __future__ import annotations
@@ -19,11 +18,12 @@ import asyncio
 import logging
 import time
 
-from bot.digitalocean.budget import RateBudget
 from bot.domain.records import Watch
 from bot.errors import StoreUnavailableError
 from bot.fleet.fair_share import FairShare
+from bot.fleet.fleet_view import FleetView
 from bot.fleet.lease_keeper import LeaseKeeper
+from bot.fleet.looker import Looker
 from bot.fleet.narrator import Narrator
 from bot.fleet.polls import PollLoop
 from bot.store.leases import Leases
@@ -41,20 +41,25 @@ class Watcher:
         store: Store,
         leases: Leases,
         tasks: TaskTracker,
-        poll_interval: float,
-        budget: RateBudget,
+        share: FairShare,
+        view: FleetView,
+        looker: Looker,
     ) -> None:
         self._store = store
         self._leases = leases
+        self._narrator = narrator
         self._keeper = LeaseKeeper(leases=leases, store=store, narrator=narrator)
         self._tasks = tasks
-        self._share = FairShare(budget, poll_interval=poll_interval)
+        self._share = share
+        self.view = view
+        self.looker = looker
         self._stopping = asyncio.Event()
         self._polls = PollLoop(
             narrator=narrator,
             keeper=self._keeper,
             tasks=tasks,
             share=self._share,
+            view=view,
             stopping=self._stopping,
         )
         self._lapsed: dict[str, float] = {}  # watch nobody follows → since when, seen here
@@ -62,6 +67,11 @@ class Watcher:
     @property
     def running(self) -> int:
         return len(self._polls)
+
+    def reads(self) -> dict[str, int]:
+        """How this replica learnt of deployments: looks at the fleet it took, and
+        deployments it read by id."""
+        return {"look": self.looker.looks, "deployment": self._narrator.readings.asked}
 
     @property
     def interval(self) -> float:
@@ -71,18 +81,21 @@ class Watcher:
     def start(self, watch: Watch) -> None:
         """Follow a watch this replica just created (it claims the lease first)."""
         self._share.active += 1
+        self.looker.wake()  # the fleet is looked at every poll interval from now on
         self._tasks.spawn(self._claim(watch), name=f"watch:{watch.deployment_id}")
 
     def run_background(self) -> None:
         every, until = self._share.poll_interval, self._stopping
         heartbeat = self._leases.ttl / 3
         self._tasks.spawn(self._polls.run(), name="watch-pacer")
+        self._tasks.spawn(self.looker.run(self._stopping), name="fleet-looker")
         self._tasks.spawn(repeat(self.scan, every=every, until=until), name="watch-scan")
         self._tasks.spawn(repeat(self._renew, every=heartbeat, until=until), name="lease-heartbeat")
 
     def stop(self) -> None:
         self._stopping.set()
         self._polls.wake()
+        self.looker.wake()
 
     async def scan(self) -> int:
         """Claim and follow every listed watch nobody follows; return how many."""

@@ -22,7 +22,11 @@ from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.transport import Transport
 from bot.errors import StoreUnavailableError
 from bot.fleet.aftercare import Aftercare
+from bot.fleet.fair_share import FairShare
+from bot.fleet.fleet_view import FleetView
+from bot.fleet.looker import Looker
 from bot.fleet.narrator import Narrator
+from bot.fleet.readings import DeploymentReadings
 from bot.fleet.telling import Teller
 from bot.fleet.watcher import Watcher
 from bot.metrics import Metrics
@@ -35,6 +39,7 @@ from bot.slack.pace import ChannelPace
 from bot.store import health
 from bot.store.audit import AuditLog
 from bot.store.connect import ready
+from bot.store.fleet_snapshots import FleetSnapshots
 from bot.store.leases import Leases, lease_ttl, replica_id
 from bot.store.legacy_keys import rename_legacy_keys
 from bot.store.locks import AppLocks
@@ -198,8 +203,20 @@ def _watcher(
         # Taken over within a few poll intervals of a replica's death.
         ttl=lease_ttl(settings.rollback_poll_interval),
     )
+    share = FairShare(budget, poll_interval=settings.rollback_poll_interval)
+    view = FleetView(FleetSnapshots(store.client))
+    looker = Looker(
+        do=polls,
+        snapshots=FleetSnapshots(store.client),
+        store=store,
+        leases=leases,
+        budget=budget,
+        poll_interval=settings.rollback_poll_interval,
+        fleet_interval=settings.rollback_fleet_interval,
+    )
     narrator = Narrator(
         do=polls,
+        readings=DeploymentReadings(view=view, do=polls, share=share),
         store=store,
         teller=Teller(chat=chat, pace=pace, store=store, leases=leases),
         aftercare=aftercare,
@@ -210,8 +227,9 @@ def _watcher(
         store=store,
         leases=leases,
         tasks=tasks,
-        poll_interval=settings.rollback_poll_interval,
-        budget=budget,
+        share=share,
+        view=view,
+        looker=looker,
     )
 
 
@@ -237,6 +255,12 @@ def _expose(metrics: Metrics, *, do: DigitalOceanClient, chat: Chat, watcher: Wa
         "Slack Web API calls by method and outcome.",
         ("method", "outcome"),
         lambda: Counter({key: n for key, n in chat.calls.items()}),
+    )
+    metrics.count_calls(
+        "rollback_bot_digitalocean_reads",
+        "Looks at the whole fleet this replica took (look), and deployments it read by id.",
+        ("kind",),
+        lambda: Counter({(kind,): n for kind, n in watcher.reads().items()}),
     )
     metrics.watches.set_function(lambda: watcher.running)
 

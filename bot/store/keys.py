@@ -91,6 +91,24 @@ CHANNEL_PACE_PREFIX = PREFIX + "pace:channel:"
 """Recent posts in a Slack channel (all replicas), to keep Slack's one-a-second pace."""
 channel_pace = Family(CHANNEL_PACE_PREFIX)
 
+FLEET_APPS = PREFIX + "fleet:apps"
+"""The latest look at the fleet: app id → that app as ``GET /v2/apps`` listed it (JSON)."""
+
+FLEET_LOOK = PREFIX + "fleet:look"
+"""Hash describing that look: ``seq`` (counts looks), ``taken_at`` (epoch seconds when its
+first page was asked for), ``interval``, ``pages`` and ``apps``."""
+
+FLEET_READ = PREFIX + "fleet:read"
+"""Hash: deployment id → the seq of the latest look its follower has had its turn on. The
+look-taker waits (a little) for every followed watch to have read the last look before
+taking the next, so no look's news is replaced unread."""
+
+FLEET_LOOK_LEASE = "fleet-look"
+"""The lease (``lease:fleet-look``) of the replica taking the looks, one at a time."""
+
+FLEET_KEEP_SECONDS = 24 * 3600
+"""A snapshot nobody refreshes for a day is dropped (the bot was uninstalled, say)."""
+
 SEEN_SECONDS = 3600
 """Slack retries within minutes; an hour of memory covers them."""
 

@@ -101,6 +101,53 @@ end
 return 0
 """
 
+# Publish a look at the fleet (``bot.store.fleet_snapshots``): only by the holder of the
+# look's lease (KEYS[3], ARGV[1]), and only if it began after the look it replaces, so a
+# look that lost its lease half-way can never put an older fleet back. ARGV[2]: taken_at,
+# ARGV[3..7]: interval, grace, pages, apps, keep seconds; then app id / JSON pairs.
+# Returns the new look's seq, or 0 when refused.
+PUBLISH_LOOK = """
+if redis.call('get', KEYS[3]) ~= ARGV[1] then
+    return 0
+end
+local before = tonumber(redis.call('hget', KEYS[1], 'taken_at') or '0')
+if before >= tonumber(ARGV[2]) then
+    return 0
+end
+redis.call('del', KEYS[2])
+local batch = {}
+for i = 8, #ARGV, 2 do
+    table.insert(batch, ARGV[i])
+    table.insert(batch, ARGV[i + 1])
+    if #batch >= 200 then
+        redis.call('hset', KEYS[2], unpack(batch))
+        batch = {}
+    end
+end
+if #batch > 0 then
+    redis.call('hset', KEYS[2], unpack(batch))
+end
+local seq = redis.call('hincrby', KEYS[1], 'seq', 1)
+redis.call('hset', KEYS[1], 'taken_at', ARGV[2], 'interval', ARGV[3], 'grace', ARGV[4],
+    'pages', ARGV[5], 'apps', ARGV[6])
+redis.call('expire', KEYS[1], ARGV[7])
+redis.call('expire', KEYS[2], ARGV[7])
+return seq
+"""
+
+# How many unfinished watches (the set KEYS[1]) have not had their turn on the look ARGV[1]
+# yet, as their followers recorded it (the hash KEYS[2]).
+UNREAD_WATCHES = """
+local unread = 0
+for _, dep in ipairs(redis.call('smembers', KEYS[1])) do
+    local seen = tonumber(redis.call('hget', KEYS[2], dep) or '-1')
+    if seen < tonumber(ARGV[1]) then
+        unread = unread + 1
+    end
+end
+return unread
+"""
+
 # Extend every lease of KEYS still held by ARGV[1]; return the keys it no longer holds.
 RENEW_LEASES = """
 local lost = {}

@@ -70,6 +70,11 @@ class WatchRecords(RedisRecords):
             raws = await self._redis.mget([keys.watch(i) for i in ids])
         return readable(Watch, raws)
 
+    async def count_active_watches(self) -> int:
+        """How many watches are unfinished, on every replica (one round trip)."""
+        async with guard(self._redis):
+            return int(await self._redis.scard(keys.ACTIVE_WATCHES))
+
     async def latest_rollback(self, app_id: str) -> Watch | None:
         """The most recent rollback watch of an app, if the bot started one."""
         async with guard(self._redis):

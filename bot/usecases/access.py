@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.models import App
 from bot.domain.channels import channel_refusal
-from bot.errors import SlackError, UsageError
+from bot.errors import BotError, SlackError, UsageError
+from bot.fleet.fleet_view import FleetView
 from bot.slack.client import Chat
 from bot.store.redis_store import Store
 
@@ -58,11 +59,36 @@ class Approvers:
 
 
 async def find_app_here(
-    do: DigitalOceanClient, rules: Mapping[str, Sequence[str]], *, app_ref: str, channel: str
+    do: DigitalOceanClient,
+    rules: Mapping[str, Sequence[str]],
+    *,
+    app_ref: str,
+    channel: str,
+    view: FleetView | None = None,
+    as_listed: bool = False,
 ) -> App:
-    """Resolve ``app_ref``, refusing (``UsageError``) an app this channel may not touch."""
-    app = await do.find_app(app_ref)
+    """Resolve ``app_ref``, refusing (``UsageError``) an app this channel may not touch.
+
+    With ``view``, a name is found in the latest look at the fleet when it is fresh,
+    rather than in every page of DigitalOcean's list; ``as_listed`` answers with the app
+    as that look saw it (what only reads), else DigitalOcean is asked for that app by id
+    (what acts on it must see it as it is now)."""
+    app = await _resolve(do, app_ref, view=view, as_listed=as_listed)
     refusal = channel_refusal(rules, channel=channel, app=app.name, app_id=app.id)
     if refusal is not None:
         raise UsageError(refusal)
     return app
+
+
+async def _resolve(
+    do: DigitalOceanClient, app_ref: str, *, view: FleetView | None, as_listed: bool
+) -> App:
+    listed = None
+    if view is not None:
+        try:
+            listed = await view.find(app_ref)
+        except BotError as exc:  # Redis away: DigitalOcean still knows
+            log.warning("fleet view unread: %s", exc.user_message)
+    if listed is None:
+        return await do.find_app(app_ref)
+    return listed if as_listed else await do.get_app(listed.id)

@@ -76,7 +76,11 @@ async def settle_from_command(
     deps: Deps, *, app_ref: str, user: str, revert: bool, channel: str
 ) -> blocks.Message:
     app = await find_app_here(
-        deps.do, deps.settings.rollback_channels, app_ref=app_ref, channel=channel
+        deps.do,
+        deps.settings.rollback_channels,
+        app_ref=app_ref,
+        channel=channel,
+        view=deps.watcher.view,
     )
     watch = await deps.store.latest_rollback(app.id)
     return await _settle(deps, app=app, watch=watch, user=user, revert=revert, channel=channel)

@@ -27,7 +27,11 @@ async def propose(
 ) -> blocks.Message:
     """Resolve the app and target, validate with DigitalOcean, post the card."""
     app = await find_app_here(
-        deps.do, deps.settings.rollback_channels, app_ref=app_ref, channel=channel
+        deps.do,
+        deps.settings.rollback_channels,
+        app_ref=app_ref,
+        channel=channel,
+        view=deps.watcher.view,
     )
     target = await _target(deps, app, deployment_id)
     validation = await deps.do.validate_rollback(app.id, target.id)

@@ -29,14 +29,19 @@ async def status(deps: Deps, *, app_ref: str | None, channel: str) -> blocks.Mes
         watches = [w for w in await deps.store.active_watches() if here(w.app_name, w.app_id)]
         cards = [c for c in await deps.store.pending_cards() if here(c.app_name, c.app_id)]
         return answers.overview(watches, cards, deps.clock())
-    app = await find_app_here(deps.do, rules, app_ref=app_ref, channel=channel)
+    # As the latest look saw it, when that is fresh: no DigitalOcean call.
+    app = await find_app_here(
+        deps.do, rules, app_ref=app_ref, channel=channel, view=deps.watcher.view, as_listed=True
+    )
     watch = await deps.store.latest_rollback(app.id)
     return answers.app_status(app, watch, deps.clock())
 
 
 async def history(deps: Deps, *, app_ref: str, channel: str) -> blocks.Message:
     rules = deps.settings.rollback_channels
-    app = await find_app_here(deps.do, rules, app_ref=app_ref, channel=channel)
+    app = await find_app_here(
+        deps.do, rules, app_ref=app_ref, channel=channel, view=deps.watcher.view, as_listed=True
+    )
     deployments = await deps.do.list_deployments(app.id, limit=_HISTORY_SIZE)
     return answers.history(app, deployments, deps.clock())
 

@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
+
+# The collections whose next path segment is an id: /v2/apps/{id}/deployments/{id}.
+_ID_AFTER = frozenset({"apps", "deployments"})
+
+
+def endpoint_of(method: str, path: str) -> str:
+    """ "GET /v2/apps/{id}/deployments/{id}" for a GET of one deployment: the route a
+    request took, with its ids replaced, so calls can be tallied per endpoint."""
+    parts = path.rstrip("/").split("/")
+    template = [
+        "{id}" if i > 0 and parts[i - 1] in _ID_AFTER and part else part
+        for i, part in enumerate(parts)
+    ]
+    return f"{method.upper()} {'/'.join(template)}"
 
 
 @dataclass(frozen=True)
@@ -70,3 +85,7 @@ class Journal:
             for e in self.entries()
             if e.method == method.upper() and pattern.fullmatch(e.path) is not None
         )
+
+    def by_endpoint(self) -> Counter[str]:
+        """Answered requests per endpoint template (see `endpoint_of`)."""
+        return Counter(endpoint_of(e.method, e.path) for e in self.entries())

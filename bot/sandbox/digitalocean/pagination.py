@@ -21,21 +21,28 @@ def page_params(query: Mapping[str, str], max_page_size: int | None) -> tuple[in
     return max(page, 1), per_page
 
 
+def page_slice(page: int, per_page: int) -> slice:
+    """Which items (by index) the page shows."""
+    start = (page - 1) * per_page
+    return slice(start, start + per_page)
+
+
 def paginate(
     key: str,
-    items: Sequence[object],
+    page_items: Sequence[object],
     *,
+    total: int,
     page: int,
     per_page: int,
     link: Callable[[int], str],
 ) -> dict[str, object]:
-    """`{key: [...], "links": {"pages": {...}}, "meta": {"total": N}}`.
+    """`{key: [...], "links": {"pages": {...}}, "meta": {"total": N}}` for the page's
+    items (`page_slice` of all `total`).
 
     Only the links that make sense are present; when everything fits on one page
     `pages` is empty, as in the spec's examples.
     """
-    last = max(1, math.ceil(len(items) / per_page))
-    start = (page - 1) * per_page
+    last = max(1, math.ceil(total / per_page))
     pages: dict[str, str] = {}
     if page > 1:
         pages["first"] = link(1)
@@ -44,9 +51,9 @@ def paginate(
         pages["next"] = link(page + 1)
         pages["last"] = link(last)
     return {
-        key: list(items[start : start + per_page]),
+        key: list(page_items),
         "links": {"pages": pages},
-        "meta": {"total": len(items)},
+        "meta": {"total": total},
     }
 
 

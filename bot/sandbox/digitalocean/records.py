@@ -132,10 +132,8 @@ class DeploymentRecord:
     def in_progress(self) -> bool:
         return self.phase not in TERMINAL_PHASES
 
-    def to_json(self) -> dict[str, object]:
-        progress = self.script.render(
-            self.tick, lambda t: datetime.fromtimestamp(self.time_of(t), UTC)
-        )
+    def to_json(self, *, progress: bool = True) -> dict[str, object]:
+        """`progress=False` leaves the key out (the list_omits_progress fault)."""
         if self.override_phase is not None and self.overridden_at is not None:
             phase_at, updated = iso(self.overridden_at), iso(self.overridden_at)
         else:
@@ -151,10 +149,13 @@ class DeploymentRecord:
             "phase_last_updated_at": phase_at,
             "created_at": iso(self.created),
             "updated_at": updated,
-            "progress": progress,
             "phase": self.phase,
             "tier_slug": self.tier_slug,
         }
+        if progress:
+            out["progress"] = self.script.render(
+                self.tick, lambda t: datetime.fromtimestamp(self.time_of(t), UTC)
+            )
         if self.cloned_from is not None:
             out["cloned_from"] = self.cloned_from
         return out
@@ -187,7 +188,24 @@ class AppRecord:
     def ingress(self) -> str:
         return f"https://{self.name}-{self.id[:5]}.ondigitalocean.app"
 
-    def to_json(self) -> dict[str, object]:
+    @property
+    def pending_id(self) -> str | None:
+        """models/app.yml pending_deployment: "The most recent pending deployment. For
+        CreateApp and UpdateApp transactions this is guaranteed to reflect the associated
+        deployment." What GET/list answer is in godo PR #601 (which added the field):
+        "For GetApp and ListApps it will be set to the most recent non-cancelled
+        deployment if one exists." (quoted as of 2023-02)
+        """
+        for dep in reversed(self.deployments):
+            if dep.phase != "CANCELED":
+                return dep.id
+        return None
+
+    def to_json(self, *, progress: bool = True) -> dict[str, object]:
+        """One app as GET /v2/apps/{id} and each item of GET /v2/apps carry it (both
+        are models/app.yml; apps_list.yml: "Information about the current active
+        deployment as well as any in progress ones will also be included for each
+        app"). `progress=False` leaves `progress` out of every deployment in it."""
         active = self.find(self.active_id)
         out: dict[str, object] = {
             "id": self.id,
@@ -208,11 +226,12 @@ class AppRecord:
         for key, dep_id in (
             ("active_deployment", self.active_id),
             ("in_progress_deployment", self.in_progress_id),
+            ("pending_deployment", self.pending_id),
             ("pinned_deployment", self.pinned_id),
         ):
             dep = self.find(dep_id)
             if dep is not None:
-                out[key] = dep.to_json()
+                out[key] = dep.to_json(progress=progress)
         return out
 
 

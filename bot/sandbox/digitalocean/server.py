@@ -8,6 +8,7 @@ covers unknown routes, exactly like a real edge.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import cast
 
 from starlette.applications import Starlette
@@ -19,7 +20,7 @@ from starlette.routing import Route
 
 from .edge import DroppedConnection, Edge
 from .errors import ApiError, error_body
-from .pagination import page_params, paginate
+from .pagination import page_params, page_slice, paginate
 from .state import Simulator
 
 # DroppedConnection is raised by the edge; tests know it as this module's.
@@ -56,17 +57,22 @@ def _sim(request: Request) -> Simulator:
     return cast(Simulator, request.app.state.sim)
 
 
-def _paged(request: Request, key: str, items: list[dict[str, object]]) -> Response:
+# A page's items and the total, given the page's slice (for apps, the look at them).
+PageOf = Callable[[slice], tuple[list[dict[str, object]], int]]
+
+
+def _paged(request: Request, key: str, page_of: PageOf) -> Response:
     page, per_page = page_params(request.query_params, _sim(request).max_page_size)
+    items, total = page_of(page_slice(page, per_page))
     body = paginate(
-        key, items, page=page, per_page=per_page,
+        key, items, total=total, page=page, per_page=per_page,
         link=lambda n: str(request.url.include_query_params(page=n)),
     )  # fmt: skip
     return JSONResponse(body)
 
 
 async def _list_apps(request: Request) -> Response:
-    return _paged(request, "apps", _sim(request).list_apps())
+    return _paged(request, "apps", _sim(request).look_at_apps)
 
 
 async def _get_app(request: Request) -> Response:
@@ -76,7 +82,7 @@ async def _get_app(request: Request) -> Response:
 async def _list_deployments(request: Request) -> Response:
     types = request.query_params.getlist("deployment_types")
     deployments = _sim(request).list_deployments(request.path_params["app_id"], types)
-    return _paged(request, "deployments", deployments)
+    return _paged(request, "deployments", lambda page: (deployments[page], len(deployments)))
 
 
 async def _get_deployment(request: Request) -> Response:

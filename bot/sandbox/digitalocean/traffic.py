@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections import Counter
 from collections.abc import Callable
 
 from .faults import Fault, FaultInjector
@@ -72,3 +73,9 @@ class TrafficControls:
     def count(self, method: str, path_regex: str) -> int:
         """How many recorded requests used `method` on a path fully matching the regex."""
         return self.journal.count(method, path_regex)
+
+    def calls_by_endpoint(self) -> Counter[str]:
+        """Recorded requests tallied by endpoint template, e.g. `{"GET /v2/apps": 3,
+        "GET /v2/apps/{id}/deployments/{id}": 1, "POST /v2/apps/{id}/rollback": 1}`:
+        every answered request counts, whatever its status (dropped connections too)."""
+        return self.journal.by_endpoint()

@@ -34,9 +34,11 @@ class Options(TypedDict, total=False):
 class World(TrafficControls):
     """Apps and deployments in memory; the lock and the clock-driven progress.
 
-    `step_seconds=None` ("per poll"): each GET of an in-progress deployment advances it
-    by exactly one tick before answering, so a test sees every status change once.
-    `step_seconds=1.5` (clock): tick = floor(seconds since creation / step_seconds).
+    `step_seconds=None` ("per poll or look"): each GET of an in-progress deployment, and
+    each page of `GET /v2/apps` (a look) for the apps on that page, advances it by exactly
+    one tick before answering, so a test sees every status change once whichever way it
+    reads. `step_seconds=1.5` (clock): tick = floor(seconds since creation /
+    step_seconds), settled on every read.
     """
 
     def __init__(
@@ -66,6 +68,9 @@ class World(TrafficControls):
         self.keep_failed_rollbacks_pinned = False
         """What the live API does with a failed rollback is unverified: by default the app
         is left unpinned on its previous deployment; True keeps it pinned to the failure."""
+        self.list_omits_progress = False
+        """A fault: True makes `GET /v2/apps` answer its deployments without `progress`
+        (the key absent) while `GET .../deployments/{id}` still carries it."""
         self._lock = threading.RLock()
         self._apps: dict[str, AppRecord] = {}
 
@@ -116,6 +121,13 @@ class World(TrafficControls):
         dep.tick = max(dep.tick, tick)
         if not dep.in_progress:
             self._finish(app, dep)
+
+    def _poll(self, app: AppRecord, dep_id: str | None) -> None:
+        """Per-poll mode: a poll or look at the app's in-progress deployment moves it a
+        tick (any other deployment stays as it is)."""
+        dep = app.find(dep_id)
+        if dep is not None and dep.id == app.in_progress_id:
+            self._advance(app, dep, dep.tick + 1)
 
     def _settle(self) -> None:
         """Clock mode: bring every running deployment up to the current time."""
