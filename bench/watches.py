@@ -142,7 +142,8 @@ def notes(cfg: WatchConfig, run: WatchRun) -> str:
     return (
         f"{run.n} watches / {run.replicas} replica(s): setup {run.setup_seconds:.0f} s, "
         f"measured {run.measured_seconds:.1f} s real = "
-        f"{run.measured_seconds * cfg.scale / 60:.1f} simulated min; leases {run.split}; "
+        f"{run.measured_seconds * cfg.scale / 60:.1f} simulated min; "
+        f"leases held (watches and the look) {run.split}; "
         f"{run.looks} looks, real ms p50 {percentile(run.look_ms, 50):.0f} (the simulator "
         f"serving its pages {percentile(run.serving_ms, 50):.0f}, the bot between pages "
         f"{percentile(run.between_pages_ms, 50):.0f}), "
