@@ -56,6 +56,9 @@ def test_a_failed_rollback_is_told_from_the_list_too(
     # Failed, it is in no place of the app but its newest (``pending_deployment``), with
     # its steps: still no need to ask for it by id.
     assert sim.count("GET", PER_DEPLOYMENT.format(BROKEN_ID)) == 0
+    # Nor the app, to see whether it is still pinned: the look that told the failure said.
+    # (The proposal and the approval each read it, as it was then.)
+    assert sim.count("GET", f"/v2/apps/{BROKEN_ID}") == 2
 
 
 def test_a_list_without_progress_falls_back_to_reading_each_deployment(

@@ -12,6 +12,7 @@ import pytest
 from bot.digitalocean.budget import Limits, RateBudget
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.transport import Transport
+from bot.errors import DOMalformedError
 from bot.fleet.fair_share import FairShare
 from bot.fleet.fleet_view import FleetView
 from bot.fleet.looker import Looker
@@ -184,3 +185,41 @@ async def test_a_look_nobody_has_read_is_replaced_only_an_interval_late(
     now[0] += 0.1
     await taker.turn()
     assert sim.count("GET", "/v2/apps") == 3
+
+
+async def test_a_look_nobody_renews_is_not_trusted_for_long(
+    store: Store, do: tuple[Simulator, DigitalOceanClient]
+) -> None:
+    sim, client = do
+    created = await client.create_rollback(GOLANG_ID, GOLANG_TARGET)
+    watch = stored_watch(created.id).model_copy(update={"app_id": GOLANG_ID})
+    await leases(store).claim(LOOK)
+    snapshots = FleetSnapshots(store.client)
+    # The last look was taken a minute ago, meant to be followed by another in 5 s, with 2 s
+    # of grace for a new look-taker: whoever took it is gone.
+    app = (await client.get_app(GOLANG_ID)).model_dump_json()
+    old = time.time() - 60
+    assert await snapshots.publish(
+        {GOLANG_ID: app}, owner="me", taken_at=old, interval=5, grace=2, pages=1
+    )
+    view = FleetView(snapshots)
+    readings = DeploymentReadings(
+        view=view, do=client, share=FairShare(budget(store), poll_interval=5)
+    )
+    assert not view.fresh(await view.look())
+    assert (await readings.read(watch)) is not None
+    assert readings.asked == 1 and sim.count("GET", rf"/v2/apps/{GOLANG_ID}/deployments/.+") == 1
+
+
+async def test_an_app_list_without_its_apps_is_no_look(
+    store: Store, do: tuple[Simulator, DigitalOceanClient]
+) -> None:
+    sim, client = do
+    taker = looker(store, client)
+    await taker.turn()
+    before = await FleetSnapshots(store.client).apps()
+    # apps_list.yml: "A JSON object with a `apps` key"; without it, it is not an empty fleet.
+    sim.inject("GET", "/v2/apps", status=200, body={"links": {}, "meta": {"total": 0}})
+    with pytest.raises(DOMalformedError):
+        await taker.take(interval=5.0)
+    assert await FleetSnapshots(store.client).apps() == before != {}

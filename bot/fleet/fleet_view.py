@@ -7,6 +7,7 @@ per change of its listing, however many watches and commands read it meanwhile.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 
@@ -32,13 +33,27 @@ def look_tick(poll_interval: float) -> float:
 
 
 class FleetView:
-    def __init__(self, snapshots: FleetSnapshots, *, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        snapshots: FleetSnapshots,
+        *,
+        reuse_for: float = 0.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._snapshots = snapshots
+        self._reuse_for = reuse_for
         self._clock = clock
         self._parsed: dict[str, tuple[str, App | None]] = {}  # app id → (its JSON, parsed)
+        self._read: tuple[float, Look | None] = (-math.inf, None)  # (when, the look) as read
 
     async def look(self) -> Look | None:
-        return await self._snapshots.look()
+        """The latest look's description. Read again only after ``reuse_for`` seconds
+        (a tick of the poll loop): hundreds of watches turning on one look ask for it
+        once, not once each."""
+        now = time.monotonic()
+        if now - self._read[0] >= self._reuse_for:
+            self._read = (now, await self._snapshots.look())
+        return self._read[1]
 
     def fresh(self, look: Look | None) -> bool:
         """Whether somebody is still taking looks, so ``look`` or the next one tells the

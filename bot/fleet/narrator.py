@@ -152,7 +152,7 @@ class Narrator:
             return thread_replies.failed(watch, failed), reason
         # Revert is offered only if DigitalOcean left the app pinned to this rollback;
         # otherwise the reply says where the app stands (a button there would be a dead end).
-        app = await self.do.get_app(watch.app_id)
+        app = self.readings.app_of(watch.deployment_id) or await self.do.get_app(watch.app_id)
         pinned = app.pinned_deployment.id if app.pinned_deployment else ""
         live = app.active_deployment.id if app.active_deployment else ""
         return thread_replies.failed(watch, failed, pinned=pinned, live=live), reason

@@ -27,7 +27,7 @@ from bot.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
 
-TURN_LIMIT = 32
+TURN_LIMIT = 64
 """Polls of one replica under way at once. A poll that finds nothing new costs two Redis
 reads; one that tells a change, a Slack post and a Redis write. Hundreds of watches turning
 on one look then queue here rather than open hundreds of connections at once."""

@@ -36,6 +36,7 @@ class DeploymentReadings:
         self._clock = clock
         self._asked: dict[str, float] = {}  # deployment → when DigitalOcean was last asked
         self._asked_at: dict[str, float] = {}  # the same, in epoch seconds, as looks say
+        self._apps: dict[str, App] = {}  # the app as the look that told its deployment saw it
         self.asked = 0
         """Deployments read from DigitalOcean rather than from a look (for tests, metrics)."""
 
@@ -56,11 +57,19 @@ class DeploymentReadings:
             # Listed without its steps (a list that leaves ``progress`` out): only the
             # deployment itself tells them, unless none can have begun yet.
             return None if listed.phase == Phase.PENDING_BUILD else await self._ask(watch)
+        if app is not None:
+            self._apps[watch.deployment_id] = app
         return listed
+
+    def app_of(self, deployment_id: str) -> App | None:
+        """The app as the look that told the deployment's latest state listed it (where it
+        stands now: what is live, what is pinned); None if DigitalOcean told it instead."""
+        return self._apps.get(deployment_id)
 
     def forget(self, deployment_id: str) -> None:
         self._asked.pop(deployment_id, None)
         self._asked_at.pop(deployment_id, None)
+        self._apps.pop(deployment_id, None)
 
     async def _ask(self, watch: Watch) -> Deployment | None:
         dep = watch.deployment_id
@@ -69,6 +78,7 @@ class DeploymentReadings:
         if last is not None and now - last < self._share.interval:
             return None
         self._asked[dep] = now
+        self._apps.pop(dep, None)
         self._asked_at[dep] = time.time()
         self.asked += 1
         return await self._do.get_deployment(watch.app_id, dep)

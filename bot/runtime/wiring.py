@@ -23,7 +23,7 @@ from bot.digitalocean.transport import Transport
 from bot.errors import StoreUnavailableError
 from bot.fleet.aftercare import Aftercare
 from bot.fleet.fair_share import FairShare
-from bot.fleet.fleet_view import FleetView
+from bot.fleet.fleet_view import FleetView, look_tick
 from bot.fleet.looker import Looker
 from bot.fleet.narrator import Narrator
 from bot.fleet.readings import DeploymentReadings
@@ -204,7 +204,9 @@ def _watcher(
         ttl=lease_ttl(settings.rollback_poll_interval),
     )
     share = FairShare(budget, poll_interval=settings.rollback_poll_interval)
-    view = FleetView(FleetSnapshots(store.client))
+    view = FleetView(
+        FleetSnapshots(store.client), reuse_for=look_tick(settings.rollback_poll_interval) / 2
+    )
     looker = Looker(
         do=polls,
         snapshots=FleetSnapshots(store.client),

@@ -51,6 +51,10 @@ STARTING = PREFIX + "cards:starting"
 """Sorted set of approved cards whose rollback is being started, scored by when the intent
 lapses unless the starting replica keeps it alive (``bot.usecases.starting``)."""
 
+STARTING_RECHECKED = PREFIX + "cards:starting:rechecked"
+"""Set of approved cards whose lapsed intent found no rollback once: a POST that was in
+flight when its replica died may still be made, so the app is looked at once more later."""
+
 APP_LOCK_PREFIX = PREFIX + "lock:app:"
 """One rollback at a time per app: ``lock:app:<app id>`` holds the owner, with an expiry."""
 app_lock = Family(APP_LOCK_PREFIX)

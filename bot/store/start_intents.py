@@ -27,6 +27,16 @@ class StartingIntents(RedisRecords):
     async def forget_starting(self, card_id: str) -> None:
         async with guard(self._redis):
             await self._redis.zrem(keys.STARTING, card_id)
+            await self._redis.srem(keys.STARTING_RECHECKED, card_id)
+
+    async def recheck_start_later(self, card_id: str, *, until: float) -> bool:
+        """Look at a lapsed intent once more at ``until``; False if it was looked at again
+        already (then it is for the caller to conclude)."""
+        async with guard(self._redis):
+            if not await self._redis.sadd(keys.STARTING_RECHECKED, card_id):
+                return False
+            await self._redis.zadd(keys.STARTING, {card_id: until}, xx=True)
+        return True
 
     async def lapsed_starts(self, now: float, *, limit: int = 20) -> list[str]:
         """Cards whose intent to start lapsed: their replica stopped mid-start."""

@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 _LOCK_MARGIN = 600
 _REMEMBER_FOR = 120.0  # seconds to keep trying to record a rollback that already started
 _REOPEN_FOR = 30.0  # seconds to keep trying to open a card again that did not start
+_ANSWER_WINDOW = 20.0
+"""Seconds a rollback POST sent by a replica that died may still take to reach DigitalOcean
+and be done: the transport's request timeout (15 s; writes are sent once), and a margin."""
 
 
 def intent_lapses(deps: Deps) -> float:
@@ -102,6 +105,13 @@ async def recover(deps: Deps, card_id: str) -> None:
     app = await deps.do.get_app(card.app_id)
     made = [d for d in (app.in_progress_deployment, app.pinned_deployment) if d is not None]
     found = next((d for d in made if made_for(d, card)), None)
+    if found is None and await deps.store.recheck_start_later(
+        card.id, until=deps.clock() + _ANSWER_WINDOW
+    ):
+        # The POST may have been on its way when the replica died; DigitalOcean may still
+        # make the rollback. Saying "nothing changed" now could leave one untold.
+        log.info("card %s: no rollback made yet; looking again in %.0f s", card.id, _ANSWER_WINDOW)
+        return
     if found is None:
         log.warning("card %s: its replica stopped before DigitalOcean started anything", card.id)
         await deps.locks.release(card.app_id, card.id)

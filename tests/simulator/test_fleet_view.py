@@ -161,3 +161,13 @@ async def test_calls_are_tallied_by_endpoint(sim: Simulator, client: httpx.Async
     assert sim.calls_by_endpoint()["GET /v2/apps/{id}/deployments/{id}"] == sim.count(
         "GET", r"/v2/apps/[^/]+/deployments/[^/]+"
     )
+
+
+def test_each_answer_is_a_copy_of_its_own_even_when_rendered_from_the_last() -> None:
+    sim, ids = small_fleet(2, running=(0,))
+    first: dict[str, Any] = sim.get_app(ids[0])
+    first["in_progress_deployment"]["progress"]["steps"].clear()
+    first["spec"]["name"] = "changed by a caller"
+    again: dict[str, Any] = sim.get_app(ids[0])
+    assert again["in_progress_deployment"]["progress"]["steps"]
+    assert again["spec"]["name"] != "changed by a caller"
