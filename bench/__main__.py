@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 
-from bench import ack, calls, hours, machine, profiling, soak, watches
+from bench import ack, calls, hours, idle, machine, profiling, soak, watches
 from bench.stack import private_redis
 from bench.stats import Row, render
 
@@ -21,12 +22,17 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         help=f"comma-separated, of {', '.join(SECTIONS)} (default: all)",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="fewer requests, at most 100 watches (~2 min)"
+        "--quick", action="store_true", help="fewer requests, at most 100 watches (~10 min)"
     )
     parser.add_argument(
         "--profile", action="store_true", help="then profile the ack path and the watch loop"
     )
-    parser.add_argument("--scale", type=float, default=30.0, help="simulated s per real s")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=None,
+        help="simulated s per real s (default: 2 in section 2, x20 idle; 60 in section 4)",
+    )
     return parser.parse_args(argv)
 
 
@@ -42,8 +48,13 @@ def _section_ack(quick: bool) -> None:
         print(f"note: {line}")
 
 
-def _section_watch(quick: bool, scale: float) -> None:
-    cfg = watches.WatchConfig(scale=scale, counts=(20, 100) if quick else (20, 100, 500))
+def _section_watch(quick: bool, scale: float | None) -> None:
+    cfg = watches.WatchConfig(
+        counts=(100,) if quick else (100, 500),
+        idle_minutes=5.0 if quick else 10.0,
+    )
+    if scale:
+        cfg = dataclasses.replace(cfg, scale=scale)
     print(
         f"\n# 2. Many rollbacks at once (clock x{cfg.scale:g}: a budget minute is "
         f"{cfg.window:g} s real; lags in simulated seconds)",
@@ -56,6 +67,10 @@ def _section_watch(quick: bool, scale: float) -> None:
                 run = watches.run_one(cfg, n, replicas, redis_server)
                 print(f"  {watches.notes(cfg, run)}", flush=True)
                 rows += watches.rows(cfg, run)
+        for replicas in cfg.replicas:
+            still = idle.run_idle(cfg, replicas, redis_server)
+            print(f"  {idle.notes(cfg, still)}", flush=True)
+            rows += idle.rows(cfg, still)
     print(render("Many rollbacks at once (budget 250 DigitalOcean calls/minute)", rows))
 
 
@@ -68,8 +83,8 @@ def _section_calls() -> None:
     print(calls.notes(cfg, run))
 
 
-def _section_hours(quick: bool, scale: float) -> None:
-    cfg = hours.HoursConfig(hours=1.2 if quick else 3.0, scale=max(scale, 60.0))
+def _section_hours(quick: bool, scale: float | None) -> None:
+    cfg = hours.HoursConfig(hours=1.2 if quick else 3.0, scale=max(scale or 30.0, 60.0))
     print(
         f"\n# 4. Hours of rollbacks back to back ({cfg.lanes} lanes, {cfg.hours:g} simulated h, "
         f"clock x{cfg.scale:g}; DigitalOcean's 250/min and 5,000/h enforced)",

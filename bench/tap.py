@@ -25,6 +25,7 @@ class Hit:
     end: float  # when the last byte of the answer left
     body: bytes = b""
     answer: bytes = b""
+    query: str = ""  # the query string, e.g. "page=2&per_page=200"
 
 
 class Tap:
@@ -79,6 +80,7 @@ class Tap:
                         end=time.time(),
                         body=b"".join(body),
                         answer=b"".join(answer),
+                        query=bytes(scope.get("query_string", b"")).decode(errors="replace"),
                     )
                     with self._lock:
                         self._hits.append(hit)

@@ -12,12 +12,11 @@ from pathlib import Path
 import redis
 
 from bench import replica
-from bench.lag import Lags, lags, step_events, thread_replies
+from bench.fleet_floors import Calls
+from bench.lag import Lags
 from bench.procs import Service
-from bench.rollouts import start_rollbacks, thread_owners
+from bench.rollouts import start_rollbacks
 from bench.stack import Stands
-from bench.tap import max_in_window
-from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.clock import ScaledClock
 from bot.sandbox.digitalocean.ratelimit import RateLimiter
 from bot.sandbox.redis_server import RedisServer
@@ -33,12 +32,21 @@ UNLIMITED = 10**9
 class WatchConfig:
     counts: tuple[int, ...] = (20, 100, 500)
     replicas: tuple[int, ...] = (1, 2)
-    scale: float = 30.0  # simulated seconds per real second
+    # Simulated seconds per real second. A look at 500 apps and the narration after it
+    # cost seconds of real CPU on a 2-core VM, and every real second counts `scale`
+    # simulated seconds of lag; BENCHMARKS.md, section 2, says why 2 and not 10 or 30.
+    scale: float = 2.0
     budget: int = 250  # DigitalOcean requests per simulated minute (bot and simulator)
     # Simulated seconds per tick (a rollback is 8 ticks, ~5 min); not a divisor of any
     # poll interval, so step changes fall at every phase of the polls.
     step_seconds: float = 37.0
     poll_interval: float = 5.0  # ROLLBACK_POLL_INTERVAL, simulated seconds
+    fleet_interval: float = 30.0  # ROLLBACK_FLEET_INTERVAL, simulated seconds
+    idle_apps: int = 200  # the idle measure: apps, nothing in flight
+    idle_minutes: float = 10.0  # simulated
+    # The idle measure's clock: a look at 200 idle apps is one page, ~0.1 s of real work
+    # against a fleet interval of 1.5 s real at x20.
+    idle_scale: float = 20.0
     batch: int = 25
 
     @property
@@ -48,9 +56,10 @@ class WatchConfig:
 
     hourly: int = 5000  # DigitalOcean's requests per simulated hour (the simulator's)
 
-    def floor_interval(self, n: int) -> float:
-        """Simulated seconds between two polls of one watch that DigitalOcean's two
-        windows allow (the hour binds from a handful of watches on)."""
+    def budget_interval(self, n: int) -> float:
+        """Before the fleet view (one GET per watch per poll): simulated seconds between
+        two polls of one watch that DigitalOcean's two windows allow (the hour binds from
+        a handful of watches on). Kept to bound a run of a bot of that design."""
         return max(self.poll_interval, 60.0 * n / self.budget, 3600.0 * n / self.hourly)
 
 
@@ -75,6 +84,16 @@ class WatchRun:
     paused: bool = False
     refused: int = 0  # setup commands the bot refused at the ack (sent again)
     pressed_again: int = 0
+    calls: Calls = field(default_factory=Calls)  # during the measurement, by endpoint
+    looks: int = 0  # looks at the fleet (first pages of GET /v2/apps)
+    look_ms: list[float] = field(default_factory=list)  # first page asked → last answered
+    serving_ms: list[float] = field(default_factory=list)  # of each look: pages being served
+    told_twice: int = 0  # step lines (step, status) a thread showed more than once
+
+    @property
+    def between_pages_ms(self) -> list[float]:
+        """Of each look, the time no page was being served: the bot's own work."""
+        return [a - b for a, b in zip(self.look_ms, self.serving_ms, strict=True)]
 
     @property
     def per_minute(self) -> float:
@@ -92,6 +111,7 @@ class Span:
     resumed_sim: float
     resumed: float
     ended: float
+    calls: Calls  # what the simulator's journal counted meanwhile
 
 
 def _next_batch(store: redis.Redis, clock: ScaledClock, seconds: float) -> None:
@@ -147,6 +167,7 @@ def replicas_for(
         redis_url=redis_server.url,
         digitalocean_requests_per_minute=str(cfg.budget),
         rollback_poll_interval=str(cfg.poll_interval / cfg.scale),
+        rollback_fleet_interval=str(cfg.fleet_interval / cfg.scale),  # ignored before issue 15
         slack_channel_pace="0",
     )
     if replica.SETTING in Settings.model_fields:  # `rollback-bot serve` as it ships
@@ -203,9 +224,10 @@ def measure(
     _enforce(st, clock, cfg)
     clock.set_rate(cfg.scale)
     resumed_sim, resumed = clock(), time.time()
+    calls0 = Calls.of(st.sim)
     cpu0 = [s.cpu_seconds() for s in services]
     run.split = _owners(store, services)
-    duration = (8 + 1) * cfg.step_seconds + 3 * cfg.floor_interval(run.n) / 0.8
+    duration = (8 + 1) * cfg.step_seconds + 3 * cfg.budget_interval(run.n) / 0.8
     deadline = resumed + duration / cfg.scale * 2 + 30
     while int(store.scard(keys.ACTIVE_WATCHES)) > 0 and time.time() < deadline:
         time.sleep(0.2)  # the replicas work in other processes
@@ -215,45 +237,4 @@ def measure(
     run.cpu_seconds = sum(s.cpu_seconds() - c for s, c in zip(services, cpu0, strict=True))
     run.memory_kib = sum(s.memory_kib()[1] for s in services) - idle
     run.measured_seconds = ended - resumed
-    return Span(resumed_sim, resumed, ended)
-
-
-def tally(
-    run: WatchRun,
-    *,
-    st: Stands,
-    cfg: WatchConfig,
-    sim: Simulator,
-    apps: list[tuple[str, str]],
-    clock: ScaledClock,
-    span: Span,
-) -> None:
-    """What the taps saw during the measurement, into `run`."""
-    resumed, ended = span.resumed, span.ended
-    hits = st.sim_tap.hits()
-    during = [h for h in hits if resumed <= h.start <= ended]
-    run.do_calls = len(during)
-    run.too_many = sum(h.status == 429 for h in during)
-    run.max_per_minute = max_in_window([h.start for h in during], cfg.window)
-    run.max_per_minute_setup = max_in_window(
-        [h.start for h in hits if h.start < resumed], cfg.window
-    )
-    run.polls = sum("/deployments/" in h.path for h in during)
-    slack = [h for h in st.slack_tap.hits() if resumed <= h.start <= ended]
-    run.slack_posts = sum(h.path.endswith("/chat.postMessage") for h in slack)
-    run.slack_edits = sum(h.path.endswith("/chat.update") for h in slack)
-    replies = thread_replies(st.slack_tap.hits())
-    names = {app_id: name for name, app_id in apps}
-    polls: dict[str, list[float]] = {}
-    for h in sorted(hits, key=lambda h: h.start):
-        parts = h.path.split("/")  # /v2/apps/<app>/deployments/<deployment>
-        if len(parts) == 6 and parts[4] == "deployments" and parts[3] in names:
-            polls.setdefault(names[parts[3]], []).append(h.start)
-    run.lags = lags(
-        step_events(sim, apps),
-        replies,
-        polls,
-        thread_owners(st.slack),
-        clock,
-        since=span.resumed_sim,
-    )
+    return Span(resumed_sim, resumed, ended, Calls.of(st.sim).since(calls0))

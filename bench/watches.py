@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.fleet_floors import CALLS_TARGET, LAG_TARGET, lag_floors, pages, pages_per_hour
 from bench.procs import Service
 from bench.stack import add_apps, redis_client, stands
 from bench.stats import Row, percentile
@@ -23,8 +24,8 @@ from bench.watch_run import (
     measure,
     replicas_for,
     set_up,
-    tally,
 )
+from bench.watch_tally import tally
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.clock import ScaledClock
 from bot.sandbox.redis_server import RedisServer
@@ -92,27 +93,46 @@ def _print_problems(services: list[Service]) -> None:
 
 
 def rows(cfg: WatchConfig, run: WatchRun) -> list[Row]:
-    n, b = run.n, cfg.budget
-    interval = cfg.floor_interval(n)
+    """The figures of one run beside the fleet view's floors (bench/fleet_floors.py)."""
+    n, b, interval = run.n, cfg.budget, cfg.poll_interval
+    hours = run.measured_seconds * cfg.scale / 3600 or float("nan")
+    p50_floor, p99_floor = lag_floors(interval)
+    page_floor = pages_per_hour(n, interval)
+    finals = n / hours  # one final read per rollback, spread over the run
+    per_hour = run.do_calls / hours
+    list_per_hour = run.calls["list apps"] / hours
+    p99 = percentile(run.lags.total, 99)
     real_speed = run.lags.at_real_speed()
-    who = f"{n} watches, {run.replicas} replica{'s' if run.replicas > 1 else ''}"
+    events = len(run.lags.total) + run.lags.untold
+    look_s = [ms / 1000 * cfg.scale for ms in run.look_ms]
+    who = f"{n} × {run.replicas}"
     return [
+        Row(f"{who}: DO calls per hour in flight", per_hour, "/h", page_floor + finals,
+            "pages × looks + final reads", f"≤ {CALLS_TARGET:g}× pages + finals",
+            per_hour <= CALLS_TARGET * page_floor + finals),
+        Row(f"{who}: list pages per hour ({pages(n)} a look)", list_per_hour, "/h", page_floor,
+            "pages × looks", f"≤ {CALLS_TARGET:g}×", list_per_hour <= CALLS_TARGET * page_floor),
+        Row(f"{who}: per-deployment GETs", run.calls["get deployment"], "", n,
+            "one final read per rollback"),
         Row(f"{who}: DO calls in the busiest minute", run.max_per_minute, "/min", b, "budget",
             "≤ 1×", run.max_per_minute <= b),
-        Row(f"{who}: DO calls per minute (mean)", run.per_minute, "/min", b, "budget"),
-        Row(f"{who}: DO calls per hour at that mean", run.per_minute * 60, "/h", cfg.hourly,
-            "hourly limit", "≤ 1×", run.per_minute * 60 <= cfg.hourly),
+        Row(f"{who}: DO calls per hour (limit)", per_hour, "/h", cfg.hourly, "hourly limit",
+            "≤ 1×", per_hour <= cfg.hourly),
         Row(f"{who}: 429 answers", run.too_many, "", 0, "", "0", run.too_many == 0),
-        Row(f"{who}: lag p50", percentile(run.lags.total, 50), "s", interval / 2,
-            "half a budget interval"),
-        Row(f"{who}: lag p99", percentile(run.lags.total, 99), "s", 0.99 * interval,
-            "budget interval"),
-        Row(f"{who}: lag p50 at real speed", percentile(real_speed, 50), "s", interval / 2,
-            "half a budget interval"),
-        Row(f"{who}: lag p99 at real speed", percentile(real_speed, 99), "s", 0.99 * interval,
-            "budget interval"),
-        Row(f"{who}: poll → reply p50", percentile(run.lags.telling, 50) * 1000, "ms"),
-        Row(f"{who}: poll → reply p99", percentile(run.lags.telling, 99) * 1000, "ms"),
+        Row(f"{who}: lag p50", percentile(run.lags.total, 50), "s", p50_floor,
+            "half an interval"),
+        Row(f"{who}: lag p99", p99, "s", p99_floor, "the poll interval",
+            f"≤ {LAG_TARGET:g}×", p99 <= LAG_TARGET * p99_floor),
+        Row(f"{who}: lag p99 at real speed", percentile(real_speed, 99), "s", p99_floor,
+            "the poll interval"),
+        Row(f"{who}: step changes told", len(run.lags.total), "", events, "changes made",
+            "all", run.lags.untold == 0 and events > 0),
+        Row(f"{who}: step lines told twice", run.told_twice, "", 0, "", "0",
+            run.told_twice == 0),
+        Row(f"{who}: look p50 (real)", percentile(run.look_ms, 50), "ms"),
+        Row(f"{who}: look p99 (real), in simulated s", percentile(look_s, 99), "s",
+            interval, "the poll interval"),
+        Row(f"{who}: look → reply p99", percentile(run.lags.telling, 99) * 1000, "ms"),
         Row(f"{who}: CPU per watched rollback", run.cpu_seconds / n * 1000, "ms"),
         Row(f"{who}: peak memory per watched rollback", run.memory_kib / n, "KiB"),
     ]  # fmt: skip
@@ -122,12 +142,17 @@ def notes(cfg: WatchConfig, run: WatchRun) -> str:
     return (
         f"{run.n} watches / {run.replicas} replica(s): setup {run.setup_seconds:.0f} s, "
         f"measured {run.measured_seconds:.1f} s real = "
-        f"{run.measured_seconds * cfg.scale / 60:.1f} simulated min; split {run.split}; "
-        f"{run.polls} polls, {run.do_calls} DO calls, {run.slack_posts} posts, "
+        f"{run.measured_seconds * cfg.scale / 60:.1f} simulated min; "
+        f"leases held (watches and the look) {run.split}; "
+        f"{run.looks} looks, real ms p50 {percentile(run.look_ms, 50):.0f} (the simulator "
+        f"serving its pages {percentile(run.serving_ms, 50):.0f}, the bot between pages "
+        f"{percentile(run.between_pages_ms, 50):.0f}), "
+        f"max {max(run.look_ms, default=float('nan')):.0f}; "
+        f"DO calls {run.do_calls}: {run.calls.describe()}; {run.slack_posts} posts, "
         f"{run.slack_edits} edits; {len(run.lags.total)} step events told, "
-        f"{run.lags.untold} untold; "
+        f"{run.lags.untold} untold, {run.told_twice} step lines twice; "
         f"busiest setup minute {run.max_per_minute_setup} calls; setup commands refused "
         f"{run.refused}, approvals pressed again {run.pressed_again}; "
         f"unfinished {run.unfinished}; budget pause set: {run.paused}; "
-        f"CPU {run.cpu_seconds:.2f} s = {run.cpu_seconds / max(run.polls, 1) * 1000:.2f} ms/poll"
+        f"CPU {run.cpu_seconds:.2f} s"
     )
