@@ -32,6 +32,7 @@ _BUCKETS = (  # (bucket, key prefix); first match wins
     ("seen", keys.SEEN_PREFIX),
     ("lock", keys.APP_LOCK_PREFIX),
     ("app-rollback", keys.APP_ROLLBACK_PREFIX),
+    ("fleet", keys.PREFIX + "fleet:"),
 )
 
 
