@@ -59,7 +59,7 @@ def test_killed_before_asking_digitalocean_the_card_says_nothing_changed(
     app = rf"/v2/apps/{GOLANG_ID}"
     card = killed_mid_start(bot_process, slack, sim, method="GET", path=app)
     second = bot_process()
-    # Not before a POST that was on its way could have been made (20 s): then, at once.
+    # Not before a POST that was on its way could have been made: then, at once.
     slack.wait_for(lambda: "nothing changed" in slack.message(card.ts).text, timeout=45)
     assert rollback_posts(sim, GOLANG_ID) == []
     store = redis.Redis.from_url(redis_url, decode_responses=True)

@@ -41,6 +41,13 @@ _ANSWER_WINDOW = 20.0
 and be done: the transport's request timeout (15 s; writes are sent once), and a margin."""
 
 
+def _answer_window(deps: Deps) -> float:
+    """How much longer to wait, after an intent lapsed, for a POST still on its way: the
+    lapse itself waited two lease lifetimes (30 s at the default poll interval, past the
+    POST's timeout already), so a further five at most, and never past the timeout."""
+    return min(_ANSWER_WINDOW, 5 * lease_ttl(deps.settings.rollback_poll_interval))
+
+
 def intent_lapses(deps: Deps) -> float:
     """When an intent written now lapses unless kept alive (two watch lease lifetimes)."""
     return deps.clock() + 2 * lease_ttl(deps.settings.rollback_poll_interval)
@@ -105,12 +112,11 @@ async def recover(deps: Deps, card_id: str) -> None:
     app = await deps.do.get_app(card.app_id)
     made = [d for d in (app.in_progress_deployment, app.pinned_deployment) if d is not None]
     found = next((d for d in made if made_for(d, card)), None)
-    if found is None and await deps.store.recheck_start_later(
-        card.id, until=deps.clock() + _ANSWER_WINDOW
-    ):
+    window = _answer_window(deps)
+    if found is None and await deps.store.recheck_start_later(card.id, until=deps.clock() + window):
         # The POST may have been on its way when the replica died; DigitalOcean may still
         # make the rollback. Saying "nothing changed" now could leave one untold.
-        log.info("card %s: no rollback made yet; looking again in %.0f s", card.id, _ANSWER_WINDOW)
+        log.info("card %s: no rollback made yet; looking again in %.0f s", card.id, window)
         return
     if found is None:
         log.warning("card %s: its replica stopped before DigitalOcean started anything", card.id)
