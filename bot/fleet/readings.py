@@ -28,14 +28,14 @@ class DeploymentReadings:
         view: FleetView,
         do: DigitalOceanClient,
         share: FairShare,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._view = view
         self._do = do
         self._share = share
         self._clock = clock
-        self._asked: dict[str, float] = {}  # deployment → when DigitalOcean was last asked
-        self._asked_at: dict[str, float] = {}  # the same, in epoch seconds, as looks say
+        # deployment → when DigitalOcean was last asked (epoch seconds, as looks say)
+        self._asked: dict[str, float] = {}
         self._apps: dict[str, App] = {}  # the app as the look that told its deployment saw it
         self.asked = 0
         """Deployments read from DigitalOcean rather than from a look (for tests, metrics)."""
@@ -45,7 +45,7 @@ class DeploymentReadings:
         look = await self._view.look()
         if look is None or not self._view.fresh(look):
             return await self._ask(watch)
-        if look.taken_at < max(watch.started_at, self._asked_at.get(watch.deployment_id, 0)):
+        if look.taken_at < max(watch.started_at, self._asked.get(watch.deployment_id, 0)):
             # The look began before the rollback existed, or before DigitalOcean was last
             # asked here (it would tell an older state than that answer): wait for the next.
             return None
@@ -68,7 +68,6 @@ class DeploymentReadings:
 
     def forget(self, deployment_id: str) -> None:
         self._asked.pop(deployment_id, None)
-        self._asked_at.pop(deployment_id, None)
         self._apps.pop(deployment_id, None)
 
     async def _ask(self, watch: Watch) -> Deployment | None:
@@ -79,7 +78,6 @@ class DeploymentReadings:
             return None
         self._asked[dep] = now
         self._apps.pop(dep, None)
-        self._asked_at[dep] = time.time()
         self.asked += 1
         return await self._do.get_deployment(watch.app_id, dep)
 
