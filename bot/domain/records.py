@@ -38,6 +38,16 @@ class DeploymentSummary(_Record):
         )
 
 
+class CompareLink(_Record):
+    """One component's "See changes" link: the git host's compare view between the target's
+    commit and the live one's (``bot.domain.changes``)."""
+
+    component: str
+    url: str
+    target_commit: str
+    live_commit: str
+
+
 class Card(_Record):
     """A proposed rollback, as posted for approval."""
 
@@ -53,6 +63,11 @@ class Card(_Record):
     error: str = ""
     created_at: float
     expires_at: float
+    reason: str = ""
+    """Why, in the requester's words (the modal's reason field); "" when none was given."""
+    incident_url: str = ""
+    """An ``https://`` link to the incident, checked when it was given; "" when none."""
+    changes: tuple[CompareLink, ...] = ()
 
     @property
     def approvable(self) -> bool:
