@@ -181,6 +181,30 @@ class Chat:
             ),
         )
 
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal (``views.open``); Slack's answer's ``view`` (with its ``id``)."""
+        response = await self._call(
+            "views.open", lambda: self.client.views_open(trigger_id=trigger_id, view=view)
+        )
+        return dict(response.get("view") or {})
+
+    async def update_view(
+        self, view_id: str, view: dict[str, Any], *, hash_: str = ""
+    ) -> dict[str, Any]:
+        """Replace an open modal (``views.update``); with ``hash_``, only if nobody changed
+        it since (Slack answers ``hash_conflict``)."""
+        kwargs: dict[str, Any] = {"view_id": view_id, "view": view}
+        if hash_:
+            kwargs["hash"] = hash_
+        response = await self._call("views.update", lambda: self.client.views_update(**kwargs))
+        return dict(response.get("view") or {})
+
+    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """Show ``view`` as ``user_id``'s App Home tab (``views.publish``)."""
+        await self._call(
+            "views.publish", lambda: self.client.views_publish(user_id=user_id, view=view)
+        )
+
     async def group_members(self, group_id: str) -> list[str]:
         """User ids in a Slack user group (needs the usergroups:read scope)."""
         response = await self._call(
