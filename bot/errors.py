@@ -10,6 +10,7 @@ The hierarchy (the sandbox keeps its own errors: it imports no production code):
 * BotError
   + SettingsError
   + UsageError
+    - FieldError
   + DigitalOceanError
     - DOAuthError
     - DONotFoundError
@@ -46,6 +47,14 @@ class SettingsError(BotError):
 
 class UsageError(BotError):
     """The user asked for something the bot cannot do as asked."""
+
+
+class FieldError(UsageError):
+    """A refusal about one field of the rollback modal, shown under that field."""
+
+    def __init__(self, user_message: str, *, field: str) -> None:
+        super().__init__(user_message)
+        self.field = field
 
 
 # --- DigitalOcean -------------------------------------------------------------------

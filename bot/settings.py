@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     rollback_poll_interval: float = Field(default=5.0, gt=0)
     rollback_watch_timeout: int = Field(default=3600, gt=0)
     rollback_fleet_interval: float = Field(default=30.0, gt=0)
+    rollback_require_reason: bool = False
     rollback_audit_maxlen: int = Field(default=10_000, gt=0)
 
     @field_validator("redis_url")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.grammar import Commit, Help, History, Propose, Revert, Status, parse
+from bot.domain.grammar import Commit, Form, Help, History, Propose, Revert, Status, parse
 
 DEP = "3aa4d20e-5527-4c00-b496-601fbd22520a"
 
@@ -20,8 +20,8 @@ DEP = "3aa4d20e-5527-4c00-b496-601fbd22520a"
         ("history sample-golang", History("sample-golang")),
         ("commit sample-golang", Commit("sample-golang")),
         ("revert sample-golang", Revert("sample-golang")),
-        ("", Help()),
-        ("   ", Help()),
+        ("", Form()),
+        ("   ", Form()),
         ("help", Help()),
     ],
 )

@@ -7,7 +7,8 @@
 | ``commit <app>``            | ``Commit``           |
 | ``revert <app>``            | ``Revert``           |
 | ``audit [<app>]``           | ``Audit``            |
-| ``help`` or empty           | ``Help``             |
+| ``help``                    | ``Help``             |
+| empty                       | ``Form`` (the modal) |
 
 Anything else is ``Help`` with a ``problem`` sentence saying what was wrong.
 """
@@ -55,11 +56,16 @@ class Revert:
 
 
 @dataclass(frozen=True)
+class Form:
+    """Open the rollback modal (app, target, reason, incident link)."""
+
+
+@dataclass(frozen=True)
 class Help:
     problem: str = ""
 
 
-Command = Propose | Status | Audit | History | Commit | Revert | Help
+Command = Propose | Status | Audit | History | Commit | Revert | Form | Help
 
 _AppCommand = type[Status] | type[Audit] | type[History] | type[Commit] | type[Revert]
 _ONE_APP: dict[str, _AppCommand] = {"history": History, "commit": Commit, "revert": Revert}
@@ -67,7 +73,9 @@ _ONE_APP: dict[str, _AppCommand] = {"history": History, "commit": Commit, "rever
 
 def parse(text: str) -> Command:
     words = text.split()
-    if not words or (len(words) == 1 and words[0].lower() in {"help", "-h", "--help"}):
+    if not words:
+        return Form()
+    if len(words) == 1 and words[0].lower() in {"help", "-h", "--help"}:
         return Help()
     verb = words[0].lower()
     if verb == "help":

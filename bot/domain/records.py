@@ -115,6 +115,9 @@ class Watch(_Record):
     target_commit: str = ""
     requester: str = ""
     approver: str = ""
+    reason: str = ""
+    """The card's reason and incident link, for the thread's first reply."""
+    incident_url: str = ""
     started_at: float
     statuses: dict[str, str] = Field(default_factory=dict)
     phase: Phase = Phase.PENDING_BUILD
@@ -173,3 +176,7 @@ class AuditEntry:
     target: str = ""
     card: str = ""
     reason: str = ""
+    why: str = ""
+    """The requester's reason for the rollback (the modal's), unescaped, as they wrote it."""
+    incident: str = ""
+    """The incident link given with the rollback."""

@@ -17,6 +17,8 @@ class _About(TypedDict):
     deployment: str
     target: str
     card: str
+    why: str
+    incident: str
 
 
 async def record_event(
@@ -42,6 +44,8 @@ def _fields(about: Card | Watch | App, deployment: str, card: str) -> _About:
             deployment=deployment,
             target=about.target.id,
             card=about.id,
+            why=about.reason,
+            incident=about.incident_url,
         )
     if isinstance(about, Watch):
         return _About(
@@ -50,5 +54,15 @@ def _fields(about: Card | Watch | App, deployment: str, card: str) -> _About:
             deployment=deployment or about.deployment_id,
             target=about.target_id,
             card=card or about.card_id,
+            why=about.reason,
+            incident=about.incident_url,
         )
-    return _About(app=about.name, app_id=about.id, deployment=deployment, target="", card=card)
+    return _About(
+        app=about.name,
+        app_id=about.id,
+        deployment=deployment,
+        target="",
+        card=card,
+        why="",
+        incident="",
+    )

@@ -45,6 +45,7 @@ class FleetView:
         self._clock = clock
         self._parsed: dict[str, tuple[str, App | None]] = {}  # app id → (its JSON, parsed)
         self._read: tuple[float, Look | None] = (-math.inf, None)  # (when, the look) as read
+        self._listed: tuple[int, list[App]] = (-1, [])  # (look seq, its apps)
 
     async def look(self) -> Look | None:
         """The latest look's description. Read again only after ``reuse_for`` seconds
@@ -100,6 +101,17 @@ class FleetView:
                 if matches(app):
                     return app
         return None
+
+    async def listed(self) -> list[App] | None:
+        """``apps()`` of a recent look, read from Redis once per look (a menu asks on every
+        keystroke; the whole fleet's JSON is megabytes at a few hundred apps); None when no
+        look is recent."""
+        look = await self.look()
+        if look is None or not self.recent(look):
+            return None
+        if self._listed[0] != look.seq:
+            self._listed = (look.seq, await self.apps())
+        return self._listed[1]
 
     def _parse(self, app_id: str, raw: str) -> App | None:
         cached = self._parsed.get(app_id)

@@ -70,6 +70,10 @@ class FollowUps(WorkQueue):
                 return False
             self._held[owner] += 1
         piece = _Piece(contextvars.copy_context(), job, order.name, owner)
+        if order.priority == Priority.NOW:
+            if self._tasks.spawn(self._run(piece), name=order.name) is None and owner is not None:
+                self._held[owner] -= 1  # shutting down: it never ran
+            return True
         self._queues[order.priority].append(piece)
         if self._workers < self._at_once:
             self._workers += 1

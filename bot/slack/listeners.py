@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -20,6 +21,8 @@ from bot.domain.clicks import Where
 from bot.errors import BotError, StoreUnavailableError
 from bot.logs import bind, new_request_id
 from bot.slack.blockkit import answers, blocks
+from bot.slack.blockkit.modal import ModalContext
+from bot.slack.modal_listeners import open_form, register_modal
 from bot.slack.work_queue import Priority, WorkQueue
 from bot.usecases import commit_revert, decide, propose, queries
 from bot.usecases.dependencies import Deps
@@ -48,7 +51,9 @@ Owner = tuple[str, str]
 
 
 def register(app: AsyncApp, deps: Deps, followups: WorkQueue) -> None:
-    """Attach the slash command and the buttons to ``app``."""
+    """Attach the slash command, the modal and the buttons to ``app``."""
+    # First: Bolt runs the first listener that matches, and the buttons' matches any action.
+    register_modal(app, deps, followups)
 
     @app.command(re.compile(r"^/rollback"))
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
@@ -122,7 +127,7 @@ async def _handle_command(
         respond,
         taken.work,
         name="command",
-        priority=Priority.COMMAND,
+        priority=taken.priority,
         outcome=outcome,
         owner=taken.owner,
     ):
@@ -142,6 +147,7 @@ class _Taken:
     subcommand: str = "unknown"
     outcome: str = ""
     owner: Owner | None = None
+    priority: Priority = Priority.COMMAND
 
 
 def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
@@ -158,12 +164,32 @@ def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
     if not user or not channel:
         problem = answers.problem("That command arrived without a user or a channel.")
         return _Taken(problem, None, name, "invalid")
-    work = _command_work(deps, parsed, user=user, channel=channel)
     trigger = str(command.get("trigger_id") or "")
     what = f"{name} from {user} in {channel}"
+    form = _form(deps, parsed, channel=channel)
+    if form is not None:
+        # The trigger_id is good for 3 s from Slack's sending: views.open goes at once.
+        opening = blocks.Message(text="Opening the rollback form…")
+        opened = _once(
+            deps, trigger, what, partial(open_form, deps, trigger=trigger, context=form, user=user)
+        )
+        return _Taken(opening, opened, name, priority=Priority.NOW)
+    work = _command_work(deps, parsed, user=user, channel=channel)
     owner = (user, "read" if isinstance(parsed, _READS) else "act")
     working = blocks.Message(text="Working on it…")
     return _Taken(working, _once(deps, trigger, what, work), name, owner=owner)
+
+
+def _form(deps: Deps, parsed: grammar.Command, *, channel: str) -> ModalContext | None:
+    """The modal to open instead of answering: for ``/rollback`` alone, and for
+    ``/rollback <app>`` where every rollback needs a reason (``ROLLBACK_REQUIRE_REASON``)."""
+    if isinstance(parsed, grammar.Form):
+        return ModalContext(channel=channel)
+    if isinstance(parsed, grammar.Propose) and deps.settings.rollback_require_reason:
+        return ModalContext(
+            channel=channel, app_ref=parsed.app, target_id=parsed.deployment_id or ""
+        )
+    return None
 
 
 def _once(deps: Deps, trigger: str, what: str, work: Work) -> Work:

@@ -15,8 +15,11 @@ Job = Callable[[], Awaitable[None]]
 
 
 class Priority(IntEnum):
-    """Lower runs first: a click answers someone waiting on a card."""
+    """Lower runs first: a click answers someone waiting on a card. ``NOW`` does not wait for
+    a lull at all: Slack's 3 s for a ``trigger_id`` (``views.open``) or a modal's answer
+    run from the moment Slack sent the request."""
 
+    NOW = -1
     CLICK = 0
     COMMAND = 1
 

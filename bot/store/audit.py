@@ -42,6 +42,8 @@ class AuditLog:
         target: str = "",
         card: str = "",
         reason: str = "",
+        why: str = "",
+        incident: str = "",
     ) -> None:
         """Append an event. ``reason`` is a sentence fit for Slack, like an error's
         ``user_message``: whatever it quotes from DigitalOcean or a user is escaped."""
@@ -55,6 +57,8 @@ class AuditLog:
             target=target,
             card=card,
             reason=reason,
+            why=why,
+            incident=incident,
         )
         fields: dict[str, str] = {
             k: str(v.value if isinstance(v, Event) else v) for k, v in asdict(entry).items() if v
@@ -99,6 +103,8 @@ def _entry(fields: dict[str, str]) -> AuditEntry | None:
             target=fields.get("target", ""),
             card=fields.get("card", ""),
             reason=fields.get("reason", ""),
+            why=fields.get("why", ""),
+            incident=fields.get("incident", ""),
         )
     except (KeyError, ValueError):
         return None

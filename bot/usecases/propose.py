@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from bot.digitalocean.models import App, Deployment, RollbackValidation
 from bot.domain.mrkdwn import escape
 from bot.domain.records import Card, DeploymentSummary, Event
+from bot.domain.rollback_form import FormField, RollbackForm
 from bot.domain.targets import blocked_by, default_target
-from bot.errors import DONotFoundError, SlackError, UsageError
+from bot.errors import DigitalOceanError, DONotFoundError, FieldError, SlackError, UsageError
 from bot.slack.blockkit import blocks, cards
 from bot.slack.blockkit.blocks import code
 from bot.usecases.access import find_app_here
@@ -22,50 +26,127 @@ _HISTORY_SCAN = 100
 _NOT_MEMBER = frozenset({"channel_not_found", "not_in_channel"})
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A rollback someone asked for, by slash command or in the modal."""
+
+    user: str
+    channel: str
+    app_ref: str
+    deployment_id: str | None = None
+    reason: str = ""
+    incident_url: str = ""
+
+
 async def propose(
     deps: Deps, *, user: str, channel: str, app_ref: str, deployment_id: str | None
 ) -> blocks.Message:
-    """Resolve the app and target, validate with DigitalOcean, post the card."""
-    app = await find_app_here(
-        deps.do,
-        deps.settings.rollback_channels,
-        app_ref=app_ref,
-        channel=channel,
-        view=deps.watcher.view,
+    """Resolve the app and target, validate with DigitalOcean, post the card (one that
+    DigitalOcean refuses too, without buttons, saying why)."""
+    asked = Asked(user=user, channel=channel, app_ref=app_ref, deployment_id=deployment_id)
+    card = await _card(deps, asked, strict=False)
+    await _publish(deps, card)
+    if card.error:
+        return blocks.Message(
+            text=f"{code(card.app_name)} cannot be rolled back to "
+            f"{code(blocks.short(card.target.id))}: {escape(card.error)}"
+        )
+    return _posted(card)
+
+
+async def propose_from_form(deps: Deps, *, user: str, form: RollbackForm) -> blocks.Message:
+    """The modal's rollback: the slash command's checks, but every refusal a ``FieldError``
+    naming the field it concerns, and no card at all unless DigitalOcean would do it."""
+    asked = Asked(
+        user=user,
+        channel=form.channel,
+        app_ref=form.app_ref,
+        deployment_id=form.target_id,
+        reason=form.reason.strip(),
+        incident_url=form.incident_url,
     )
-    target = await _target(deps, app, deployment_id)
-    validation = await deps.do.validate_rollback(app.id, target.id)
-    blocked = await _blocked(deps, app)
+    card = await _card(deps, asked, strict=True)
+    await _publish(deps, card, field=FormField.CHANNEL)
+    return _posted(card)
+
+
+def _posted(card: Card) -> blocks.Message:
+    return blocks.Message(
+        text=f"Posted a rollback card for {code(card.app_name)} in <#{card.channel}>: "
+        "someone else must approve it."
+    )
+
+
+async def _card(deps: Deps, asked: Asked, *, strict: bool) -> Card:
+    with _about(FormField.APP if strict else None):
+        app = await find_app_here(
+            deps.do,
+            deps.settings.rollback_channels,
+            app_ref=asked.app_ref,
+            channel=asked.channel,
+            view=deps.watcher.view,
+        )
+    with _about(FormField.TARGET if strict else None):
+        target = await _target(deps, app, asked.deployment_id)
+    with _about(FormField.APP if strict else None):
+        validation = await deps.do.validate_rollback(app.id, target.id)
+        blocked = await _blocked(deps, app)
     error = blocked if blocked is not None else _invalid(validation)
+    if strict and error:
+        raise _refusal(validation, blocked)
     now = deps.clock()
-    card = Card(
+    return Card(
         id=secrets.token_hex(8),
         app_id=app.id,
         app_name=app.name,
-        channel=channel,
-        requester=user,
+        channel=asked.channel,
+        requester=asked.user,
         live=DeploymentSummary.of(app.active_deployment) if app.active_deployment else None,
         target=DeploymentSummary.of(target),
         warnings=tuple(_condition(w.message, w.components) for w in validation.warnings),
         error=error,
         created_at=now,
         expires_at=now + deps.settings.rollback_confirm_ttl,
+        reason=asked.reason,
+        incident_url=asked.incident_url,
     )
+
+
+def _refusal(validation: RollbackValidation, blocked: str | None) -> FieldError:
+    """Which field a refusal belongs to: DigitalOcean's conditions are about the target
+    deployment (``app_rollback_validation_condition.yml``: its phase, result, revision
+    limit, database or region), except ``app_pinned``, which is about the app, as are the
+    bot's own reasons (in progress, pinned, another rollback in flight)."""
+    condition = validation.error if not validation.valid else None
+    if condition is not None and condition.code == "app_pinned":
+        return FieldError(escape(_invalid(validation)), field=FormField.APP)
+    if blocked is not None:
+        return FieldError(blocked, field=FormField.APP)
+    return FieldError(escape(_invalid(validation)), field=FormField.TARGET)
+
+
+@contextmanager
+def _about(field: FormField | None) -> Iterator[None]:
+    """Refusals raised inside, as ``FieldError``s about ``field`` (when there is one)."""
+    try:
+        yield
+    except FieldError:
+        raise
+    except (UsageError, DigitalOceanError) as exc:
+        if field is None:
+            raise
+        raise FieldError(exc.user_message, field=field) from None
+
+
+async def _publish(deps: Deps, card: Card, *, field: FormField | None = None) -> None:
+    """Save, post and audit the card."""
     # Saved before posting, so a card on screen is always one the bot knows.
     await deps.store.save_card(card)
-    ts = await _post(deps, card, now=now)
-    await audit(deps, Event.REQUESTED, card, user=user, reason=escape(error))
-    card = card.model_copy(update={"ts": ts})
+    with _about(field):
+        ts = await _post(deps, card, now=card.created_at)
+    await audit(deps, Event.REQUESTED, card, user=card.requester, reason=escape(card.error))
     # Listed as pending by the first save; an approval may have taken it off meanwhile.
-    await deps.store.save_card(card, pending=False)
-    if error:
-        return blocks.Message(
-            text=f"{code(app.name)} cannot be rolled back to "
-            f"{code(blocks.short(target.id))}: {escape(error)}"
-        )
-    return blocks.Message(
-        text=f"Posted a rollback card for {code(app.name)}: someone else must approve it."
-    )
+    await deps.store.save_card(card.model_copy(update={"ts": ts}), pending=False)
 
 
 async def _post(deps: Deps, card: Card, *, now: float) -> str:

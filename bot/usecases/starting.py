@@ -267,6 +267,8 @@ def watch_for(deps: Deps, card: Card, deployment: Deployment, *, approver: str) 
         target_commit=card.target.commit,
         requester=card.requester,
         approver=approver,
+        reason=card.reason,
+        incident_url=card.incident_url,
         started_at=deps.clock(),
         statuses=progress.statuses(deployment.progress.steps),
         phase=deployment.phase,

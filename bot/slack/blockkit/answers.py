@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from bot.digitalocean.models import App, Deployment
 from bot.domain.grammar import Help
 from bot.domain.mrkdwn import clip, clip_lines, escape, shown
-from bot.domain.records import AuditEntry, Card, Watch
+from bot.domain.records import AuditEntry, Card, Event, Watch
 from bot.slack.blockkit import limits
-from bot.slack.blockkit.blocks import Message, age, code, section, short
+from bot.slack.blockkit.blocks import Message, age, code, section, short, why_lines
 from bot.slack.blockkit.cards import status_line
 
 # Visible characters of a deployment's cause in a history line, and of an audit reason.
@@ -115,6 +115,8 @@ def audit_trail(entries: Sequence[AuditEntry], app: str | None, now: float) -> M
         if e.reason:
             # Reasons are stored fit for Slack (the bot's sentences, foreign text escaped).
             parts.append(f"— {clip(e.reason, REASON_SHOWN)}")
+        if e.event == Event.REQUESTED and (e.why or e.incident):
+            parts.append("— " + " ".join(why_lines(e.why, e.incident)))
         ago = age(datetime.fromtimestamp(e.at, tz=UTC), now)
         lines.append(f"• {ago}: " + " ".join(parts))
     if not entries:

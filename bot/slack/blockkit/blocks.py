@@ -24,6 +24,7 @@ from typing import Any
 from bot.digitalocean.models import StepStatus
 from bot.domain.mrkdwn import clip, shown
 from bot.domain.records import DeploymentSummary
+from bot.domain.rollback_form import REASON_MOST, incident_problem
 from bot.slack.blockkit import limits
 
 Block = dict[str, Any]
@@ -45,6 +46,8 @@ STATUS_ICON = {
 CODE_SHOWN = 100
 # Visible characters of a deployment's cause in a one-line summary.
 CAUSE_SHOWN = 120
+# Visible characters of a link's label (the link itself may be longer).
+LINK_LABEL_SHOWN = 80
 # An app's name inside a confirm dialog, whose whole text may have 300 characters.
 DIALOG_NAME = 60
 
@@ -158,3 +161,21 @@ def summary_line(summary: DeploymentSummary, now: float) -> str:
         parts.append(shown(summary.cause, CAUSE_SHOWN))
     parts.append(age(summary.created_at, now))
     return " · ".join(parts)
+
+
+def why_lines(reason: str, incident_url: str) -> list[str]:
+    """The requester's reason and incident link as mrkdwn lines, [] when neither was given.
+
+    The reason is the requester's own text, escaped like anything foreign. The link was
+    checked when it was given (``rollback_form.incident_problem``: https, none of the
+    characters that would break ``<url|label>``); one read back that fails the check now is
+    shown as text, never as a link.
+    """
+    lines = []
+    if reason.strip():
+        lines.append(f"*Reason:* {shown(reason.strip(), REASON_MOST)}")
+    if incident_url:
+        label = shown(incident_url, LINK_LABEL_SHOWN)
+        shown_as = label if incident_problem(incident_url) else f"<{incident_url}|{label}>"
+        lines.append(f"*Incident:* {shown_as}")
+    return lines

@@ -21,6 +21,7 @@ from bot.slack.blockkit.blocks import (
     short,
     slack_time,
     summary_line,
+    why_lines,
 )
 
 # Visible characters of one validation warning, and of a reason a rollback did not start:
@@ -44,6 +45,9 @@ def card(
         header(f"Rollback {card_.app_name}?"),
         section(f"*Live now:* {live}\n*Roll back to:* {summary_line(card_.target, now)}"),
     ]
+    why = why_lines(card_.reason, card_.incident_url)
+    if why:
+        blocks.append(section("\n".join(why)))
     if card_.warnings:
         warned = [f"• {shown(w, WARNING_SHOWN)}" for w in card_.warnings]
         blocks.append(

@@ -35,3 +35,18 @@ MESSAGE_TEXT = 40_000
 # Our own budget for a message's top-level text (the notification fallback, or the whole
 # message when it has no blocks): a section's worth, far under MESSAGE_TEXT.
 FALLBACK_TEXT = 3000
+# Views (modals and Home tabs): "Maximum of 100 blocks"; a modal's title, submit and close:
+# "Maximum length for this field is 24 characters"; private_metadata: "Maximum length …
+# 3000 characters"; callback_id 255.
+VIEW_BLOCKS = 100
+VIEW_TITLE = 24
+PRIVATE_METADATA = 3000
+# Input block label: "Maximum length for the text in this field is 2000 characters"; hint 2000.
+INPUT_LABEL = 2000
+# Option object: text "Maximum length for this field is 75 characters"; value 150. An
+# external_select's options response: "up to 100 options".
+OPTION_TEXT = 75
+OPTION_VALUE = 150
+OPTIONS = 100
+# Select placeholder: "Maximum length for the text in this field is 150 characters."
+PLACEHOLDER = 150

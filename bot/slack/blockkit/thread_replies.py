@@ -24,6 +24,7 @@ from bot.slack.blockkit.blocks import (
     context,
     section,
     short,
+    why_lines,
 )
 
 # Visible characters of a step's label and of its detail or failure reason, per line:
@@ -49,7 +50,8 @@ def started(watch: Watch) -> Message:
         f"{code(short(watch.target_id))}"
         + (f" (commit {code(watch.target_commit)})." if watch.target_commit else ".")
     )
-    return _reply(text)
+    # The reason goes with the first reply: someone reading the thread alone sees why.
+    return _reply("\n".join([text, *why_lines(watch.reason, watch.incident_url)]))
 
 
 def step_changes(changes: Sequence[StepChange], phase: Phase) -> Message:

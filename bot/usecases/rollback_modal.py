@@ -1,0 +1,116 @@
+"""Use case: the rollback modal's menus and its submission.
+
+The app menu is served from the fleet view (no DigitalOcean call while a look is recent);
+the target menu from the app's deployments, read once and kept for ``TARGETS_KEPT`` seconds
+in this replica, since Slack asks again at every keystroke. Both must answer within Slack's
+3 s, so each has a deadline and a fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from bot.digitalocean.models import App, Deployment, Phase
+from bot.domain.channels import allowed
+from bot.domain.rollback_form import FormField, RollbackForm, form_problems
+from bot.domain.targets import default_target
+from bot.errors import BotError, FieldError
+from bot.slack.blockkit import blocks
+from bot.slack.blockkit.modal import AppChoice
+from bot.usecases.access import find_app_here
+from bot.usecases.dependencies import Deps
+from bot.usecases.propose import propose_from_form
+
+log = logging.getLogger(__name__)
+
+TARGETS_KEPT = 20.0
+"""Seconds a replica keeps an app's deployments for its target menu: long enough for one
+person's typing, short enough that a deployment made meanwhile soon shows."""
+MENU_DEADLINE = 2.0
+"""Seconds a menu's options may take: Slack waits 3 s from sending the request."""
+_SCANNED = 100
+
+
+async def app_choices(deps: Deps, *, channel: str) -> list[AppChoice] | None:
+    """The apps ``channel`` may roll back (any channel's, when none is chosen yet), as the
+    latest look listed them; None when no look is recent."""
+    apps = await deps.watcher.view.listed()
+    if apps is None:
+        return None
+    rules = deps.settings.rollback_channels
+    channels = [channel] if channel else list(rules)
+    return [
+        AppChoice(id=app.id, name=app.name, note=_note(app))
+        for app in apps
+        if not rules
+        or any(allowed(rules, channel=c, app_name=app.name, app_id=app.id) for c in channels)
+    ]
+
+
+def _note(app: App) -> str:
+    if app.pinned_deployment is not None:
+        return "pinned to a rollback"
+    if app.in_progress_deployment is not None:
+        return "deploying"
+    return ""
+
+
+class TargetChoices:
+    """The deployments an app may be rolled back to, for the target menu."""
+
+    def __init__(self, deps: Deps, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._deps = deps
+        self._clock = clock
+        self._kept: dict[str, tuple[float, App, list[Deployment]]] = {}
+
+    async def of(self, app_ref: str, *, channel: str) -> tuple[list[Deployment], Deployment | None]:
+        """(candidates newest first, the last good one); refusals as ``BotError``."""
+        app, deployments = await self._read(app_ref, channel=channel)
+        live = app.active_deployment
+        # Only a deployment that was live once can be gone back to: never ERROR or CANCELED
+        # (nor one still in progress, nor the live one itself).
+        candidates = [
+            d
+            for d in deployments
+            if d.phase == Phase.SUPERSEDED and (live is None or d.id != live.id)
+        ]
+        return candidates, default_target(live, deployments)
+
+    async def _read(self, app_ref: str, *, channel: str) -> tuple[App, list[Deployment]]:
+        now = self._clock()
+        kept = self._kept.get(app_ref)
+        if kept is not None and now - kept[0] < TARGETS_KEPT:
+            return kept[1], kept[2]
+        deps = self._deps
+        app = await find_app_here(
+            deps.do,
+            deps.settings.rollback_channels,
+            app_ref=app_ref,
+            channel=channel,
+            view=deps.watcher.view,
+            as_listed=True,
+        )
+        deployments = await deps.do.list_deployments(app.id, limit=_SCANNED)
+        self._kept = {k: v for k, v in self._kept.items() if now - v[0] < TARGETS_KEPT}
+        self._kept[app_ref] = (now, app, deployments)
+        return app, deployments
+
+
+def problems(deps: Deps, form: RollbackForm) -> dict[FormField, str]:
+    """What is wrong with the form itself, field by field (all shown at once)."""
+    return form_problems(form, require_reason=deps.settings.rollback_require_reason)
+
+
+async def submit(deps: Deps, *, user: str, form: RollbackForm) -> blocks.Message:
+    """Propose as the slash command would, for a form without ``problems``; refusals as
+    ``FieldError``."""
+    try:
+        return await propose_from_form(deps, user=user, form=form)
+    except FieldError:
+        raise
+    except BotError as exc:
+        # Redis or Slack away, DigitalOcean's budget spent: about no one field, shown on
+        # the app's, the first.
+        raise FieldError(exc.user_message, field=FormField.APP) from None
