@@ -19,6 +19,7 @@ REASON_SHOWN = 150
 
 USAGE = (
     "*Usage*\n"
+    "• `/rollback` — the rollback form: app, target, reason, incident link\n"
     "• `/rollback <app> [<deployment-id>]` — propose a rollback (default: the last deployment "
     "that was live before the current one)\n"
     "• `/rollback status [<app>]` — rollbacks in flight and cards waiting, "

@@ -1,0 +1,129 @@
+"""The rollback modal end to end, as a new user meets it: signed ``slash command``,
+``shortcut``, ``block_suggestion``, ``block_actions`` and ``view_submission`` payloads into
+the bot, ``views.open`` / ``views.update`` answered by the Slack stand-in, the simulator's
+fleet behind the menus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.slack.fake import FakeSlack
+from tests.conftest import BotFactory
+from tests.flow import GOLANG_ID, GOLANG_TARGET, wait_card, wait_reply
+from tests.slack_driver import SlackDriver
+
+INCIDENT = "https://status.example.com/incidents/42"
+
+
+def is_form(view: dict[str, Any]) -> bool:
+    return view.get("callback_id") == "rollback_request" and bool(view.get("submit"))
+
+
+def open_form(driver: SlackDriver, slack: FakeSlack, text: str = "") -> dict[str, Any]:
+    answer = driver.command(text)
+    assert answer.status_code == 200
+    return slack.wait_view(is_form)
+
+
+def options(answer: httpx.Response) -> list[dict[str, Any]]:
+    assert answer.status_code == 200, answer.text
+    found: list[dict[str, Any]] = answer.json()["options"]
+    return found
+
+
+def offered_apps(driver: SlackDriver, slack: FakeSlack, view: dict[str, Any], typed: str) -> list[str]:
+    """The app menu's options for ``typed``, once the fleet has been looked at."""
+
+    def probe() -> list[str] | None:
+        names = [o["text"]["text"] for o in options(driver.suggest(view, "modal_app", typed))]
+        return None if any("(look it up)" in n for n in names) else names
+
+    return slack.wait_for(probe)
+
+
+def pick_app(driver: SlackDriver, slack: FakeSlack, view: dict[str, Any], typed: str) -> dict[str, Any]:
+    """Type ``typed``, pick the first app offered: the form as the bot updated it."""
+    option = next(o for o in options(driver.suggest(view, "modal_app", typed)) if "look it up" not in o["text"]["text"])
+    assert driver.select(view, "modal_app", option).status_code == 200
+    return slack.wait_view(lambda v: is_form(v) and any(b.get("block_id") == f"target:{option['value']}" for b in v["blocks"]))
+
+
+def errors(answer: httpx.Response) -> dict[str, str]:
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["response_action"] == "errors", body
+    found: dict[str, str] = body["errors"]
+    return found
+
+
+def test_slash_rollback_alone_opens_the_form_and_the_menus_offer_app_then_deployments(
+    start_bot: BotFactory, slack: FakeSlack, sim: Simulator
+) -> None:
+    driver = start_bot(rollback_fleet_interval=0.2)
+    view = open_form(driver, slack)
+    assert "sample-golang" in offered_apps(driver, slack, view, "gol")
+    view = pick_app(driver, slack, view, "gol")
+    targets = options(driver.suggest(view, "modal_target", ""))
+    assert targets[0]["value"] == GOLANG_TARGET and "(last good)" in targets[0]["text"]["text"]
+    phases = {d["id"]: d["phase"] for d in sim.list_deployments(GOLANG_ID)}
+    assert all(phases[o["value"]] == "SUPERSEDED" for o in targets)  # never ERROR / CANCELED
+
+
+def test_a_valid_form_posts_a_card_with_the_reason_the_incident_and_see_changes(
+    start_bot: BotFactory, slack: FakeSlack, sim: Simulator
+) -> None:
+    driver = start_bot(rollback_fleet_interval=0.2, rollback_require_reason=True)
+    view = pick_app(driver, slack, open_form(driver, slack), "sample-golang")
+    answer = driver.submit(view, {"modal_reason": "checkout 500s since 14:02", "modal_incident": INCIDENT})
+    assert answer.status_code == 200 and answer.text in ("", "{}"), answer.text  # closes the form
+    card = wait_card(slack, "sample-golang")
+    assert "*Reason:* checkout 500s since 14:02" in str(card.blocks)
+    assert f"<{INCIDENT}|" in str(card.blocks)
+    live = sim.get_app(GOLANG_ID)["active_deployment"]["services"][0]["source_commit_hash"]
+    target = next(d for d in sim.list_deployments(GOLANG_ID) if d["id"] == GOLANG_TARGET)
+    old = target["services"][0]["source_commit_hash"]
+    assert f"github.com/digitalocean/sample-golang/compare/{old}...{live}" in str(card.blocks)
+    driver.press(card, "rollback_approve", user="UBOB")
+    first = wait_reply(slack, card.ts, "Rollback started")
+    assert "*Reason:* checkout 500s since 14:02" in first.text and INCIDENT in first.text
+
+
+def test_a_required_reason_left_empty_marks_the_reason_field(
+    start_bot: BotFactory, slack: FakeSlack
+) -> None:
+    driver = start_bot(rollback_require_reason=True)
+    # With a reason required, /rollback <app> opens the form with the app chosen.
+    view = open_form(driver, slack, "sample-golang")
+    app_block = next(b for b in view["blocks"] if b.get("block_id") == "app")
+    assert app_block["element"]["initial_option"]["value"] == "sample-golang"
+    found = errors(driver.submit(view, {"modal_incident": "http://not-https.example"}))
+    assert set(found) == {"reason", "incident"}
+    assert not [m for m in slack.top_level("CDEPLOY") if m.text.startswith("Rollback ")]
+
+
+def test_a_pinned_app_marks_the_app_field_with_digitaloceans_reason(
+    start_bot: BotFactory, slack: FakeSlack, sim: Simulator
+) -> None:
+    sim.create_rollback(GOLANG_ID, {"deployment_id": GOLANG_TARGET})
+    driver = start_bot()
+    view = open_form(driver, slack, "")
+    found = errors(driver.submit(view, {"modal_app": {"text": {"type": "plain_text", "text": "sample-golang"}, "value": GOLANG_ID}}))
+    assert list(found) == ["app"]
+    assert "pinned to rollback deployment" in found["app"]  # DigitalOcean's words (app_pinned)
+    assert not [m for m in slack.top_level("CDEPLOY") if m.text.startswith("Rollback ")]
+
+
+def test_the_shortcut_asks_for_the_channel_and_the_card_goes_there(
+    start_bot: BotFactory, slack: FakeSlack
+) -> None:
+    driver = start_bot(rollback_fleet_interval=0.2)
+    assert driver.shortcut("rollback_open", user="UALICE").status_code == 200
+    view = slack.wait_view(lambda v: is_form(v) and v["blocks"][0].get("block_id") == "channel")
+    view = pick_app(driver, slack, view, "sample-golang")
+    found = errors(driver.submit(view, {}))
+    assert set(found) == {"channel"}  # no channel chosen yet
+    assert driver.submit(view, {"modal_channel": "CDEPLOY"}).status_code == 200
+    wait_card(slack, "sample-golang", channel="CDEPLOY")
