@@ -16,6 +16,10 @@ from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from bot.digitalocean.app_spec import AppSpec, ComponentSpec
+
+__all__ = ["AppSpec", "ComponentSpec"]  # shapes of models/app_spec.yml, read from here
+
 T = TypeVar("T")
 N = TypeVar("N")
 C = TypeVar("C")
@@ -215,82 +219,6 @@ class ComponentSource(_Model):
     source_commit_hash: Text = ""
 
 
-def _text_or_empty(value: Any) -> Any:
-    return value if isinstance(value, str) else ""
-
-
-def _object_or_none(value: Any) -> Any:
-    return value if isinstance(value, dict | BaseModel) else None
-
-
-def _objects_only(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        return tuple(item for item in value if isinstance(item, dict | BaseModel))
-    return ()
-
-
-# An app spec is written by people (and by whoever can edit the app): a field of the wrong
-# type in it reads as "nothing" rather than making the whole app unreadable.
-Loose = Annotated[str, BeforeValidator(_text_or_empty)]
-
-
-class RepoSource(_Model):
-    """``apps_github_source_spec.yml`` / ``…gitlab…`` / ``…bitbucket…``: ``repo`` is
-    "the name of the repo in the format owner/repo"."""
-
-    repo: Loose = ""
-    branch: Loose = ""
-
-
-class GitSource(_Model):
-    """``apps_git_source_spec.yml``: any git host, by its clone URL."""
-
-    repo_clone_url: Loose = ""
-    branch: Loose = ""
-
-
-class ImageSource(_Model):
-    """``apps_image_source_spec.yml``. ``registry_credentials`` is deliberately not read:
-    it is a secret, and nothing here needs it."""
-
-    registry: Loose = ""
-    registry_type: Loose = ""
-    repository: Loose = ""
-    tag: Loose = ""
-    digest: Loose = ""
-
-
-Source = Annotated[T | None, BeforeValidator(_object_or_none)]
-
-
-class ComponentSpec(_Model):
-    """A component of an app spec (``app_component_base.yml``; functions have no image)."""
-
-    name: Loose = ""
-    github: Source[RepoSource] = None
-    gitlab: Source[RepoSource] = None
-    bitbucket: Source[RepoSource] = None
-    git: Source[GitSource] = None
-    image: Source[ImageSource] = None
-
-
-Components = Annotated[tuple[ComponentSpec, ...], BeforeValidator(_objects_only)]
-
-
-class AppSpec(_Model):
-    name: Text = ""
-    services: Components = ()
-    workers: Components = ()
-    jobs: Components = ()
-    static_sites: Components = ()
-    functions: Components = ()
-
-    @property
-    def components(self) -> tuple[ComponentSpec, ...]:
-        """Every component of every kind, in the spec's order."""
-        return (*self.services, *self.workers, *self.jobs, *self.static_sites, *self.functions)
-
-
 class Deployment(_Model):
     id: str
     cause: Text = ""
@@ -301,8 +229,7 @@ class Deployment(_Model):
     jobs: Many[ComponentSource] = ()
     static_sites: Many[ComponentSource] = ()
     functions: Many[ComponentSource] = ()
-    # apps_deployment.yml: the spec this deployment was built from (None when not sent).
-    spec: Annotated[AppSpec | None, BeforeValidator(_object_or_none)] = None
+    spec: AppSpec | None = None  # apps_deployment.yml: the spec it was built from
     cloned_from: Text = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -326,15 +253,11 @@ class Deployment(_Model):
     @property
     def commit(self) -> str:
         """The first component's source commit (short), or "" when none is known."""
-        for component in self.components:
-            if component.source_commit_hash:
-                return component.source_commit_hash[:7]
+        for group in (self.services, self.workers, self.jobs, self.static_sites, self.functions):
+            for component in group:
+                if component.source_commit_hash:
+                    return component.source_commit_hash[:7]
         return ""
-
-    @property
-    def components(self) -> tuple[ComponentSource, ...]:
-        """Every component's commit, of every kind, in the API's order."""
-        return (*self.services, *self.workers, *self.jobs, *self.static_sites, *self.functions)
 
 
 def _followable(value: Any) -> Any:

@@ -1,4 +1,4 @@
-""" "See changes" (pure): the git host's compare view between the target's and the live
+"""The "See changes" links (pure): the git host's compare view between the target's and the live
 deployment's commits, one link per component whose commit differs.
 
 Where a component's code comes from: each deployment carries the ``spec`` it was built
@@ -147,7 +147,8 @@ def _sides(spec: AppSpec, deployment: Deployment) -> dict[str, _Side]:
     own = {c.name: c for c in deployment.spec.components} if deployment.spec else {}
     fallback = {c.name: c for c in spec.components}
     sides: dict[str, _Side] = {}
-    for built in deployment.components:
+    d = deployment
+    for built in (*d.services, *d.workers, *d.jobs, *d.static_sites, *d.functions):
         source = own.get(built.name) or fallback.get(built.name)
         if not built.name or source is None:
             continue
