@@ -77,6 +77,10 @@ class Repo:
     host: str
     name: str
 
+    def same_as(self, other: Repo) -> bool:
+        # The three hosts resolve owner and repo names regardless of case.
+        return (self.host, self.name.lower()) == (other.host, other.name.lower())
+
     def compare_url(self, *, target: str, live: str) -> str:
         compare, _ = _HOSTS[self.host]
         return compare(self.name, target, live)
@@ -198,11 +202,16 @@ def compare_links(
 
 
 def _url(target: _Side, live: _Side) -> str | None:
-    if target.repo is None or live.repo is None or target.repo != live.repo:
+    if target.repo is None or live.repo is None or not target.repo.same_as(live.repo):
         return None
-    if not _commits_ok((target.commit, live.commit)) or target.commit == live.commit:
+    if not _commits_ok((target.commit, live.commit)) or _same_commit(target.commit, live.commit):
         return None
     return target.repo.compare_url(target=target.commit, live=live.commit)
+
+
+def _same_commit(one: str, other: str) -> bool:
+    # An abbreviated hash names the same commit as the full one it begins.
+    return one.startswith(other) or other.startswith(one)
 
 
 def _commits_ok(commits: Iterable[str]) -> bool:
