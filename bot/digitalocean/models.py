@@ -16,6 +16,10 @@ from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from bot.digitalocean.app_spec import AppSpec, ComponentSpec
+
+__all__ = ["AppSpec", "ComponentSpec"]  # shapes of models/app_spec.yml, read from here
+
 T = TypeVar("T")
 N = TypeVar("N")
 C = TypeVar("C")
@@ -224,6 +228,8 @@ class Deployment(_Model):
     workers: Many[ComponentSource] = ()
     jobs: Many[ComponentSource] = ()
     static_sites: Many[ComponentSource] = ()
+    functions: Many[ComponentSource] = ()
+    spec: AppSpec | None = None  # apps_deployment.yml: the spec it was built from
     cloned_from: Text = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -247,15 +253,11 @@ class Deployment(_Model):
     @property
     def commit(self) -> str:
         """The first component's source commit (short), or "" when none is known."""
-        for group in (self.services, self.workers, self.jobs, self.static_sites):
+        for group in (self.services, self.workers, self.jobs, self.static_sites, self.functions):
             for component in group:
                 if component.source_commit_hash:
                     return component.source_commit_hash[:7]
         return ""
-
-
-class AppSpec(_Model):
-    name: Text = ""
 
 
 def _followable(value: Any) -> Any:
