@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.digitalocean.models import App, Deployment, RollbackValidation
+from bot.domain.changes import compare_links
 from bot.domain.mrkdwn import escape
 from bot.domain.records import Card, DeploymentSummary, Event
 from bot.domain.rollback_form import FormField, RollbackForm
@@ -109,6 +110,7 @@ async def _card(deps: Deps, asked: Asked, *, strict: bool) -> Card:
         expires_at=now + deps.settings.rollback_confirm_ttl,
         reason=asked.reason,
         incident_url=asked.incident_url,
+        changes=compare_links(spec=app.spec, live=app.active_deployment, target=target),
     )
 
 

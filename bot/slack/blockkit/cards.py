@@ -23,6 +23,7 @@ from bot.slack.blockkit.blocks import (
     summary_line,
     why_lines,
 )
+from bot.slack.blockkit.changes import see_changes
 
 # Visible characters of one validation warning, and of a reason a rollback did not start:
 # enough for DigitalOcean's sentences, short enough that several warnings fit a section.
@@ -48,6 +49,9 @@ def card(
     why = why_lines(card_.reason, card_.incident_url)
     if why:
         blocks.append(section("\n".join(why)))
+    changes = see_changes(card_.changes)
+    if changes:
+        blocks.append(section(changes))
     if card_.warnings:
         warned = [f"• {shown(w, WARNING_SHOWN)}" for w in card_.warnings]
         blocks.append(
