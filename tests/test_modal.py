@@ -34,7 +34,9 @@ def options(answer: httpx.Response) -> list[dict[str, Any]]:
     return found
 
 
-def offered_apps(driver: SlackDriver, slack: FakeSlack, view: dict[str, Any], typed: str) -> list[str]:
+def offered_apps(
+    driver: SlackDriver, slack: FakeSlack, view: dict[str, Any], typed: str
+) -> list[str]:
     """The app menu's options for ``typed``, once the fleet has been looked at."""
 
     def probe() -> list[str] | None:
@@ -44,11 +46,22 @@ def offered_apps(driver: SlackDriver, slack: FakeSlack, view: dict[str, Any], ty
     return slack.wait_for(probe)
 
 
-def pick_app(driver: SlackDriver, slack: FakeSlack, view: dict[str, Any], typed: str) -> dict[str, Any]:
+def pick_app(
+    driver: SlackDriver, slack: FakeSlack, view: dict[str, Any], typed: str
+) -> dict[str, Any]:
     """Type ``typed``, pick the first app offered: the form as the bot updated it."""
-    option = next(o for o in options(driver.suggest(view, "modal_app", typed)) if "look it up" not in o["text"]["text"])
+    option = next(
+        o
+        for o in options(driver.suggest(view, "modal_app", typed))
+        if "look it up" not in o["text"]["text"]
+    )
     assert driver.select(view, "modal_app", option).status_code == 200
-    return slack.wait_view(lambda v: is_form(v) and any(b.get("block_id") == f"target:{option['value']}" for b in v["blocks"]))
+    return slack.wait_view(
+        lambda v: (
+            is_form(v)
+            and any(b.get("block_id") == f"target:{option['value']}" for b in v["blocks"])
+        )
+    )
 
 
 def errors(answer: httpx.Response) -> dict[str, str]:
@@ -77,13 +90,16 @@ def test_a_valid_form_posts_a_card_with_the_reason_the_incident_and_see_changes(
 ) -> None:
     driver = start_bot(rollback_fleet_interval=0.2, rollback_require_reason=True)
     view = pick_app(driver, slack, open_form(driver, slack), "sample-golang")
-    answer = driver.submit(view, {"modal_reason": "checkout 500s since 14:02", "modal_incident": INCIDENT})
+    answer = driver.submit(
+        view, {"modal_reason": "checkout 500s since 14:02", "modal_incident": INCIDENT}
+    )
     assert answer.status_code == 200 and answer.text in ("", "{}"), answer.text  # closes the form
     card = wait_card(slack, "sample-golang")
     assert "*Reason:* checkout 500s since 14:02" in str(card.blocks)
     assert f"<{INCIDENT}|" in str(card.blocks)
-    live = sim.get_app(GOLANG_ID)["active_deployment"]["services"][0]["source_commit_hash"]
-    target = next(d for d in sim.list_deployments(GOLANG_ID) if d["id"] == GOLANG_TARGET)
+    app: Any = sim.get_app(GOLANG_ID)
+    live = app["active_deployment"]["services"][0]["source_commit_hash"]
+    target: Any = next(d for d in sim.list_deployments(GOLANG_ID) if d["id"] == GOLANG_TARGET)
     old = target["services"][0]["source_commit_hash"]
     assert f"github.com/digitalocean/sample-golang/compare/{old}...{live}" in str(card.blocks)
     driver.press(card, "rollback_approve", user="UBOB")
@@ -110,7 +126,17 @@ def test_a_pinned_app_marks_the_app_field_with_digitaloceans_reason(
     sim.create_rollback(GOLANG_ID, {"deployment_id": GOLANG_TARGET})
     driver = start_bot()
     view = open_form(driver, slack, "")
-    found = errors(driver.submit(view, {"modal_app": {"text": {"type": "plain_text", "text": "sample-golang"}, "value": GOLANG_ID}}))
+    found = errors(
+        driver.submit(
+            view,
+            {
+                "modal_app": {
+                    "text": {"type": "plain_text", "text": "sample-golang"},
+                    "value": GOLANG_ID,
+                }
+            },
+        )
+    )
     assert list(found) == ["app"]
     assert "pinned to rollback deployment" in found["app"]  # DigitalOcean's words (app_pinned)
     assert not [m for m in slack.top_level("CDEPLOY") if m.text.startswith("Rollback ")]
@@ -127,3 +153,30 @@ def test_the_shortcut_asks_for_the_channel_and_the_card_goes_there(
     assert set(found) == {"channel"}  # no channel chosen yet
     assert driver.submit(view, {"modal_channel": "CDEPLOY"}).status_code == 200
     wait_card(slack, "sample-golang", channel="CDEPLOY")
+
+
+def test_a_slow_digitalocean_keeps_the_form_open_and_then_shows_how_it_ended(
+    start_bot: BotFactory, slack: FakeSlack, sim: Simulator
+) -> None:
+    driver = start_bot(rollback_fleet_interval=0.2)
+    view = pick_app(driver, slack, open_form(driver, slack), "sample-golang")
+    sim.inject("POST", f"/v2/apps/{GOLANG_ID}/rollback/validate", status=None, delay=3.0)
+    answer = driver.submit(view, {"modal_reason": "slow day"})
+    assert answer.json()["response_action"] == "update"  # answered inside Slack's 3 s
+    assert "Checking with DigitalOcean" in str(answer.json()["view"])
+    ended = slack.wait_view(lambda v: v["id"] == view["id"] and "Posted a rollback card" in str(v))
+    assert not ended.get("submit")  # how it ended, nothing left to submit
+    card = wait_card(slack, "sample-golang")
+    assert "*Reason:* slow day" in str(card.blocks)
+
+
+def test_a_card_slack_will_not_post_is_refused_under_the_channel_field(
+    start_bot: BotFactory, slack: FakeSlack
+) -> None:
+    slack.add_channel("C0PRIV", private=True, members={"UALICE"})  # the bot is not in it
+    driver = start_bot(rollback_fleet_interval=0.2)
+    assert driver.shortcut("rollback_open", user="UALICE").status_code == 200
+    view = slack.wait_view(lambda v: is_form(v) and v["blocks"][0].get("block_id") == "channel")
+    view = pick_app(driver, slack, view, "sample-golang")
+    found = errors(driver.submit(view, {"modal_channel": "C0PRIV"}))
+    assert list(found) == ["channel"] and "Invite @rollback-bot" in found["channel"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from bot.domain.rollback_form import (
     form_problems,
     incident_problem,
 )
-from bot.slack.blockkit import cards, limits, modal, thread_replies
+from bot.slack.blockkit import cards, form_state, limits, modal, thread_replies
 from bot.slack.blockkit.modal import AppChoice, ModalContext
 from tests.block_kit import check
 from tests.factories import NOW, make_card, make_watch
@@ -40,7 +41,7 @@ def deployment(
     )
 
 
-def submitted(view: dict[str, object], values: dict[str, dict[str, object]]) -> dict[str, object]:
+def submitted(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """``view`` as a view_submission carries it: Slack's ``state.values`` shape
     (block_id → action_id → the element's value)."""
     return {**view, "id": "V0123", "hash": "1.abc", "state": {"values": values}}
@@ -122,7 +123,7 @@ def test_a_submission_is_read_from_slacks_state_values() -> None:
         "reason": {"modal_reason": {"type": "plain_text_input", "value": "500s on /checkout"}},
         "incident": {"modal_incident": {"type": "plain_text_input", "value": f" {INCIDENT} "}},
     }
-    form = modal.form_of(submitted(view, values), ModalContext())
+    form = form_state.form_of(submitted(view, values), ModalContext())
     assert form == RollbackForm(
         channel="COPS",
         app_ref="app-id-1",
@@ -133,8 +134,13 @@ def test_a_submission_is_read_from_slacks_state_values() -> None:
 
 
 def test_a_hostile_or_broken_submission_reads_as_empty_fields() -> None:
-    for state in ({}, {"values": []}, {"values": {"app": {"modal_app": {"selected_option": "x"}}}}):
-        form = modal.form_of({"state": state}, ModalContext.loads("{not json"))
+    states: list[dict[str, Any]] = [
+        {},
+        {"values": []},
+        {"values": {"app": {"modal_app": {"selected_option": "x"}}}},
+    ]
+    for state in states:
+        form = form_state.form_of({"state": state}, ModalContext.loads("{not json"))
         assert form == RollbackForm(channel="", app_ref="", target_id=None)
     assert ModalContext.loads(
         json.dumps({"channel": 5, "app_ref": "a", "evil": "x"})
@@ -172,7 +178,7 @@ def test_errors_go_under_the_fields_the_view_has() -> None:
     view = modal.request_view(ModalContext(channel="C1", app_ref="a1"), require_reason=True)
     problems = {FormField.TARGET: "no such deployment", FormField.CHANNEL: "not a member"}
     # The form opened in a channel has no channel field: that problem goes under the app.
-    assert modal.errors_for(view, problems) == {
+    assert form_state.errors_for(view, problems) == {
         "target:a1": "no such deployment",
         "app": "not a member",
     }

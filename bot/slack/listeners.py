@@ -21,8 +21,7 @@ from bot.domain.clicks import Where
 from bot.errors import BotError, StoreUnavailableError
 from bot.logs import bind, new_request_id
 from bot.slack.blockkit import answers, blocks
-from bot.slack.blockkit.modal import ModalContext
-from bot.slack.modal_listeners import open_form, register_modal
+from bot.slack.modal_listeners import form_for, open_form, register_modal
 from bot.slack.work_queue import Priority, WorkQueue
 from bot.usecases import commit_revert, decide, propose, queries
 from bot.usecases.dependencies import Deps
@@ -166,7 +165,7 @@ def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
         return _Taken(problem, None, name, "invalid")
     trigger = str(command.get("trigger_id") or "")
     what = f"{name} from {user} in {channel}"
-    form = _form(deps, parsed, channel=channel)
+    form = form_for(deps, parsed, channel=channel)
     if form is not None:
         # The trigger_id is good for 3 s from Slack's sending: views.open goes at once.
         opening = blocks.Message(text="Opening the rollback form…")
@@ -178,18 +177,6 @@ def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
     owner = (user, "read" if isinstance(parsed, _READS) else "act")
     working = blocks.Message(text="Working on it…")
     return _Taken(working, _once(deps, trigger, what, work), name, owner=owner)
-
-
-def _form(deps: Deps, parsed: grammar.Command, *, channel: str) -> ModalContext | None:
-    """The modal to open instead of answering: for ``/rollback`` alone, and for
-    ``/rollback <app>`` where every rollback needs a reason (``ROLLBACK_REQUIRE_REASON``)."""
-    if isinstance(parsed, grammar.Form):
-        return ModalContext(channel=channel)
-    if isinstance(parsed, grammar.Propose) and deps.settings.rollback_require_reason:
-        return ModalContext(
-            channel=channel, app_ref=parsed.app, target_id=parsed.deployment_id or ""
-        )
-    return None
 
 
 def _once(deps: Deps, trigger: str, what: str, work: Work) -> Work:

@@ -16,10 +16,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.digitalocean.models import Deployment
+from bot.domain import grammar
 from bot.domain.rollback_form import FormField
 from bot.errors import BotError, FieldError
 from bot.logs import bind, new_request_id
-from bot.slack.blockkit import blocks, modal
+from bot.slack.blockkit import blocks, form_state, modal
 from bot.slack.blockkit.blocks import Block
 from bot.slack.blockkit.modal import ModalContext
 from bot.slack.work_queue import Priority, WorkQueue
@@ -80,7 +81,7 @@ async def _app_options(deps: Deps, body: dict[str, Any]) -> list[Block]:
     view = _view(body)
     context = ModalContext.loads(view.get("private_metadata"))
     query = str(body.get("value") or "")
-    channel = context.channel or modal.form_of(view, context).channel
+    channel = context.channel or form_state.form_of(view, context).channel
     try:
         async with asyncio.timeout(rollback_modal.MENU_DEADLINE):
             choices = await rollback_modal.app_choices(deps, channel=channel)
@@ -100,8 +101,8 @@ async def _target_options(
 ) -> list[Block]:
     view = _view(body)
     context = ModalContext.loads(view.get("private_metadata"))
-    app_ref = modal.chosen_app(view, context)
-    channel = context.channel or modal.form_of(view, context).channel
+    app_ref = form_state.chosen_app(view, context)
+    channel = context.channel or form_state.form_of(view, context).channel
     now = deps.clock()
     candidates: list[Deployment] = []
     default = None
@@ -136,11 +137,11 @@ async def _on_submit(
 ) -> None:
     view = _view(body)
     context = ModalContext.loads(view.get("private_metadata"))
-    form = modal.form_of(view, context)
+    form = form_state.form_of(view, context)
     problems = rollback_modal.problems(deps, form)
     if problems:
         log.info("rollback form from %s refused: %s", user, ", ".join(problems))
-        await ack(response_action="errors", errors=modal.errors_for(view, problems))
+        await ack(response_action="errors", errors=form_state.errors_for(view, problems))
         return
     outcome: asyncio.Future[blocks.Message] = asyncio.get_running_loop().create_future()
     late = False
@@ -166,9 +167,9 @@ async def _on_submit(
     elif isinstance(exc, FieldError):
         log.info("rollback form from %s refused: %s", user, exc.user_message)
         problem = {FormField(exc.field): exc.user_message}
-        await ack(response_action="errors", errors=modal.errors_for(view, problem))
+        await ack(response_action="errors", errors=form_state.errors_for(view, problem))
     else:
-        await ack(response_action="errors", errors=modal.errors_for(view, _failure(exc)))
+        await ack(response_action="errors", errors=form_state.errors_for(view, _failure(exc)))
 
 
 def _told(outcome: asyncio.Future[blocks.Message]) -> str:
@@ -183,6 +184,18 @@ def _failure(exc: BaseException) -> dict[FormField, str]:
         return {FormField(getattr(exc, "field", FormField.APP)): exc.user_message}
     log.error("rollback form failed", exc_info=exc)
     return {FormField.APP: INTERNAL}
+
+
+def form_for(deps: Deps, parsed: grammar.Command, *, channel: str) -> ModalContext | None:
+    """The modal a command opens instead of an answer: for ``/rollback`` alone, and for
+    ``/rollback <app>`` where every rollback needs a reason (``ROLLBACK_REQUIRE_REASON``)."""
+    if isinstance(parsed, grammar.Form):
+        return ModalContext(channel=channel)
+    if isinstance(parsed, grammar.Propose) and deps.settings.rollback_require_reason:
+        return ModalContext(
+            channel=channel, app_ref=parsed.app, target_id=parsed.deployment_id or ""
+        )
+    return None
 
 
 async def open_form(

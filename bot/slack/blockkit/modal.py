@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.digitalocean.models import Deployment
 from bot.domain.mrkdwn import clip
-from bot.domain.rollback_form import REASON_MOST, URL_MOST, FormField, RollbackForm
+from bot.domain.rollback_form import REASON_MOST, URL_MOST, FormField
 from bot.slack.blockkit import limits
 from bot.slack.blockkit.blocks import Block, age, context, plain, section, short
 
@@ -74,79 +74,28 @@ class AppChoice:
 
 def request_view(context_: ModalContext, *, require_reason: bool) -> View:
     """The form: channel (from the shortcut only), app, target, reason, incident link."""
-    blocks: list[Block] = []
-    if not context_.channel:
-        blocks.append(
-            _input(
-                FormField.CHANNEL,
-                "Post the rollback card in",
-                {
-                    "type": "conversations_select",
-                    "action_id": CHANNEL_ACTION,
-                    "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-                    "placeholder": plain("A channel", limits.PLACEHOLDER),
-                },
-                hint="Approvers see the card there; the thread follows the rollback.",
-            )
-        )
-    app_menu: Block = {
-        "type": "external_select",
-        "action_id": APP_ACTION,
-        "min_query_length": 0,
-        "placeholder": plain("Type an app's name", limits.PLACEHOLDER),
-    }
-    if context_.app_ref:
-        app_menu["initial_option"] = _option(
-            context_.app_label or context_.app_ref, context_.app_ref
-        )
-    # Picking an app sends block_actions, so the target menu is replaced (views.update).
-    blocks.append({**_input(FormField.APP, "App", app_menu), "dispatch_action": True})
-    blocks.append(
-        _input(
-            target_block_id(context_.app_ref),
-            "Roll back to",
-            {
-                "type": "external_select",
-                "action_id": TARGET_ACTION,
-                "min_query_length": 0,
-                "placeholder": plain("The last good deployment", limits.PLACEHOLDER),
-            },
-            optional=True,
-            hint="Empty: the newest deployment that was live before the current one.",
-        )
-    )
-    if context_.target_id:
-        blocks[-1]["element"]["initial_option"] = _option(
-            short(context_.target_id), context_.target_id
-        )
-    blocks.append(
-        _input(
+    fields = [_channel_field()] if not context_.channel else []
+    fields += [
+        _app_field(context_),
+        _target_field(context_),
+        _text_field(
             FormField.REASON,
             "Reason",
-            {
-                "type": "plain_text_input",
-                "action_id": REASON_ACTION,
-                "multiline": True,
-                "max_length": REASON_MOST,
-                "placeholder": plain("What is wrong with the live deployment?", 150),
-            },
+            REASON_ACTION,
+            most=REASON_MOST,
+            placeholder="What is wrong with the live deployment?",
             optional=not require_reason,
-        )
-    )
-    blocks.append(
-        _input(
+            multiline=True,
+        ),
+        _text_field(
             FormField.INCIDENT,
             "Incident link",
-            {
-                "type": "plain_text_input",
-                "action_id": INCIDENT_ACTION,
-                "max_length": URL_MOST,
-                "placeholder": plain("https://…", limits.PLACEHOLDER),
-            },
-            optional=True,
-        )
-    )
-    blocks.append(context("Nothing changes until someone else approves the card."))
+            INCIDENT_ACTION,
+            most=URL_MOST,
+            placeholder="https://…",
+        ),
+        context("Nothing changes until someone else approves the card."),
+    ]
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -154,8 +103,66 @@ def request_view(context_: ModalContext, *, require_reason: bool) -> View:
         "submit": plain("Propose rollback", limits.VIEW_TITLE),
         "close": plain("Cancel", limits.VIEW_TITLE),
         "private_metadata": context_.dumps(),
-        "blocks": blocks,
+        "blocks": fields,
     }
+
+
+def _channel_field() -> Block:
+    menu = {
+        "type": "conversations_select",
+        "action_id": CHANNEL_ACTION,
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+        "placeholder": plain("A channel", limits.PLACEHOLDER),
+    }
+    hint = "Approvers see the card there; the thread follows the rollback."
+    return _input(FormField.CHANNEL, "Post the rollback card in", menu, hint=hint)
+
+
+def _app_field(context_: ModalContext) -> Block:
+    menu = _menu(APP_ACTION, "Type an app's name")
+    if context_.app_ref:
+        menu["initial_option"] = _option(context_.app_label or context_.app_ref, context_.app_ref)
+    # Picking an app sends block_actions, so the target menu is replaced (views.update).
+    return {**_input(FormField.APP, "App", menu), "dispatch_action": True}
+
+
+def _target_field(context_: ModalContext) -> Block:
+    menu = _menu(TARGET_ACTION, "The last good deployment")
+    if context_.target_id:
+        menu["initial_option"] = _option(short(context_.target_id), context_.target_id)
+    hint = "Empty: the newest deployment that was live before the current one."
+    return _input(target_block_id(context_.app_ref), "Roll back to", menu, optional=True, hint=hint)
+
+
+def _menu(action_id: str, placeholder: str) -> Block:
+    """An external_select whose options the bot serves, from the first keystroke on."""
+    return {
+        "type": "external_select",
+        "action_id": action_id,
+        "min_query_length": 0,
+        "placeholder": plain(placeholder, limits.PLACEHOLDER),
+    }
+
+
+def _text_field(
+    field: FormField,
+    label: str,
+    action_id: str,
+    *,
+    most: int,
+    placeholder: str,
+    optional: bool = True,
+    multiline: bool = False,
+) -> Block:
+    element: Block = {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "max_length": most,
+        "placeholder": plain(placeholder, limits.PLACEHOLDER),
+    }
+    if multiline:
+        element["multiline"] = True
+    return _input(field, label, element, optional=optional)
 
 
 def notice_view(text: str) -> View:
@@ -219,39 +226,6 @@ def target_options(
     return options
 
 
-def form_of(view: Mapping[str, Any], context_: ModalContext) -> RollbackForm:
-    """What was filled in; a field left empty reads as ""."""
-    values = _values(view)
-    target = _selected(values, FormField.TARGET, TARGET_ACTION)
-    return RollbackForm(
-        channel=context_.channel or _chosen(values, FormField.CHANNEL, CHANNEL_ACTION),
-        app_ref=_selected(values, FormField.APP, APP_ACTION) or context_.app_ref,
-        target_id=target or None,
-        reason=_typed(values, FormField.REASON, REASON_ACTION),
-        incident_url=_typed(values, FormField.INCIDENT, INCIDENT_ACTION).strip(),
-    )
-
-
-def chosen_app(view: Mapping[str, Any], context_: ModalContext) -> str:
-    """The app picked in the view's menu (a ``block_suggestion`` carries the view's state),
-    else the one the modal was opened for."""
-    return _selected(_values(view), FormField.APP, APP_ACTION) or context_.app_ref
-
-
-def errors_for(view: Mapping[str, Any], problems: Mapping[FormField, str]) -> dict[str, str]:
-    """``response_action: errors``'s map: each problem under its field's block, or under the
-    app's when the view has no such field (Slack rejects errors naming other blocks)."""
-    block_ids = [
-        str(b.get("block_id") or "") for b in view.get("blocks") or () if isinstance(b, dict)
-    ]
-    errors: dict[str, str] = {}
-    for field, message in problems.items():
-        block = next((b for b in block_ids if b.split(":")[0] == field.value), FormField.APP.value)
-        text = clip(message, limits.INPUT_LABEL)
-        errors[block] = f"{errors[block]} {text}" if block in errors else text
-    return errors
-
-
 def _input(
     block_id: str, label: str, element: Block, *, optional: bool = False, hint: str = ""
 ) -> Block:
@@ -269,34 +243,3 @@ def _input(
 
 def _option(text: str, value: str) -> Block:
     return {"text": plain(text, limits.OPTION_TEXT), "value": clip(value, limits.OPTION_VALUE)}
-
-
-def _values(view: Mapping[str, Any]) -> Mapping[str, Any]:
-    state = view.get("state")
-    values = state.get("values") if isinstance(state, dict) else None
-    return values if isinstance(values, dict) else {}
-
-
-def _element(values: Mapping[str, Any], field: FormField, action_id: str) -> Mapping[str, Any]:
-    for block_id, actions in values.items():
-        if str(block_id).split(":")[0] == field.value and isinstance(actions, dict):
-            element = actions.get(action_id)
-            if isinstance(element, dict):
-                return element
-    return {}
-
-
-def _selected(values: Mapping[str, Any], field: FormField, action_id: str) -> str:
-    option = _element(values, field, action_id).get("selected_option")
-    value = option.get("value") if isinstance(option, dict) else None
-    return value if isinstance(value, str) else ""
-
-
-def _typed(values: Mapping[str, Any], field: FormField, action_id: str) -> str:
-    value = _element(values, field, action_id).get("value")
-    return value if isinstance(value, str) else ""
-
-
-def _chosen(values: Mapping[str, Any], field: FormField, action_id: str) -> str:
-    value = _element(values, field, action_id).get("selected_conversation")
-    return value if isinstance(value, str) else ""
