@@ -24,6 +24,16 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
+from bot.sandbox.slack.inputs import SELECTS, input_problems, select_problems
+from bot.sandbox.slack.texts import (
+    ID_LENGTH,
+    TEXT_TYPES,
+    error,
+    length,
+    string_problems,
+    text_problems,
+)
+
 # https://docs.slack.dev/reference/block-kit/blocks: "You can include up to 50 blocks in
 # each message, and 100 blocks in modals or Home tabs."
 MAX_BLOCKS = 50
@@ -45,8 +55,6 @@ HEADER_TEXT = 150
 CONTEXT_ELEMENTS = 10
 # Actions block: "There is a maximum of 25 elements in each action block."
 ACTIONS_ELEMENTS = 25
-# block_id and action_id: "Maximum length for this field is 255 characters."
-ID_LENGTH = 255
 # Button element: "text … Can only be of type: plain_text" (75 characters at most);
 # "value … Maximum length for this field is 2000 characters."
 BUTTON_TEXT = 75
@@ -55,17 +63,6 @@ BUTTON_VALUE = 2000
 # plain_text object (https://docs.slack.dev/reference/block-kit/composition-objects/
 # confirmation-dialog-object).
 CONFIRM_TEXTS = {"title": 100, "text": 300, "confirm": 30, "deny": 30}
-
-TEXT_TYPES = ("plain_text", "mrkdwn")
-
-
-def length(text: str) -> int:
-    """A length as Slack may count it: UTF-16 code units (an emoji like 🔄 counts 2).
-
-    The limits say "characters" without defining them [unverified]; UTF-16 units are never
-    fewer than code points, so this is the stricter reading.
-    """
-    return len(text.encode("utf-16-le")) // 2
 
 
 @dataclass(frozen=True)
@@ -76,6 +73,10 @@ class Refusal:
     messages: tuple[str, ...] = ()
     extra: tuple[tuple[str, str], ...] = ()
     """More top-level fields, e.g. ``missing_scope``'s ``needed`` and ``provided``."""
+
+    def answer(self) -> tuple[int, dict[str, Any], None]:
+        """A Web API method's answer to it: HTTP 200 with ``ok: false``."""
+        return 200, self.body(), None
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"ok": False, "error": self.error, **dict(self.extra)}
@@ -96,7 +97,7 @@ def read_blocks(value: Any) -> list[Any] | Refusal:
     if not isinstance(value, list):
         # chat.postMessage's errors: "invalid_blocks_format: The blocks is not a valid JSON
         # object or doesn't match the Block Kit syntax."
-        return Refusal("invalid_blocks_format", (_error("must be an array", "/blocks"),))
+        return Refusal("invalid_blocks_format", (error("must be an array", "/blocks"),))
     return value
 
 
@@ -122,14 +123,15 @@ def check_content(text: Any, blocks: list[Any]) -> Refusal | None:
     return Refusal("invalid_blocks", tuple(problems)) if problems else None
 
 
-def block_problems(blocks: list[Any]) -> list[str]:
-    """What is wrong with a message's blocks, in Slack's words; empty when nothing is."""
+def block_problems(blocks: list[Any], *, most: int = MAX_BLOCKS, root: str = "") -> list[str]:
+    """What is wrong with a message's blocks (at most ``most``; a view's at ``root``
+    "/view"), in Slack's words; empty when nothing is."""
     problems: list[str] = []
-    if len(blocks) > MAX_BLOCKS:
-        problems.append(_error(f"no more than {MAX_BLOCKS} items allowed", "/blocks"))
+    if len(blocks) > most:
+        problems.append(error(f"no more than {most} items allowed", f"{root}/blocks"))
     seen: set[str] = set()
     for i, block in enumerate(blocks):
-        pointer = f"/blocks/{i}"
+        pointer = f"{root}/blocks/{i}"
         problems += list(_documented(block, pointer)) or _sdk_problems(block, pointer)
         block_id = block.get("block_id") if isinstance(block, dict) else None
         if isinstance(block_id, str):
@@ -137,31 +139,29 @@ def block_problems(blocks: list[Any]) -> list[str]:
             # each iteration of a message". Refused here when two blocks of one message
             # share one (Slack's exact answer to that is unverified).
             if block_id in seen:
-                problems.append(_error("duplicate block_id", f"{pointer}/block_id"))
+                problems.append(error("duplicate block_id", f"{pointer}/block_id"))
             seen.add(block_id)
     return problems
 
 
-def _error(what: str, pointer: str) -> str:
-    return f"[ERROR] {what} [json-pointer:{pointer}]"
-
-
 def _documented(block: Any, p: str) -> Iterator[str]:
     if not isinstance(block, dict):
-        yield _error("must be an object", p)
+        yield error("must be an object", p)
         return
-    yield from _string(block.get("block_id"), ID_LENGTH, f"{p}/block_id")
+    yield from string_problems(block.get("block_id"), ID_LENGTH, f"{p}/block_id")
     kind = block.get("type")
     if kind == "section":
         yield from _section(block, p)
     elif kind == "header":
-        yield from _text(block.get("text"), f"{p}/text", limit=HEADER_TEXT, plain=True)
+        yield from text_problems(block.get("text"), f"{p}/text", limit=HEADER_TEXT, plain=True)
     elif kind == "context":
         problems, elements = _elements(block, p, CONTEXT_ELEMENTS)
         yield from problems
         for q, element in elements:
             if not (isinstance(element, dict) and element.get("type") == "image"):
-                yield from _text(element, q, limit=None)
+                yield from text_problems(element, q, limit=None)
+    elif kind == "input":
+        yield from input_problems(block, p)
     elif kind == "actions":
         problems, elements = _elements(block, p, ACTIONS_ELEMENTS)
         yield from problems
@@ -171,16 +171,16 @@ def _documented(block: Any, p: str) -> Iterator[str]:
 
 def _section(block: dict[str, Any], p: str) -> Iterator[str]:
     if "text" in block:
-        yield from _text(block["text"], f"{p}/text", limit=SECTION_TEXT)
+        yield from text_problems(block["text"], f"{p}/text", limit=SECTION_TEXT)
     fields = block.get("fields")
     if fields is not None:
         if not isinstance(fields, list) or len(fields) > SECTION_FIELDS:
-            yield _error(f"must be an array of at most {SECTION_FIELDS} items", f"{p}/fields")
+            yield error(f"must be an array of at most {SECTION_FIELDS} items", f"{p}/fields")
         else:
             for j, item in enumerate(fields):
-                yield from _text(item, f"{p}/fields/{j}", limit=SECTION_FIELD_TEXT)
+                yield from text_problems(item, f"{p}/fields/{j}", limit=SECTION_FIELD_TEXT)
     accessory = block.get("accessory")
-    if isinstance(accessory, dict) and accessory.get("type") == "button":
+    if isinstance(accessory, dict) and accessory.get("type") in ("button", *SELECTS):
         yield from _interactive(accessory, f"{p}/accessory")
 
 
@@ -188,56 +188,33 @@ def _elements(block: dict[str, Any], p: str, most: int) -> tuple[list[str], list
     """Problems with a block's ``elements`` array, and each element with its pointer."""
     elements = block.get("elements")
     if not isinstance(elements, list) or not elements:
-        return [_error("must provide at least 1 item", f"{p}/elements")], []
+        return [error("must provide at least 1 item", f"{p}/elements")], []
     problems = []
     if len(elements) > most:
-        problems.append(_error(f"no more than {most} items allowed", f"{p}/elements"))
+        problems.append(error(f"no more than {most} items allowed", f"{p}/elements"))
     return problems, [(f"{p}/elements/{j}", element) for j, element in enumerate(elements)]
 
 
 def _interactive(element: Any, q: str) -> Iterator[str]:
     if not isinstance(element, dict) or element.get("type") in (*TEXT_TYPES, "image"):
-        yield _error("must be an interactive element", q)
+        yield error("must be an interactive element", q)
         return
-    yield from _string(element.get("action_id"), ID_LENGTH, f"{q}/action_id")
+    yield from string_problems(element.get("action_id"), ID_LENGTH, f"{q}/action_id")
+    if element.get("type") in SELECTS:
+        yield from select_problems(element, q)
     if element.get("type") != "button":
         return
-    yield from _text(element.get("text"), f"{q}/text", limit=BUTTON_TEXT, plain=True)
-    yield from _string(element.get("value"), BUTTON_VALUE, f"{q}/value")
+    yield from text_problems(element.get("text"), f"{q}/text", limit=BUTTON_TEXT, plain=True)
+    yield from string_problems(element.get("value"), BUTTON_VALUE, f"{q}/value")
     if "confirm" in element:
         confirm = element["confirm"]
         if not isinstance(confirm, dict):
-            yield _error("must be a confirmation dialog object", f"{q}/confirm")
+            yield error("must be a confirmation dialog object", f"{q}/confirm")
             return
         for key, limit in CONFIRM_TEXTS.items():
-            yield from _text(confirm.get(key), f"{q}/confirm/{key}", limit=limit, plain=True)
-
-
-def _text(value: Any, p: str, *, limit: int | None, plain: bool = False) -> Iterator[str]:
-    if (
-        not isinstance(value, dict)
-        or value.get("type") not in TEXT_TYPES
-        or not isinstance(value.get("text"), str)
-    ):
-        yield _error("must be a text object (plain_text or mrkdwn)", p)
-        return
-    if plain and value["type"] != "plain_text":
-        yield _error("must be a plain_text text object", f"{p}/type")
-    if not value["text"]:
-        # Section block: "Minimum length for the text in this field is 1 and maximum length
-        # is 3000 characters"; an empty text object shows nothing anywhere else either.
-        yield _error("must be more than 0 characters", f"{p}/text")
-    elif limit is not None and length(value["text"]) > limit:
-        yield _error(f"must be less than {limit + 1} characters", f"{p}/text")
-
-
-def _string(value: Any, limit: int, p: str) -> Iterator[str]:
-    if value is None:
-        return
-    if not isinstance(value, str):
-        yield _error("must be a string", p)
-    elif length(value) > limit:
-        yield _error(f"must be less than {limit + 1} characters", p)
+            yield from text_problems(
+                confirm.get(key), f"{q}/confirm/{key}", limit=limit, plain=True
+            )
 
 
 def _sdk_problems(block: dict[str, Any], p: str) -> list[str]:
@@ -245,15 +222,15 @@ def _sdk_problems(block: dict[str, Any], p: str) -> list[str]:
     try:
         parsed = Block.parse(dict(block))
         if parsed is None:
-            return [_error(f"unsupported block type {block.get('type')!r}", f"{p}/type")]
+            return [error(f"unsupported block type {block.get('type')!r}", f"{p}/type")]
         parsed.to_dict()  # validate_json on the block and, through to_dict, on each part
     except Exception as exc:  # whatever the models cannot build, Slack refuses too
-        return [_error(f"{exc} ({type(exc).__name__})", p)]
+        return [error(f"{exc} ({type(exc).__name__})", p)]
     elements = getattr(parsed, "elements", None)
     if isinstance(elements, list):
         unknown = [j for j, element in enumerate(elements) if element is None]
         if unknown:
-            return [_error("unsupported element type", f"{p}/elements/{unknown[0]}")]
+            return [error("unsupported element type", f"{p}/elements/{unknown[0]}")]
     if block.get("accessory") is not None and getattr(parsed, "accessory", None) is None:
-        return [_error("unsupported element type", f"{p}/accessory")]
+        return [error("unsupported element type", f"{p}/accessory")]
     return []

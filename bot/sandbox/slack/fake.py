@@ -15,7 +15,9 @@ the Slack page it follows):
 - ``chat.update`` of a message the bot did not post (``add_user_message``);
 - more than 5 posts to one ``response_url``, or any after 30 minutes;
 - posting faster than ``pace`` in one channel (HTTP 429);
-- a method it does not know (``unknown_method``).
+- a method it does not know (``unknown_method``);
+- a view breaking the modal or Home tab rules (``invalid_arguments``), a ``trigger_id``
+  used twice or past its 3 seconds, a stale ``hash`` (``views.*``, ``view_api.py``).
 
 The state is ``workspace.py``, what each method answers ``web_api.py``, the routes
 ``routes.py``, injected faults ``faults.py``, Socket Mode ``socket_mode.py``.
@@ -23,6 +25,7 @@ The state is ``workspace.py``, what each method answers ``web_api.py``, the rout
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -34,6 +37,7 @@ from bot.sandbox.slack.faults import DROP_CONNECTION, Faults
 from bot.sandbox.slack.messages import BOT_USER, Message
 from bot.sandbox.slack.routes import slack_routes
 from bot.sandbox.slack.socket_mode import SocketMode, SocketServer
+from bot.sandbox.slack.surfaces import trigger_id
 from bot.sandbox.slack.workspace import (
     APP_TOKEN,
     SCOPES,
@@ -124,6 +128,57 @@ class FakeSlack(SocketMode, Faults, Workspace):
     def calls_to(self, method: str) -> list[Call]:
         with self.lock:
             return [c for c in self.calls if c.method == method]
+
+    # --- views (modals and Home tabs) -----------------------------------------------
+
+    @property
+    def views(self) -> dict[str, dict[str, Any]]:
+        """Every view still open, by id, as Slack holds it now (a copy)."""
+        with self.lock:
+            held = self.surfaces.held.items()
+            return {key: copy.deepcopy(h.view) for key, h in held if not h.closed}
+
+    def open_view(self, user: str | None = None) -> dict[str, Any] | None:
+        """The newest open modal (``user``'s, when its trigger was issued by ``trigger``)."""
+        with self.lock:
+            for held in reversed(self.surfaces.held.values()):
+                mine = user is None or held.user == user
+                if held.view["type"] == "modal" and not held.closed and mine:
+                    return copy.deepcopy(held.view)
+            return None
+
+    def wait_view(
+        self, predicate: Callable[[dict[str, Any]], bool], *, timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """Wait for an open view (the newest first) that ``predicate`` accepts."""
+
+        def probe() -> dict[str, Any] | None:
+            found = [v for v in reversed(self.views.values()) if predicate(v)]
+            return found[0] if found else None
+
+        return self.wait_for(probe, timeout=timeout)
+
+    def home(self, user: str) -> dict[str, Any] | None:
+        """``user``'s published Home tab, or None."""
+        with self.lock:
+            view_id = self.surfaces.homes.get(user)
+            return None if view_id is None else copy.deepcopy(self.surfaces.held[view_id].view)
+
+    def close_view(self, view_id: str) -> None:
+        """The person closed the modal, or the app's empty answer to its view_submission
+        did ("an empty 200 closes it"): views.update no longer finds it."""
+        with self.lock:
+            self.surfaces.held[view_id].closed = True
+            self.notify()
+
+    def trigger(self, user: str, *, issued: float | None = None) -> str:
+        """A trigger Slack would give the app for ``user``'s interaction (now, or at Unix
+        time ``issued``): a modal it opens is ``user``'s."""
+        with self.lock:
+            n = len(self.surfaces.trigger_users) + 1
+            made = trigger_id(n, self.wall() if issued is None else issued, "fake")
+            self.surfaces.trigger_users[made] = user
+            return made
 
     def response_texts(self, key: str | None = None) -> list[str]:
         """Texts posted to response URLs: all of them, or those of one ``key``."""

@@ -22,6 +22,7 @@ from bot.sandbox.slack.rules import (
     may_see,
     may_update,
 )
+from bot.sandbox.slack.view_api import views_open, views_publish, views_update
 from bot.sandbox.slack.workspace import ResponseTarget, Workspace
 
 Answer = tuple[int, dict[str, Any], dict[str, str] | None]
@@ -35,6 +36,9 @@ def answer(workspace: Workspace, method: str, args: dict[str, Any]) -> Answer:
         "chat.update": _update,
         "apps.connections.open": _connections_open,
         "usergroups.users.list": _group_members,
+        "views.open": views_open,
+        "views.update": views_update,
+        "views.publish": views_publish,
     }
     handler = handlers.get(method)
     # Slack answers a method it does not have with HTTP 200 ``{"ok": false, "error":

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from bot.sandbox.slack.messages import BOT_USER, Block, CountingTs, Message, Messages
 from bot.sandbox.slack.rules import Channel, Channels, Pace, PostingPace, ResponseUrls
+from bot.sandbox.slack.surfaces import Surfaces
 
 T = TypeVar("T")
 APP_TOKEN = "xapp-1-A0001-3333-" + "s0ck3t" * 4
@@ -35,6 +36,7 @@ class Identity:
     bot_user: str = BOT_USER
     bot_name: str = "rollback-bot"
     bot_id: str = "B0001"
+    app_id: str = "A0001"
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,11 @@ class Workspace:
     a test that compresses time: real Slack would slow its posts to real seconds."""
     clock: Callable[[], float] = time.monotonic
     """Seconds, for the pace and response URLs' 30 minutes (``ManualClock`` to move it)."""
+    wall: Callable[[], float] = time.time
+    """Unix seconds, for a ``trigger_id``'s 3 seconds: they count from the issue time the
+    trigger carries (``<n>.<unix-seconds>.trigger``)."""
+    people: frozenset[str] | None = None
+    """The workspace's people, when a test declares them; None: any ``U…``/``W…`` id is one."""
     next_ts: Callable[[], str] = field(default_factory=CountingTs)
     issued_urls_only: bool = False
     """True: a ``response_url`` never handed out is refused (``no_such_response_url``).
@@ -103,6 +110,8 @@ class Workspace:
         self.posting = PostingPace()
         self.response_urls = ResponseUrls()
         self.targets: dict[str, ResponseTarget] = {}
+        self.surfaces = Surfaces()
+        """Modals and Home tabs (``views.*``) and the triggers already exchanged."""
         self.version = 0
         """Counts changes: the demo page redraws only when it moved."""
 
@@ -175,6 +184,13 @@ class Workspace:
             if target is not None:
                 self.targets[key] = target
         return f"{self.url}/response/{key}"
+
+    def is_person(self, user: str) -> bool:
+        """Is ``user`` someone in the workspace (user ids start with U, or W on Enterprise
+        Grid)?"""
+        if self.people is not None:
+            return user in self.people
+        return user.startswith(("U", "W")) and user[1:].isalnum()
 
     def notify(self) -> None:
         """Something changed: wake ``wait_for``s and tell the page."""
