@@ -3,8 +3,12 @@ and clicks made on the tab acting on the card in its channel."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from typing import Any
+
+import httpx
 
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.slack.fake import FakeSlack
@@ -43,8 +47,7 @@ def buttons(view: View) -> dict[str, tuple[str, dict[str, Any]]]:
 
 def text(view: View) -> str:
     return "\n".join(
-        str(b.get("text", {}).get("text", "")) or str(b.get("elements", ""))
-        for b in view["blocks"]
+        str(b.get("text", {}).get("text", "")) or str(b.get("elements", "")) for b in view["blocks"]
     )
 
 
@@ -59,11 +62,33 @@ def wait_home(slack: FakeSlack, user: str, accepts: Callable[[View], bool]) -> V
 def open_home(driver: SlackDriver, slack: FakeSlack, user: str) -> View:
     """``user`` opens the Home tab: the view the bot publishes (a new one each time)."""
     before = len(slack.calls_to("views.publish"))
-    assert driver.home_opened(user).status_code == 200
+    assert home_opened(driver, user).status_code == 200
     slack.wait_for(lambda: len(slack.calls_to("views.publish")) > before)
     home = slack.home(user)
     assert home is not None
     return home
+
+
+def home_opened(driver: SlackDriver, user: str) -> httpx.Response:
+    """Slack's Events API delivery of ``app_home_opened`` (JSON, signed like the rest)."""
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": TEST_TEAM.id,
+            "api_app_id": TEST_TEAM.app_id,
+            "token": TEST_TEAM.verification_token,
+            "event_id": f"Ev{user}{time.time_ns()}",
+            "event_time": int(time.time()),
+            "event": {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": "D0001",
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            },
+        }
+    )
+    return driver.post(body, headers={"content-type": "application/json"})
 
 
 def click_on_home(driver: SlackDriver, home: View, key: str, *, user: str) -> None:
