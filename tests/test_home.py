@@ -69,7 +69,7 @@ def open_home(driver: SlackDriver, slack: FakeSlack, user: str) -> View:
     return home
 
 
-def home_opened(driver: SlackDriver, user: str) -> httpx.Response:
+def home_opened(driver: SlackDriver, user: str, *, tab: str = "home") -> httpx.Response:
     """Slack's Events API delivery of ``app_home_opened`` (JSON, signed like the rest)."""
     body = json.dumps(
         {
@@ -83,7 +83,7 @@ def home_opened(driver: SlackDriver, user: str) -> httpx.Response:
                 "type": "app_home_opened",
                 "user": user,
                 "channel": "D0001",
-                "tab": "home",
+                "tab": tab,
                 "event_ts": f"{time.time():.6f}",
             },
         }
@@ -202,3 +202,9 @@ def test_empty_home_says_nothing_is_waiting(driver: SlackDriver, slack: FakeSlac
     assert "Nothing waiting for approval." in text(home)
     assert "No rollback in flight." in text(home)
     assert buttons(home) == {}
+
+
+def test_opening_the_messages_tab_publishes_nothing(driver: SlackDriver, slack: FakeSlack) -> None:
+    assert home_opened(driver, "UBOB", tab="messages").status_code == 200
+    open_home(driver, slack, "UBOB")  # queued after the first: it was looked at by now
+    assert [c.args["user_id"] for c in slack.calls_to("views.publish")] == ["UBOB"]

@@ -138,3 +138,11 @@ def test_foreign_text_is_escaped_and_long_text_clipped() -> None:
     view = home_view(data, now=NOW, notice="x" * 5000)
     check_home(view)  # no foreign markup, every field within its limit
     assert "&lt;!channel&gt; &amp;" in text_of(view)
+
+
+def test_parts_that_could_not_be_read_say_so_at_the_top() -> None:
+    note = "⚠️ Cards waiting could not be read: Redis is unavailable."
+    view = home_view(HomeData(user="UBOB", notes=[note]), now=NOW, notice="Done.")
+    check_home(view)
+    assert view["blocks"][0]["text"]["text"] == "Done."
+    assert view["blocks"][1]["elements"][0]["text"] == note
