@@ -1,19 +1,24 @@
-"""Sends requests to the bot the way Slack does: form-encoded and signed (HMAC v0).
+"""Sends requests to the bot the way Slack does: form-encoded (the Events API: JSON) and
+signed (HMAC v0).
 
-The payloads and the signature are ``bot.sandbox.slack.requests``'s (standard library
-HMAC, not slack_sdk, so the bot's verification is checked against an independent
-implementation); this driver numbers response URLs and posts to the bot over HTTP.
+The payloads and the signature are ``bot.sandbox.slack.requests``'s and
+``view_payloads``'s (standard library HMAC, not slack_sdk, so the bot's verification is
+checked against an independent implementation); this driver numbers response URLs and
+triggers, keeps what a person entered in each view (Slack's client does: a later
+``suggest`` or ``submit`` carries earlier ``select``s) and posts to the bot over HTTP.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
+from bot.sandbox.slack import view_payloads as payloads
 from bot.sandbox.slack.fake import Message
 from bot.sandbox.slack.requests import (
     TEST_TEAM,
@@ -26,6 +31,7 @@ from bot.sandbox.slack.requests import (
     signed_headers,
     slash_command,
 )
+from bot.sandbox.slack.surfaces import trigger_id
 
 _DELIVERIES = itertools.count(1)
 
@@ -37,6 +43,8 @@ class SlackDriver:
         self.secret = signing_secret
         self.http = httpx.Client(timeout=10)
         self._n = 0
+        self.entered = payloads.Entries()
+        """What the person entered in each view, as ``state.values``."""
 
     def close(self) -> None:
         self.http.close()
@@ -60,7 +68,7 @@ class SlackDriver:
 
     def command_body(self, text: str, *, user: str = "UALICE", channel: str = "CDEPLOY") -> str:
         response_url = self.response_url()  # counts this command too
-        trigger = f"{self._n}.{int(time.time())}.trigger"
+        trigger = trigger_id(self._n, time.time())
         return urlencode(
             command_fields(
                 text, user=user, channel=channel, response_url=response_url, trigger_id=trigger
@@ -106,9 +114,108 @@ class SlackDriver:
             message=OnMessage(channel, message_ts, blocks=blocks or [], ephemeral=ephemeral),
             action=button_action(button, block_id="b"),
             response_url=self.response_url(),
-            trigger_id="1.2.3",
+            trigger_id=trigger_id(self._n, time.time()),
         )
         return self.post(as_form(payload))
+
+    # --- shortcuts, modals and App Home ----------------------------------------------
+
+    def trigger(self) -> str:
+        """A fresh trigger, numbered across all drivers (commands share the numbers)."""
+        return trigger_id(next(_DELIVERIES), time.time())
+
+    def shortcut(
+        self, callback_id: str = "rollback_open", *, user: str = "UALICE"
+    ) -> httpx.Response:
+        """A global shortcut: no channel, a fresh trigger."""
+        payload = payloads.shortcut(
+            TEST_TEAM, actor=_actor(user), callback_id=callback_id, trigger_id=self.trigger()
+        )
+        return self.post(as_form(payload))
+
+    def suggest(
+        self,
+        view: dict[str, Any],
+        action_id: str,
+        value: str = "",
+        *,
+        block_id: str | None = None,
+        user: str = "UALICE",
+    ) -> httpx.Response:
+        """An external_select in ``view`` asks for options (``value``: what was typed); the
+        bot answers ``{"options": [...]}`` or ``{"option_groups": [...]}``."""
+        found_block, _ = payloads.find_element(view, action_id, block_id=block_id)
+        payload = payloads.block_suggestion(
+            TEST_TEAM,
+            actor=_actor(user),
+            view=self.entered.carried(view),
+            block_id=found_block,
+            action_id=action_id,
+            value=value,
+        )
+        return self.post(as_form(payload))
+
+    def select(
+        self, view: dict[str, Any], action_id: str, option: dict[str, Any], *, user: str = "UALICE"
+    ) -> httpx.Response:
+        """Choose ``option`` in a select of ``view``: the ``block_actions`` Slack sends for an
+        input with ``dispatch_action``; the choice stays in the view's state."""
+        block_id, element = payloads.find_element(view, action_id)
+        self.entered.enter(view, block_id, element, option)
+        payload = payloads.view_action(
+            TEST_TEAM,
+            actor=_actor(user),
+            view=self.entered.carried(view),
+            action=payloads.select_action(block_id, element, option),
+            trigger_id=self.trigger(),
+        )
+        return self.post(as_form(payload))
+
+    def submit(
+        self,
+        view: dict[str, Any],
+        values: dict[str, Any],
+        *,
+        user: str = "UALICE",
+        response_urls: list[dict[str, str]] | None = None,
+    ) -> httpx.Response:
+        """Submit ``view`` with ``values`` ({action_id: text | option | channel id}) on top
+        of what was entered before; ``response_urls`` as Slack makes them when not given."""
+        for action_id, value in values.items():
+            block_id, element = payloads.find_element(view, action_id)
+            self.entered.enter(view, block_id, element, value)
+        carried = self.entered.carried(view)
+        if response_urls is None:
+            response_urls = payloads.response_urls(carried, self.response_url)
+        payload = payloads.view_submission(
+            TEST_TEAM,
+            actor=_actor(user),
+            view=carried,
+            trigger_id=self.trigger(),
+            response_urls=response_urls,
+        )
+        return self.post(as_form(payload))
+
+    def home_opened(
+        self, user: str = "UALICE", *, view: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        """``user`` opens the App Home's Home tab (``view``: the one published before)."""
+        event = payloads.app_home_opened(user=user, channel=f"D{user}", view=view)
+        envelope = payloads.event_callback(TEST_TEAM, event, event_id=f"Ev{next(_DELIVERIES):08d}")
+        return self.post_json(envelope)
+
+    def url_verification(self, challenge: str) -> httpx.Response:
+        return self.post_json(payloads.url_verification(TEST_TEAM, challenge))
+
+    def post_json(self, payload: dict[str, Any]) -> httpx.Response:
+        """An Events API request: a JSON body, signed like the rest."""
+        body = json.dumps(payload)
+        sent = signed_headers(self.secret, body, content_type="application/json")
+        return self.http.post(f"{self.bot_url}/slack/events", content=body, headers=sent)
+
+
+def _actor(user: str) -> Actor:
+    return Actor(user, user.lower())
 
 
 def command_fields(

@@ -1,5 +1,6 @@
 """What Slack sends to an app, built and signed as Slack does: slash commands,
-``block_actions`` and ``view_submission`` payloads, and the ``v0`` signature headers.
+``block_actions`` payloads from messages, and the ``v0`` signature headers (the payloads
+around views are ``view_payloads.py``'s).
 
 Signing uses the standard library (HMAC-SHA256), not slack_sdk, so the bot's request
 verification is checked against an independent implementation: "The signature is created
@@ -73,11 +74,14 @@ def sign(secret: str, timestamp: int | str, body: str | bytes) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def signed_headers(secret: str, body: str, *, timestamp: int | None = None) -> dict[str, str]:
-    """The headers of a form-encoded request Slack sends, signed at ``timestamp`` (now)."""
+def signed_headers(
+    secret: str, body: str, *, timestamp: int | None = None, content_type: str = FORM
+) -> dict[str, str]:
+    """The headers of a request Slack sends (form-encoded; the Events API's are JSON),
+    signed at ``timestamp`` (now)."""
     ts = int(time.time()) if timestamp is None else timestamp
     return {
-        "content-type": FORM,
+        "content-type": content_type,
         "x-slack-request-timestamp": str(ts),
         "x-slack-signature": sign(secret, ts, body),
     }
@@ -152,7 +156,7 @@ def block_actions(
         carried["thread_ts"] = message.thread_ts
     return {
         "type": "block_actions",
-        "user": _user(team, actor),
+        "user": user_object(team, actor),
         "api_app_id": team.app_id,
         "token": team.verification_token,
         "container": container,
@@ -166,42 +170,11 @@ def block_actions(
     }
 
 
-def view_submission(
-    team: Team,
-    *,
-    actor: Actor,
-    callback_id: str,
-    values: dict[str, dict[str, Any]],
-    trigger_id: str,
-    private_metadata: str = "",
-    view_id: str = "V0001",
-) -> dict[str, Any]:
-    """A modal's submission: ``values`` is ``view.state.values`` (block_id → action_id →
-    the element's state), as Slack sends it."""
-    return {
-        "type": "view_submission",
-        "team": {"id": team.id, "domain": team.domain},
-        "user": _user(team, actor),
-        "api_app_id": team.app_id,
-        "token": team.verification_token,
-        "trigger_id": trigger_id,
-        "view": {
-            "id": view_id,
-            "team_id": team.id,
-            "type": "modal",
-            "callback_id": callback_id,
-            "private_metadata": private_metadata,
-            "state": {"values": values},
-            "app_id": team.app_id,
-        },
-        "response_urls": [],
-    }
-
-
 def as_form(payload: Mapping[str, Any]) -> str:
     """An interaction payload as Slack posts it over HTTP: one form field, ``payload``."""
     return urlencode({"payload": json.dumps(payload)})
 
 
-def _user(team: Team, actor: Actor) -> dict[str, str]:
+def user_object(team: Team, actor: Actor) -> dict[str, str]:
+    """The ``user`` of an interaction payload."""
     return {"id": actor.id, "username": actor.name, "name": actor.name, "team_id": team.id}

@@ -105,9 +105,13 @@ class Surfaces:
         return copy.deepcopy(held.view)
 
     def replace(self, held: Held, view: dict[str, Any], *, who: dict[str, str]) -> dict[str, Any]:
-        """views.update: the new view, same id, new hash."""
+        """views.update: the new view, same id, new hash; its ``external_id`` stays unless
+        the new view names another [unverified: Slack's pages do not say]."""
+        kept = (
+            {"external_id": held.view["external_id"], **view} if held.view["external_id"] else view
+        )
         held.view = self._stamp(
-            view, view_id=held.view["id"], who=who, root=held.view["root_view_id"]
+            kept, view_id=held.view["id"], who=who, root=held.view["root_view_id"]
         )
         return copy.deepcopy(held.view)
 
