@@ -3,23 +3,15 @@ and clicks made on the tab acting on the card in its channel."""
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from bot.sandbox.digitalocean import Simulator
+from bot.sandbox.slack import view_payloads as payloads
 from bot.sandbox.slack.fake import FakeSlack
-from bot.sandbox.slack.requests import (
-    TEST_TEAM,
-    Actor,
-    OnMessage,
-    as_form,
-    block_actions,
-    button_action,
-)
+from bot.sandbox.slack.requests import TEST_TEAM, Actor, as_form, button_action
 from bot.slack.blockkit import blocks
 from tests.conftest import BotFactory
 from tests.flow import (
@@ -62,59 +54,37 @@ def wait_home(slack: FakeSlack, user: str, accepts: Callable[[View], bool]) -> V
 def open_home(driver: SlackDriver, slack: FakeSlack, user: str) -> View:
     """``user`` opens the Home tab: the view the bot publishes (a new one each time)."""
     before = len(slack.calls_to("views.publish"))
-    assert home_opened(driver, user).status_code == 200
+    assert driver.home_opened(user, view=slack.home(user)).status_code == 200
     slack.wait_for(lambda: len(slack.calls_to("views.publish")) > before)
     home = slack.home(user)
     assert home is not None
     return home
 
 
-def home_opened(driver: SlackDriver, user: str, *, tab: str = "home") -> httpx.Response:
-    """Slack's Events API delivery of ``app_home_opened`` (JSON, signed like the rest)."""
-    body = json.dumps(
-        {
-            "type": "event_callback",
-            "team_id": TEST_TEAM.id,
-            "api_app_id": TEST_TEAM.app_id,
-            "token": TEST_TEAM.verification_token,
-            "event_id": f"Ev{user}{time.time_ns()}",
-            "event_time": int(time.time()),
-            "event": {
-                "type": "app_home_opened",
-                "user": user,
-                "channel": "D0001",
-                "tab": tab,
-                "event_ts": f"{time.time():.6f}",
-            },
-        }
-    )
-    return driver.post(body, headers={"content-type": "application/json"})
+def messages_opened(driver: SlackDriver, user: str) -> httpx.Response:
+    """``user`` opens the App Home's Messages tab: the same event, ``tab`` "messages"."""
+    event = payloads.app_home_opened(user=user, channel=f"D{user}") | {"tab": "messages"}
+    return driver.post_json(payloads.event_callback(TEST_TEAM, event, event_id=f"Ev{user}m"))
 
 
 def click_on_home(driver: SlackDriver, home: View, key: str, *, user: str) -> None:
     """``user`` clicks the button ``key`` (action id:value) on their Home tab, as Slack
     sends it: the container is the view; no channel, no message, no response_url."""
     block_id, button = buttons(home)[key]
-    payload = block_actions(
+    payload = payloads.view_action(
         TEST_TEAM,
         actor=Actor(user, user.lower()),
-        channel_name="",
-        message=OnMessage("", ""),
+        view=home,
         action=button_action(button, block_id=block_id),
-        response_url="",
-        trigger_id="1.2.3",
+        trigger_id=driver.trigger(),
     )
-    for absent in ("channel", "message", "response_url"):
-        del payload[absent]
-    payload |= {"container": {"type": "view", "view_id": home["id"]}, "view": home}
     assert driver.post(as_form(payload)).status_code == 200
 
 
-def card_edits(slack: FakeSlack, ts: str, needle: str) -> list[str]:
+def card_edits(slack: FakeSlack, ts: str, needle: str) -> list[object]:
+    """The ``chat.update`` calls on message ``ts`` that say ``needle`` (text or blocks)."""
     return [
-        str(c.args.get("text", ""))
-        for c in slack.calls_to("chat.update")
-        if c.args.get("ts") == ts and needle in str(c.args.get("text", "")) + str(c.args)
+        c for c in slack.calls_to("chat.update") if c.args.get("ts") == ts and needle in str(c.args)
     ]
 
 
@@ -205,6 +175,6 @@ def test_empty_home_says_nothing_is_waiting(driver: SlackDriver, slack: FakeSlac
 
 
 def test_opening_the_messages_tab_publishes_nothing(driver: SlackDriver, slack: FakeSlack) -> None:
-    assert home_opened(driver, "UBOB", tab="messages").status_code == 200
+    assert messages_opened(driver, "UBOB").status_code == 200
     open_home(driver, slack, "UBOB")  # queued after the first: it was looked at by now
     assert [c.args["user_id"] for c in slack.calls_to("views.publish")] == ["UBOB"]
