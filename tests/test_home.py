@@ -21,6 +21,7 @@ from tests.flow import (
     roll_back,
     rollback_posts,
     wait_reply,
+    wait_response,
 )
 from tests.slack_driver import SlackDriver
 
@@ -105,13 +106,16 @@ def test_home_lists_a_waiting_card_and_approving_there_starts_one_rollback(
     told = wait_home(slack, "UBOB", lambda v: "Rolling `sample-golang` back" in text(v))
     assert "Rolling `sample-golang` back" in told["blocks"][0]["text"]["text"]
     assert not [k for k in buttons(told) if k.startswith(blocks.APPROVE)]
+    assert len(slack.response_texts()) == responses  # no response_url to post to
+    # A click on the card as it was before (another approver, same moment) loses.
+    driver.press(card, blocks.APPROVE, user="UCAROL")
+    wait_response(slack, "This card was already approved by <@UBOB>")
     # The card in the channel is edited as for a click on it: approved, buttons gone.
     wait_reply(slack, card.ts, "is live on the rollback")
     assert len(rollback_posts(sim, GOLANG_ID)) == 1
     now = slack.message(card.ts)
     assert now.buttons() == {} and "Approved by <@UBOB>" in now.text
     assert len(card_edits(slack, card.ts, "Checking the app once more")) == 1
-    assert len(slack.response_texts()) == responses  # no response_url to post to
 
 
 def test_pinned_app_shows_its_age_and_commit_from_home_settles_it(
