@@ -14,9 +14,13 @@ from typing import Any
 from bot.domain.mrkdwn import slack_len
 from bot.slack.blockkit import limits
 from bot.slack.blockkit.blocks import Message
+from bot.slack.blockkit.home import HOME_BLOCKS
 
-# The only `<…>` the bot writes itself: mentions of Slack ids, dates, user groups.
-BOT_MARKUP = re.compile(r"<@[UW][A-Z0-9]+>|<!date\^\d+\^\{time\}\|[^<>&]*>|<!subteam\^S[A-Z0-9]+>")
+# The only `<…>` the bot writes itself: mentions of Slack ids (people, channels: the Home
+# tab names a card's), dates, user groups.
+BOT_MARKUP = re.compile(
+    r"<@[UW][A-Z0-9]+>|<#[CG][A-Z0-9]+>|<!date\^\d+\^\{time\}\|[^<>&]*>|<!subteam\^S[A-Z0-9]+>"
+)
 BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
 
 
@@ -43,6 +47,14 @@ def _unlinked(block: dict[str, Any], links: tuple[str, ...]) -> dict[str, Any]:
     return unlinked
 
 
+def check_home(view: dict[str, Any]) -> None:
+    """A Home tab view (``views.publish``): up to 100 blocks, each as in a message."""
+    assert view["type"] == "home"
+    assert 1 <= len(view["blocks"]) <= HOME_BLOCKS
+    for block in view["blocks"]:
+        _check_block(block)
+
+
 def check_mrkdwn(text: str) -> None:
     foreign = BOT_MARKUP.sub("", text)
     assert "<" not in foreign and ">" not in foreign, text
@@ -52,7 +64,9 @@ def check_mrkdwn(text: str) -> None:
 def _check_block(block: dict[str, Any]) -> None:
     assert slack_len(block.get("block_id", "")) <= limits.BLOCK_ID
     kind = block["type"]
-    if kind == "section":
+    if kind == "divider":
+        assert block.keys() <= {"type", "block_id"}
+    elif kind == "section":
         _mrkdwn(block["text"], limits.SECTION_TEXT)
     elif kind == "header":
         _plain(block["text"], limits.HEADER_TEXT)

@@ -54,6 +54,9 @@ def test_slack_manifest_is_valid_and_asks_for_no_more_than_it_needs(name: str) -
     hinted = re.findall(r"(?:^|\| )([a-z]+)", command["usage_hint"])
     assert sorted(hinted) == sorted(verb for verb, _ in sub_commands())
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    # The Home tab, published when someone opens it (bot.slack.home_listeners).
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     text = (DEPLOY / name).read_text()
     assert re.search(r"#.*ROLLBACK_APPROVERS[\s\S]*- usergroups:read", text), "say when to drop"
 
@@ -67,6 +70,7 @@ def test_http_and_socket_manifests_differ_only_in_transport() -> None:
     assert not [s for s in strings(socket) if "://" in s]
     del http["features"]["slash_commands"][0]["url"]
     del http["settings"]["interactivity"]["request_url"]
+    del http["settings"]["event_subscriptions"]["request_url"]
     http["settings"]["socket_mode_enabled"] = True
     assert http == socket
 
@@ -81,6 +85,9 @@ def test_http_and_socket_manifests_differ_only_in_transport() -> None:
         (MANIFESTS[0], ("display_information", "name"), "r" * 36),
         (MANIFESTS[0], ("settings", "interactivty"), {"is_enabled": True}),
         (MANIFESTS[1], ("features", "slash_commands", 0, "url"), "https://x.example/slack/events"),
+        (MANIFESTS[0], ("settings", "event_subscriptions", "request_url"), DELETE),
+        (MANIFESTS[1], ("settings", "event_subscriptions", "request_url"), "https://x.example/e"),
+        (MANIFESTS[0], ("features", "app_home", "home_tab_enabld"), True),
     ],
 )
 def test_slack_manifest_schema_rejects_a_broken_manifest(

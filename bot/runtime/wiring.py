@@ -35,6 +35,7 @@ from bot.runtime.request_lull import Lull
 from bot.settings import Settings
 from bot.slack import listeners
 from bot.slack.client import Chat, make_web_client
+from bot.slack.home_listeners import register_home
 from bot.slack.pace import ChannelPace
 from bot.store import health
 from bot.store.audit import AuditLog
@@ -110,7 +111,9 @@ class Runtime:
         _expose(metrics, do=do, chat=chat, watcher=watcher)
         bolt = _bolt_app(settings, token)
         lull = Lull()
-        listeners.register(bolt, deps, FollowUps(tasks, lull=lull))
+        followups = FollowUps(tasks, lull=lull)
+        listeners.register(bolt, deps, followups)
+        register_home(bolt, deps, followups)
         sweeper = Sweeper(deps, tasks=tasks)
         return cls(deps=deps, tasks=tasks, bolt=bolt, sweeper=sweeper, budget=budget, lull=lull)
 

@@ -21,6 +21,7 @@ from bot.domain.clicks import Where
 from bot.errors import BotError, StoreUnavailableError
 from bot.logs import bind, new_request_id
 from bot.slack.blockkit import answers, blocks
+from bot.slack.home_listeners import answered_on_home
 from bot.slack.modal_listeners import form_for, open_form, register_modal
 from bot.slack.work_queue import Priority, WorkQueue
 from bot.usecases import commit_revert, decide, propose, queries
@@ -216,6 +217,12 @@ def _command_work(deps: Deps, parsed: grammar.Command, *, user: str, channel: st
 
 def _take_button(deps: Deps, body: dict[str, Any], action: dict[str, Any]) -> Work:
     user = str(_field(body, "user", "id"))
+    if _field(body, "container", "type") == "view":
+        # A click on the Home tab: no message, no channel, no response_url. It acts on the
+        # card or rollback its value names, as from anywhere; the answer goes to the tab.
+        elsewhere = {k: v for k, v in body.items() if k not in {"container", "view"}}
+        work = _take_button(deps, elsewhere, action)
+        return answered_on_home(deps, user=user, work=work)
     value = str(action.get("value") or "")
     kind = str(action.get("action_id") or "")
     where = Where(

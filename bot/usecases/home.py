@@ -1,0 +1,112 @@
+"""Use case: gather what a person's App Home tab shows, and publish it.
+
+Everything comes from Redis (pending cards, watches, the audit trail) and from the
+latest look at the fleet: opening the tab never calls DigitalOcean.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from bot.domain.records import AuditEntry, Card, Event, Watch
+from bot.errors import BotError
+from bot.slack.blockkit import home
+from bot.usecases.dependencies import Deps
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Audit entries read to find the person's own: the stream is shared by everyone, so the
+# newest entries may all be other people's.
+_AUDIT_SCAN = 1000
+# A person's part in a rollback: they asked for it or approved it.
+_MINE = (Event.REQUESTED, Event.APPROVED)
+
+
+async def publish(deps: Deps, *, user: str, notice: str = "") -> None:
+    """Publish ``user``'s Home tab, with ``notice`` (a sentence of the bot's) at the top."""
+    data = await gather(deps, user=user)
+    await deps.chat.publish_home(user, home.home_view(data, now=deps.clock(), notice=notice))
+
+
+async def gather(deps: Deps, *, user: str) -> home.HomeData:
+    """What ``user``'s Home shows. A part that cannot be read (Redis away) is shown empty
+    with a sentence saying so, rather than leaving the whole tab unpublished."""
+    notes: list[str] = []
+
+    async def part(what: str, read: Callable[[], Awaitable[T]], empty: T) -> T:
+        try:
+            return await read()
+        except BotError as exc:
+            log.warning("home of %s: %s unread: %s", user, what, exc.user_message)
+            notes.append(f"⚠️ {what.capitalize()} could not be read: {exc.user_message}")
+            return empty
+
+    waiting: list[home.WaitingCard] = await part("cards waiting", lambda: _waiting(deps, user), [])
+    in_flight: list[Watch] = await part("rollbacks in flight", deps.store.active_watches, [])
+    pinned = await part("pinned apps", lambda: _pinned(deps, user), None)
+    mine: list[AuditEntry] = await part("your rollbacks", lambda: _mine(deps, user), [])
+    return home.HomeData(
+        user=user,
+        waiting=waiting,
+        in_flight=sorted(in_flight, key=lambda w: w.started_at, reverse=True),
+        pinned=pinned or [],
+        pinned_known=pinned is not None,
+        mine=mine,
+        notes=notes,
+    )
+
+
+async def _waiting(deps: Deps, user: str) -> list[home.WaitingCard]:
+    now = deps.clock()
+    cards = [c for c in await deps.store.pending_cards() if c.expires_at >= now]
+    cards.sort(key=lambda c: c.expires_at)
+    approver = await deps.approvers.includes(user)
+    return [_may(deps, card, user=user, approver=approver) for card in cards]
+
+
+def _may(deps: Deps, card: Card, *, user: str, approver: bool) -> home.WaitingCard:
+    """What ``user`` may do with ``card``, as ``bot.usecases.decide`` checks it again at
+    click time: the Home only leaves out buttons that would be refused."""
+    own = user == card.requester
+    if own and not deps.settings.rollback_allow_self_approval:
+        why_not = "You asked for this rollback, so someone else has to approve it."
+    elif not approver:
+        why_not = f"Only approvers can approve it ({deps.approvers.describe()})."
+    else:
+        why_not = ""
+    return home.WaitingCard(
+        card=card, may_approve=not why_not, may_cancel=own or approver, why_not=why_not
+    )
+
+
+async def _pinned(deps: Deps, user: str) -> list[home.PinnedApp] | None:
+    """Apps pinned to a rollback, longest pinned first; None when no look is recent."""
+    view = deps.watcher.view
+    if not view.fresh(await view.look()):
+        return None
+    pins = [(a.name, a.pinned_deployment) for a in await view.apps() if a.pinned_deployment]
+    pins.sort(key=lambda pin: pin[1].created_at.timestamp() if pin[1].created_at else 0.0)
+    approver = await deps.approvers.includes(user)
+    found = []
+    for shown, (name, deployment) in enumerate(pins):
+        # The buttons act through the bot's record of the rollback; one it never knew (or
+        # forgot) gets the commands instead. Only the shown ones are looked up.
+        known = shown < home.SHOWN and approver and await deps.store.get_watch(deployment.id)
+        found.append(
+            home.PinnedApp(
+                app_name=name,
+                deployment_id=deployment.id,
+                since=deployment.created_at,
+                may_settle=bool(known),
+            )
+        )
+    return found
+
+
+async def _mine(deps: Deps, user: str) -> list[AuditEntry]:
+    entries = await deps.audit.recent(limit=_AUDIT_SCAN)
+    return [e for e in entries if e.user == user and e.event in _MINE]
