@@ -9,7 +9,8 @@ from typing import Any, get_args
 import jsonschema
 import pytest
 
-from bot.domain.grammar import Command, Help, Propose, parse
+from bot.domain.grammar import Command, Form, Help, Propose, parse
+from bot.slack.blockkit.modal import SHORTCUT_ID
 from tests.deploy_files import DATA, DELETE, DEPLOY, changed, load
 
 BOT_SCOPES = {"commands", "chat:write", "chat:write.public", "usergroups:read"}
@@ -32,7 +33,10 @@ def strings(node: Any) -> list[str]:
 
 def sub_commands() -> list[tuple[str, type]]:
     """Every sub-command of the grammar, named after its command type (``Audit`` → ``audit``)."""
-    return [(kind.__name__.lower(), kind) for kind in get_args(Command) if kind is not Propose]
+    # ``/rollback <app>`` and ``/rollback`` alone (the form) take no verb.
+    return [
+        (kind.__name__.lower(), kind) for kind in get_args(Command) if kind not in (Propose, Form)
+    ]
 
 
 def test_sub_commands_are_the_grammar_verbs() -> None:
@@ -57,6 +61,10 @@ def test_slack_manifest_is_valid_and_asks_for_no_more_than_it_needs(name: str) -
     # The Home tab, published when someone opens it (bot.slack.home_listeners).
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    # The rollback form's shortcut (bot.slack.blockkit.modal.SHORTCUT_ID).
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("global", SHORTCUT_ID)
+    assert shortcut["name"] == "Roll back an app"
     text = (DEPLOY / name).read_text()
     assert re.search(r"#.*ROLLBACK_APPROVERS[\s\S]*- usergroups:read", text), "say when to drop"
 
@@ -70,6 +78,7 @@ def test_http_and_socket_manifests_differ_only_in_transport() -> None:
     assert not [s for s in strings(socket) if "://" in s]
     del http["features"]["slash_commands"][0]["url"]
     del http["settings"]["interactivity"]["request_url"]
+    del http["settings"]["interactivity"]["message_menu_options_url"]
     del http["settings"]["event_subscriptions"]["request_url"]
     http["settings"]["socket_mode_enabled"] = True
     assert http == socket
@@ -88,6 +97,9 @@ def test_http_and_socket_manifests_differ_only_in_transport() -> None:
         (MANIFESTS[0], ("settings", "event_subscriptions", "request_url"), DELETE),
         (MANIFESTS[1], ("settings", "event_subscriptions", "request_url"), "https://x.example/e"),
         (MANIFESTS[0], ("features", "app_home", "home_tab_enabld"), True),
+        (MANIFESTS[0], ("features", "shortcuts", 0, "type"), "globl"),
+        (MANIFESTS[0], ("features", "shortcuts", 0, "description"), "d" * 151),
+        (MANIFESTS[0], ("settings", "interactivity", "message_menu_options_url"), "/slack/events"),
     ],
 )
 def test_slack_manifest_schema_rejects_a_broken_manifest(
