@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bot.sandbox.slack import view_payloads as payloads
-from bot.sandbox.slack.fake import Message
+from bot.sandbox.slack.fake import FakeSlack, Message
 from bot.sandbox.slack.requests import (
     TEST_TEAM,
     Actor,
@@ -37,8 +37,18 @@ _DELIVERIES = itertools.count(1)
 
 
 class SlackDriver:
-    def __init__(self, *, bot_url: str, slack_url: str, signing_secret: str) -> None:
+    def __init__(
+        self,
+        *,
+        bot_url: str,
+        slack_url: str,
+        signing_secret: str,
+        slack: FakeSlack | None = None,
+    ) -> None:
         self.bot_url = bot_url
+        self.slack = slack
+        """The stand-in, when the test has it: the bot's answer to a ``submit`` then changes
+        the modal there as Slack would (closed, updated, pushed; errors kept open)."""
         self.slack_url = slack_url
         self.secret = signing_secret
         self.http = httpx.Client(timeout=10)
@@ -194,7 +204,15 @@ class SlackDriver:
             trigger_id=self.trigger(),
             response_urls=response_urls,
         )
-        return self.post(as_form(payload))
+        answer = self.post(as_form(payload))
+        if self.slack is not None:
+            self.slack.submission_answered(
+                str(view["id"]),
+                status=answer.status_code,
+                body=answer.text,
+                seconds=answer.elapsed.total_seconds(),
+            )
+        return answer
 
     def home_opened(
         self, user: str = "UALICE", *, view: dict[str, Any] | None = None

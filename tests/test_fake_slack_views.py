@@ -108,7 +108,7 @@ TOO_MUCH: dict[str, tuple[dict[str, Any], str]] = {
     "blocks": (modal(blocks=[section("x")] * 101), "/view/blocks"),
     "private_metadata": (modal(private_metadata="x" * 3001), "/view/private_metadata"),
     "callback_id": (modal(callback_id="x" * 256), "/view/callback_id"),
-    "no submit": (modal(submit=None), "/view/submit"),
+    "no submit": (modal(submit=None), "/view/blocks/0/input"),
     "a home": (modal(type="home"), "/view/type"),
     "label": (
         modal(blocks=[{**modal()["blocks"][1], "label": plain("x" * 2001)}]),
@@ -233,7 +233,13 @@ def bolt_app(slack: FakeSlack, seen: Seen) -> AsyncApp:
     @app.view("rollback_request")
     async def submitted(ack: Any, body: dict[str, Any]) -> None:
         seen.add("submission", body)
-        await ack(response_action="errors", errors={"reason": "Say why"})
+        reason = body["view"]["state"]["values"]["reason"][REASON]["value"]
+        if not reason:
+            await ack(response_action="errors", errors={"reason": "Say why"})
+        elif reason == "misplaced":
+            await ack(response_action="errors", errors={"app-typo": "Pick one"})
+        else:
+            await ack()
 
     @app.event("app_home_opened")
     async def home(event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -254,7 +260,9 @@ def driver(slack: FakeSlack) -> Iterator[tuple[SlackDriver, Seen]]:
 
     app = Starlette(routes=[Route("/slack/events", events, methods=["POST"])])
     with ServerThread(app, lifespan="off") as server:
-        client = SlackDriver(bot_url=server.url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
+        client = SlackDriver(
+            bot_url=server.url, slack_url=slack.url, signing_secret=SIGNING_SECRET, slack=slack
+        )
         yield client, seen
         client.close()
 
@@ -286,6 +294,23 @@ def test_bolt_takes_the_drivers_modal_payloads_and_the_state_carries_over(
     assert values["where"][WHERE]["selected_conversation"] == "CDEPLOY"
     urls = sent["response_urls"]
     assert [(u["block_id"], u["channel_id"]) for u in urls] == [("where", "CDEPLOY")]
+    assert slack.views[view["id"]]["title"] == plain("Roll back shop")  # errors: still open
+
+
+def test_the_bots_answer_to_a_submission_changes_the_modal_as_slacks_would(
+    slack: FakeSlack, driver: tuple[SlackDriver, Seen]
+) -> None:
+    client, _ = driver
+    client.shortcut()
+    view = slack.wait_view(lambda v: v["callback_id"] == "rollback_request")
+    assert client.submit(view, {REASON: "misplaced"}).status_code == 200
+    assert [(c.method, c.error) for c in slack.refusals] == [
+        ("view_submission", "errors_not_on_input_blocks")
+    ]
+    assert view["id"] in slack.views
+    assert client.submit(view, {REASON: "bad deploy"}).content == b""
+    assert slack.views == {} and slack.open_view() is None
+    assert len(slack.refusals) == 1
 
 
 def test_bolt_takes_the_drivers_events(slack: FakeSlack, driver: tuple[SlackDriver, Seen]) -> None:
