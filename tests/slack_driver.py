@@ -78,7 +78,7 @@ class SlackDriver:
 
     def command_body(self, text: str, *, user: str = "UALICE", channel: str = "CDEPLOY") -> str:
         response_url = self.response_url()  # counts this command too
-        trigger = trigger_id(self._n, time.time())
+        trigger = self.trigger(user, n=self._n)
         return urlencode(
             command_fields(
                 text, user=user, channel=channel, response_url=response_url, trigger_id=trigger
@@ -124,22 +124,27 @@ class SlackDriver:
             message=OnMessage(channel, message_ts, blocks=blocks or [], ephemeral=ephemeral),
             action=button_action(button, block_id="b"),
             response_url=self.response_url(),
-            trigger_id=trigger_id(self._n, time.time()),
+            trigger_id=self.trigger(user, n=self._n),
         )
         return self.post(as_form(payload))
 
     # --- shortcuts, modals and App Home ----------------------------------------------
 
-    def trigger(self) -> str:
-        """A fresh trigger, numbered across all drivers (commands share the numbers)."""
-        return trigger_id(next(_DELIVERIES), time.time())
+    def trigger(self, user: str, *, n: int | None = None) -> str:
+        """A fresh trigger for ``user``'s interaction, numbered across all drivers (``n``:
+        the delivery's number, when it has one). With ``slack``, a modal it opens is known
+        there as ``user``'s (``FakeSlack.open_view(user)``)."""
+        made = trigger_id(next(_DELIVERIES) if n is None else n, time.time())
+        if self.slack is not None:
+            self.slack.note_trigger(made, user)
+        return made
 
     def shortcut(
         self, callback_id: str = "rollback_open", *, user: str = "UALICE"
     ) -> httpx.Response:
         """A global shortcut: no channel, a fresh trigger."""
         payload = payloads.shortcut(
-            TEST_TEAM, actor=_actor(user), callback_id=callback_id, trigger_id=self.trigger()
+            TEST_TEAM, actor=_actor(user), callback_id=callback_id, trigger_id=self.trigger(user)
         )
         return self.post(as_form(payload))
 
@@ -177,7 +182,7 @@ class SlackDriver:
             actor=_actor(user),
             view=self.entered.carried(view),
             action=payloads.select_action(block_id, element, option),
-            trigger_id=self.trigger(),
+            trigger_id=self.trigger(user),
         )
         return self.post(as_form(payload))
 
@@ -201,7 +206,7 @@ class SlackDriver:
             TEST_TEAM,
             actor=_actor(user),
             view=carried,
-            trigger_id=self.trigger(),
+            trigger_id=self.trigger(user),
             response_urls=response_urls,
         )
         answer = self.post(as_form(payload))

@@ -274,6 +274,7 @@ def test_bolt_takes_the_drivers_modal_payloads_and_the_state_carries_over(
     assert client.shortcut().status_code == 200
     view = slack.wait_view(lambda v: v["callback_id"] == "rollback_request")
     assert "channel" not in seen.bodies["shortcut"][0]
+    assert slack.open_view("UALICE") == view and slack.open_view("UBOB") is None
 
     suggested = client.suggest(view, APP, "sh")
     assert suggested.json() == {"options": [SHOP]}

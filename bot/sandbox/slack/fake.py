@@ -207,8 +207,13 @@ class FakeSlack(SocketMode, Faults, Workspace):
         with self.lock:
             n = len(self.surfaces.trigger_users) + 1
             made = trigger_id(n, self.wall() if issued is None else issued, "fake")
-            self.surfaces.trigger_users[made] = user
+            self.note_trigger(made, user)
             return made
+
+    def note_trigger(self, trigger: str, user: str) -> None:
+        """``trigger`` was given for ``user``'s interaction (a driver's command or click)."""
+        with self.lock:
+            self.surfaces.trigger_users[trigger] = user
 
     def response_texts(self, key: str | None = None) -> list[str]:
         """Texts posted to response URLs: all of them, or those of one ``key``."""
