@@ -186,6 +186,21 @@ class SlackDriver:
         )
         return self.post(as_form(payload))
 
+    def press_in_view(
+        self, view: dict[str, Any], action_id: str, *, user: str = "UALICE"
+    ) -> httpx.Response:
+        """Click a button in a modal or a Home tab (``block_actions`` from a view, with a
+        fresh trigger the bot may open a modal with)."""
+        block_id, button = payloads.find_element(view, action_id)
+        payload = payloads.view_action(
+            TEST_TEAM,
+            actor=_actor(user),
+            view=self.entered.carried(view),
+            action=button_action(button, block_id=block_id),
+            trigger_id=self.trigger(user),
+        )
+        return self.post(as_form(payload))
+
     def submit(
         self,
         view: dict[str, Any],
