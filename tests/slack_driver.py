@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bot.sandbox.slack import view_payloads as payloads
-from bot.sandbox.slack.fake import Message
+from bot.sandbox.slack.fake import FakeSlack, Message
 from bot.sandbox.slack.requests import (
     TEST_TEAM,
     Actor,
@@ -37,8 +37,18 @@ _DELIVERIES = itertools.count(1)
 
 
 class SlackDriver:
-    def __init__(self, *, bot_url: str, slack_url: str, signing_secret: str) -> None:
+    def __init__(
+        self,
+        *,
+        bot_url: str,
+        slack_url: str,
+        signing_secret: str,
+        slack: FakeSlack | None = None,
+    ) -> None:
         self.bot_url = bot_url
+        self.slack = slack
+        """The stand-in, when the test has it: the bot's answer to a ``submit`` then changes
+        the modal there as Slack would (closed, updated, pushed; errors kept open)."""
         self.slack_url = slack_url
         self.secret = signing_secret
         self.http = httpx.Client(timeout=10)
@@ -68,7 +78,7 @@ class SlackDriver:
 
     def command_body(self, text: str, *, user: str = "UALICE", channel: str = "CDEPLOY") -> str:
         response_url = self.response_url()  # counts this command too
-        trigger = trigger_id(self._n, time.time())
+        trigger = self.trigger(user, n=self._n)
         return urlencode(
             command_fields(
                 text, user=user, channel=channel, response_url=response_url, trigger_id=trigger
@@ -114,22 +124,27 @@ class SlackDriver:
             message=OnMessage(channel, message_ts, blocks=blocks or [], ephemeral=ephemeral),
             action=button_action(button, block_id="b"),
             response_url=self.response_url(),
-            trigger_id=trigger_id(self._n, time.time()),
+            trigger_id=self.trigger(user, n=self._n),
         )
         return self.post(as_form(payload))
 
     # --- shortcuts, modals and App Home ----------------------------------------------
 
-    def trigger(self) -> str:
-        """A fresh trigger, numbered across all drivers (commands share the numbers)."""
-        return trigger_id(next(_DELIVERIES), time.time())
+    def trigger(self, user: str, *, n: int | None = None) -> str:
+        """A fresh trigger for ``user``'s interaction, numbered across all drivers (``n``:
+        the delivery's number, when it has one). With ``slack``, a modal it opens is known
+        there as ``user``'s (``FakeSlack.open_view(user)``)."""
+        made = trigger_id(next(_DELIVERIES) if n is None else n, time.time())
+        if self.slack is not None:
+            self.slack.note_trigger(made, user)
+        return made
 
     def shortcut(
         self, callback_id: str = "rollback_open", *, user: str = "UALICE"
     ) -> httpx.Response:
         """A global shortcut: no channel, a fresh trigger."""
         payload = payloads.shortcut(
-            TEST_TEAM, actor=_actor(user), callback_id=callback_id, trigger_id=self.trigger()
+            TEST_TEAM, actor=_actor(user), callback_id=callback_id, trigger_id=self.trigger(user)
         )
         return self.post(as_form(payload))
 
@@ -167,7 +182,22 @@ class SlackDriver:
             actor=_actor(user),
             view=self.entered.carried(view),
             action=payloads.select_action(block_id, element, option),
-            trigger_id=self.trigger(),
+            trigger_id=self.trigger(user),
+        )
+        return self.post(as_form(payload))
+
+    def press_in_view(
+        self, view: dict[str, Any], action_id: str, *, user: str = "UALICE"
+    ) -> httpx.Response:
+        """Click a button in a modal or a Home tab (``block_actions`` from a view, with a
+        fresh trigger the bot may open a modal with)."""
+        block_id, button = payloads.find_element(view, action_id)
+        payload = payloads.view_action(
+            TEST_TEAM,
+            actor=_actor(user),
+            view=self.entered.carried(view),
+            action=button_action(button, block_id=block_id),
+            trigger_id=self.trigger(user),
         )
         return self.post(as_form(payload))
 
@@ -191,10 +221,18 @@ class SlackDriver:
             TEST_TEAM,
             actor=_actor(user),
             view=carried,
-            trigger_id=self.trigger(),
+            trigger_id=self.trigger(user),
             response_urls=response_urls,
         )
-        return self.post(as_form(payload))
+        answer = self.post(as_form(payload))
+        if self.slack is not None:
+            self.slack.submission_answered(
+                str(view["id"]),
+                status=answer.status_code,
+                body=answer.text,
+                seconds=answer.elapsed.total_seconds(),
+            )
+        return answer
 
     def home_opened(
         self, user: str = "UALICE", *, view: dict[str, Any] | None = None

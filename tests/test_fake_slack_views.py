@@ -1,34 +1,18 @@
-"""The Slack stand-in's views (modals, Home tabs) and the driver's payloads around them.
-
-The Web API through slack_sdk's ``WebClient`` against the served stand-in; the driver's
-payloads through a Bolt app (its own signature check and routing, not ours) that opens,
-updates and publishes views on the stand-in as the bot will.
+"""The Slack stand-in's views (modals, Home tabs): ``views.open``, ``views.update`` and
+``views.publish`` refuse what Slack refuses, through slack_sdk's ``WebClient`` against the
+served stand-in. The driver's payloads around views: ``test_fake_slack_view_payloads``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
 from slack_sdk import WebClient
-from slack_sdk.signature import SignatureVerifier
-from slack_sdk.web.async_client import AsyncWebClient
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from bot.sandbox.slack.fake import FakeSlack
 from bot.sandbox.slack.inputs import suggestion_problems
-from bot.sandbox.slack.requests import signed_headers
-from tests.constants import SIGNING_SECRET, SLACK_TOKEN
-from tests.servers import ServerThread
 from tests.slack_calls import refused, section, web_client
-from tests.slack_driver import SlackDriver
 
 APP, REASON, WHERE = "rollback_app", "rollback_reason", "rollback_channel"
 SHOP = {"text": {"type": "plain_text", "text": "shop"}, "value": "app-shop"}
@@ -108,7 +92,7 @@ TOO_MUCH: dict[str, tuple[dict[str, Any], str]] = {
     "blocks": (modal(blocks=[section("x")] * 101), "/view/blocks"),
     "private_metadata": (modal(private_metadata="x" * 3001), "/view/private_metadata"),
     "callback_id": (modal(callback_id="x" * 256), "/view/callback_id"),
-    "no submit": (modal(submit=None), "/view/submit"),
+    "no submit": (modal(submit=None), "/view/blocks/0/input"),
     "a home": (modal(type="home"), "/view/type"),
     "label": (
         modal(blocks=[{**modal()["blocks"][1], "label": plain("x" * 2001)}]),
@@ -193,121 +177,15 @@ def test_views_publish_keeps_each_persons_home(slack: FakeSlack, web: WebClient)
     assert slack.home("UCAROL") is None
 
 
-# --- 2. the driver's payloads, through Bolt ---------------------------------------------
-
-
-class Seen:
-    """What the Bolt app received, by kind."""
-
-    def __init__(self) -> None:
-        self.bodies: dict[str, list[dict[str, Any]]] = {}
-
-    def add(self, kind: str, body: dict[str, Any]) -> None:
-        self.bodies.setdefault(kind, []).append(body)
-
-
-def bolt_app(slack: FakeSlack, seen: Seen) -> AsyncApp:
-    client = AsyncWebClient(token=SLACK_TOKEN, base_url=f"{slack.url}/api/")
-    app = AsyncApp(client=client, signing_secret=SIGNING_SECRET)
-
-    @app.shortcut("rollback_open")
-    async def opened(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        seen.add("shortcut", body)
-        await client.views_open(trigger_id=body["trigger_id"], view=modal())
-
-    @app.options(APP)
-    async def options(ack: Any, body: dict[str, Any]) -> None:
-        seen.add("suggestion", body)
-        await ack(options=[SHOP])
-
-    @app.action(APP)
-    async def chosen(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        seen.add("action", body)
-        view = body["view"]
-        await client.views_update(
-            view_id=view["id"], hash=view["hash"], view=modal(title=plain("Roll back shop"))
-        )
-
-    @app.view("rollback_request")
-    async def submitted(ack: Any, body: dict[str, Any]) -> None:
-        seen.add("submission", body)
-        await ack(response_action="errors", errors={"reason": "Say why"})
-
-    @app.event("app_home_opened")
-    async def home(event: dict[str, Any], client: AsyncWebClient) -> None:
-        await client.views_publish(
-            user_id=event["user"], view={"type": "home", "blocks": [section("hi")]}
-        )
-
-    return app
-
-
-@pytest.fixture
-def driver(slack: FakeSlack) -> Iterator[tuple[SlackDriver, Seen]]:
-    seen = Seen()
-    handler = AsyncSlackRequestHandler(bolt_app(slack, seen))
-
-    async def events(request: Request) -> Response:
-        return await handler.handle(request)
-
-    app = Starlette(routes=[Route("/slack/events", events, methods=["POST"])])
-    with ServerThread(app, lifespan="off") as server:
-        client = SlackDriver(bot_url=server.url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
-        yield client, seen
-        client.close()
-
-
-def test_bolt_takes_the_drivers_modal_payloads_and_the_state_carries_over(
-    slack: FakeSlack, driver: tuple[SlackDriver, Seen]
-) -> None:
-    client, seen = driver
-    assert client.shortcut().status_code == 200
-    view = slack.wait_view(lambda v: v["callback_id"] == "rollback_request")
-    assert "channel" not in seen.bodies["shortcut"][0]
-
-    suggested = client.suggest(view, APP, "sh")
-    assert suggested.json() == {"options": [SHOP]}
-    assert suggestion_problems(suggested.json()) == []
-    asked = seen.bodies["suggestion"][0]
-    assert (asked["block_id"], asked["value"], asked["view"]["id"]) == ("app", "sh", view["id"])
-
-    assert client.select(view, APP, SHOP).status_code == 200
-    view = slack.wait_view(lambda v: v["title"] == plain("Roll back shop"))
-    assert seen.bodies["action"][0]["container"] == {"type": "view", "view_id": view["id"]}
-
-    answer = client.submit(view, {REASON: "", WHERE: "CDEPLOY"})
-    assert answer.json() == {"response_action": "errors", "errors": {"reason": "Say why"}}
-    sent = seen.bodies["submission"][0]
-    values = sent["view"]["state"]["values"]
-    assert values["app"][APP] == {"type": "external_select", "selected_option": SHOP}
-    assert values["reason"][REASON] == {"type": "plain_text_input", "value": ""}
-    assert values["where"][WHERE]["selected_conversation"] == "CDEPLOY"
-    urls = sent["response_urls"]
-    assert [(u["block_id"], u["channel_id"]) for u in urls] == [("where", "CDEPLOY")]
-
-
-def test_bolt_takes_the_drivers_events(slack: FakeSlack, driver: tuple[SlackDriver, Seen]) -> None:
-    client, _ = driver
-    assert client.home_opened("UALICE").status_code == 200
-    home = slack.wait_for(lambda: slack.home("UALICE"))
-    assert home["blocks"][0]["text"]["text"] == "hi"
-    assert client.url_verification("c-123").json() == {"challenge": "c-123"}
-
-
-def test_the_drivers_signature_is_slacks(
-    slack: FakeSlack, driver: tuple[SlackDriver, Seen]
-) -> None:
-    client, _ = driver
-    body = json.dumps({"type": "url_verification", "challenge": "x"})
-    verifier = SignatureVerifier(SIGNING_SECRET)
-    assert verifier.is_valid_request(body, signed_headers(SIGNING_SECRET, body))
-    assert not verifier.is_valid_request(body, signed_headers("another secret", body))
-    other = SlackDriver(bot_url=client.bot_url, slack_url=slack.url, signing_secret="wrong")
-    try:
-        assert other.shortcut().status_code == 401
-        assert other.home_opened().status_code == 401
-    finally:
-        other.close()
-    assert slack.views == {}
+def test_an_answer_to_a_suggestion_is_held_to_slacks_limits() -> None:
+    assert suggestion_problems({"options": [SHOP]}) == []
+    long = {**SHOP, "text": plain("x" * 76)}
+    assert suggestion_problems({"options": [long]}) == [
+        "[ERROR] must be less than 76 characters [json-pointer:/options/0/text/text]"
+    ]
+    assert suggestion_problems({"options": [SHOP] * 101})
+    group = {"label": plain("apps"), "options": [{**SHOP, "value": "v" * 151}]}
+    assert suggestion_problems({"option_groups": [group]}) == [
+        "[ERROR] must be less than 151 characters [json-pointer:/option_groups/0/options/0/value]"
+    ]
+    assert suggestion_problems({"options": [], "option_groups": []})

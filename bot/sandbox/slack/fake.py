@@ -26,6 +26,7 @@ The state is ``workspace.py``, what each method answers ``web_api.py``, the rout
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -37,7 +38,7 @@ from bot.sandbox.slack.faults import DROP_CONNECTION, Faults
 from bot.sandbox.slack.messages import BOT_USER, Message
 from bot.sandbox.slack.routes import slack_routes
 from bot.sandbox.slack.socket_mode import SocketMode, SocketServer
-from bot.sandbox.slack.surfaces import trigger_id
+from bot.sandbox.slack.surfaces import TRIGGER_LIFETIME, trigger_id
 from bot.sandbox.slack.workspace import (
     APP_TOKEN,
     SCOPES,
@@ -171,14 +172,48 @@ class FakeSlack(SocketMode, Faults, Workspace):
             self.surfaces.held[view_id].closed = True
             self.notify()
 
+    def submission_answered(
+        self, view_id: str, *, status: int, body: str, seconds: float = 0.0
+    ) -> str | None:
+        """The app answered a ``view_submission`` of ``view_id`` (HTTP status, body, how long
+        it took): the modal changes as Slack changes it. The problem the person would see,
+        if any, is returned and kept in ``refusals`` (method "view_submission").
+
+        "your app has to respond to the request within 3 seconds by ack() method.
+        Otherwise, the user will see the timeout error on Slack" (Bolt's modals guide).
+        """
+        problem: str | None
+        if seconds > TRIGGER_LIFETIME:
+            problem = "timeout"
+        elif status != 200:
+            problem = f"http_{status}"
+        else:
+            try:
+                parsed = json.loads(body) if body.strip() else None
+            except ValueError:
+                parsed = "not json"
+            with self.lock:
+                problem = self.surfaces.answered(view_id, parsed, who=self.app_ids())
+        with self.lock:
+            if problem is not None:
+                answer = {"view_id": view_id, "body": body}
+                self.refusals.append(Call("view_submission", answer, status, problem))
+            self.notify()
+        return problem
+
     def trigger(self, user: str, *, issued: float | None = None) -> str:
         """A trigger Slack would give the app for ``user``'s interaction (now, or at Unix
         time ``issued``): a modal it opens is ``user``'s."""
         with self.lock:
             n = len(self.surfaces.trigger_users) + 1
             made = trigger_id(n, self.wall() if issued is None else issued, "fake")
-            self.surfaces.trigger_users[made] = user
+            self.note_trigger(made, user)
             return made
+
+    def note_trigger(self, trigger: str, user: str) -> None:
+        """``trigger`` was given for ``user``'s interaction (a driver's command or click)."""
+        with self.lock:
+            self.surfaces.trigger_users[trigger] = user
 
     def response_texts(self, key: str | None = None) -> list[str]:
         """Texts posted to response URLs: all of them, or those of one ``key``."""

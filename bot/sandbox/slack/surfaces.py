@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.sandbox.slack.blocks import Refusal
+from bot.sandbox.slack.views import check_view
 
 # https://docs.slack.dev/interactivity/handling-user-interaction ("trigger_id"): a
 # trigger "will expire three seconds after it's sent to your app" and "Each trigger_id can
@@ -21,6 +22,8 @@ from bot.sandbox.slack.blocks import Refusal
 # "invalid_trigger_id: The trigger_id is invalid. The expected format for the trigger_id
 # argument is "132456.7890123.abcdef"".
 TRIGGER_LIFETIME = 3.0
+# views.push: "After a modal is opened, the app is limited to pushing 2 additional views."
+PUSH_LIMIT = 3
 
 
 def trigger_id(n: int, issued: float, tail: str = "trigger") -> str:
@@ -114,6 +117,53 @@ class Surfaces:
             kept, view_id=held.view["id"], who=who, root=held.view["root_view_id"]
         )
         return copy.deepcopy(held.view)
+
+    def answered(self, view_id: str, body: Any, *, who: dict[str, str]) -> str | None:
+        """What the app's answer to a ``view_submission`` of ``view_id`` (its JSON body, None
+        when empty) does to the modal; the problem Slack would show the person, if any.
+
+        https://docs.slack.dev/surfaces/modals ("Responding to view submissions"): an empty
+        HTTP 200 closes the view; ``response_action`` "update" replaces it with ``view``,
+        "push" puts ``view`` on top of it, "clear" closes them all, "errors" keeps it open
+        with "an object where each key is a block_id and each value is the error message"
+        (errors show under input blocks only).
+        """
+        held = self.held.get(view_id)
+        if held is None or held.closed:
+            return "view_not_open"
+        action = body.get("response_action") if isinstance(body, dict) else None
+        stack = [
+            h for h in self.held.values() if h.view["root_view_id"] == held.view["root_view_id"]
+        ]
+        if body is None:
+            held.closed = True
+            return None
+        if action == "clear":
+            for each in stack:
+                each.closed = True
+            return None
+        if action == "errors":
+            inputs = {b.get("block_id") for b in held.view["blocks"] if b.get("type") == "input"}
+            errors = body.get("errors")
+            if not isinstance(errors, dict) or not errors or not set(errors) <= inputs:
+                return "errors_not_on_input_blocks"
+            return None
+        if action in ("update", "push"):
+            view = check_view(body.get("view"), kind="modal")
+            if isinstance(view, Refusal):
+                return "invalid_view: " + "; ".join(view.messages)
+            if action == "update":
+                self.replace(held, view, who=who)
+            elif sum(not h.closed for h in stack) >= PUSH_LIMIT:
+                return "push_limit_reached"
+            else:
+                pushed = self.keep(view, user=held.user, who=who)
+                self.held[pushed["id"]].view |= {
+                    "root_view_id": held.view["root_view_id"],
+                    "previous_view_id": view_id,
+                }
+            return None
+        return "invalid_response_action"
 
     def _stamp(
         self, view: dict[str, Any], *, view_id: str, who: dict[str, str], root: str = ""

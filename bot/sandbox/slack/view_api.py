@@ -33,7 +33,7 @@ def views_open(workspace: Workspace, args: dict[str, Any]) -> Answer:
     if refused is not None:
         return refused.answer()
     user = workspace.surfaces.trigger_users.get(trigger)
-    opened = workspace.surfaces.keep(view, user=user, who=_who(workspace))
+    opened = workspace.surfaces.keep(view, user=user, who=workspace.app_ids())
     workspace.notify()
     return 200, {"ok": True, "view": opened}, None
 
@@ -60,7 +60,7 @@ def views_update(workspace: Workspace, args: dict[str, Any]) -> Answer:
         return Refusal("duplicate_external_id").answer()
     if args.get("hash") and args["hash"] != held.view["hash"]:
         return Refusal("hash_conflict").answer()
-    updated = workspace.surfaces.replace(held, view, who=_who(workspace))
+    updated = workspace.surfaces.replace(held, view, who=workspace.app_ids())
     workspace.notify()
     return 200, {"ok": True, "view": updated}, None
 
@@ -82,14 +82,9 @@ def views_publish(workspace: Workspace, args: dict[str, Any]) -> Answer:
     if held is not None and args.get("hash") and args["hash"] != held.view["hash"]:
         return Refusal("hash_conflict").answer()
     if held is None:
-        published = surfaces.keep(view, user=user, who=_who(workspace))
+        published = surfaces.keep(view, user=user, who=workspace.app_ids())
         surfaces.homes[user] = published["id"]
     else:
-        published = surfaces.replace(held, view, who=_who(workspace))
+        published = surfaces.replace(held, view, who=workspace.app_ids())
     workspace.notify()
     return 200, {"ok": True, "view": published}, None
-
-
-def _who(workspace: Workspace) -> dict[str, str]:
-    who = workspace.identity
-    return {"team_id": who.team_id, "app_id": who.app_id, "bot_id": who.bot_id}

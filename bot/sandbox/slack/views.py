@@ -68,7 +68,12 @@ def view_problems(view: dict[str, Any], *, kind: str) -> list[str]:
         for key in ("submit", "close"):
             if view.get(key) is not None:
                 problems += text_problems(view[key], f"/view/{key}", limit=BUTTON_TEXT, plain=True)
-        has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
-        if has_input and view.get("submit") is None:
-            problems.append(error("submit is required when an input block is used", "/view/submit"))
+        inputs = [
+            i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("type") == "input"
+        ]
+        if inputs and view.get("submit") is None:
+            # Slack's words for it, as a bot met them (slackapi/node-slack-sdk#875): "[ERROR]
+            # must define submit to use input block [json-pointer:/view/blocks/0/input]".
+            where = f"/view/blocks/{inputs[0]}/input"
+            problems.append(error("must define submit to use input block", where))
     return problems

@@ -185,6 +185,11 @@ class Workspace:
                 self.targets[key] = target
         return f"{self.url}/response/{key}"
 
+    def app_ids(self) -> dict[str, str]:
+        """The ids a view carries: its team's, the app's and the bot's."""
+        who = self.identity
+        return {"team_id": who.team_id, "app_id": who.app_id, "bot_id": who.bot_id}
+
     def is_person(self, user: str) -> bool:
         """Is ``user`` someone in the workspace (user ids start with U, or W on Enterprise
         Grid)?"""
