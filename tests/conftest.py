@@ -97,7 +97,9 @@ def bot_url(make_settings: SettingsFactory) -> Iterator[str]:
 
 @pytest.fixture
 def driver(bot_url: str, slack: FakeSlack) -> Iterator[SlackDriver]:
-    client = SlackDriver(bot_url=bot_url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
+    client = SlackDriver(
+        bot_url=bot_url, slack_url=slack.url, signing_secret=SIGNING_SECRET, slack=slack
+    )
     yield client
     client.close()
 
@@ -112,7 +114,9 @@ def start_bot(make_settings: SettingsFactory, slack: FakeSlack) -> Iterator[BotF
 
     def start(**overrides: Any) -> SlackDriver:
         server = ServerThread(create_app(make_settings(**overrides))).start()
-        client = SlackDriver(bot_url=server.url, slack_url=slack.url, signing_secret=SIGNING_SECRET)
+        client = SlackDriver(
+            bot_url=server.url, slack_url=slack.url, signing_secret=SIGNING_SECRET, slack=slack
+        )
         running.append((server, client))
         return client
 

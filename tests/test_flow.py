@@ -192,7 +192,7 @@ def test_explicit_failed_target_is_refused_by_validation(
 
 
 def test_usage_is_acked_inline(driver: SlackDriver) -> None:
-    for text in ("", "help", "history", "sample-golang not-an-id"):
+    for text in ("help", "history", "sample-golang not-an-id"):
         response = driver.command(text)
         assert response.status_code == 200
         assert "*Usage*" in response.json()["text"]

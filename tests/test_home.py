@@ -77,7 +77,7 @@ def click_on_home(driver: SlackDriver, home: View, key: str, *, user: str) -> No
         actor=Actor(user, user.lower()),
         view=home,
         action=button_action(button, block_id=block_id),
-        trigger_id=driver.trigger(),
+        trigger_id=driver.trigger(user),
     )
     assert driver.post(as_form(payload)).status_code == 200
 
