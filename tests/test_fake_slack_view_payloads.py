@@ -26,7 +26,7 @@ from bot.sandbox.slack.requests import signed_headers
 from tests.constants import SIGNING_SECRET, SLACK_TOKEN
 from tests.servers import ServerThread
 from tests.slack_driver import SlackDriver
-from tests.test_fake_slack_views import APP, REASON, SHOP, WHERE, modal, plain
+from tests.view_examples import APP, REASON, SHOP, WHERE, modal, plain
 
 BUTTON = {"type": "button", "action_id": "home_open", "text": plain("Go")}
 HOME = {

@@ -25,8 +25,6 @@ The state is ``workspace.py``, what each method answers ``web_api.py``, the rout
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -38,14 +36,13 @@ from bot.sandbox.slack.faults import DROP_CONNECTION, Faults
 from bot.sandbox.slack.messages import BOT_USER, Message
 from bot.sandbox.slack.routes import slack_routes
 from bot.sandbox.slack.socket_mode import SocketMode, SocketServer
-from bot.sandbox.slack.surfaces import TRIGGER_LIFETIME, trigger_id
+from bot.sandbox.slack.views_held import ViewsHeld
 from bot.sandbox.slack.workspace import (
     APP_TOKEN,
     SCOPES,
     Call,
     Identity,
     ResponseTarget,
-    Workspace,
 )
 
 __all__ = [
@@ -64,7 +61,7 @@ T = TypeVar("T")
 
 
 @dataclass
-class FakeSlack(SocketMode, Faults, Workspace):
+class FakeSlack(SocketMode, Faults, ViewsHeld):
     """The workspace (``Workspace``), served (``routes``), with faults a test injects
     (``Faults``: ``fail``, ``hold``) and Socket Mode (``SocketMode``)."""
 
@@ -130,23 +127,7 @@ class FakeSlack(SocketMode, Faults, Workspace):
         with self.lock:
             return [c for c in self.calls if c.method == method]
 
-    # --- views (modals and Home tabs) -----------------------------------------------
-
-    @property
-    def views(self) -> dict[str, dict[str, Any]]:
-        """Every view still open, by id, as Slack holds it now (a copy)."""
-        with self.lock:
-            held = self.surfaces.held.items()
-            return {key: copy.deepcopy(h.view) for key, h in held if not h.closed}
-
-    def open_view(self, user: str | None = None) -> dict[str, Any] | None:
-        """The newest open modal (``user``'s, when its trigger was issued by ``trigger``)."""
-        with self.lock:
-            for held in reversed(self.surfaces.held.values()):
-                mine = user is None or held.user == user
-                if held.view["type"] == "modal" and not held.closed and mine:
-                    return copy.deepcopy(held.view)
-            return None
+    # --- views (modals and Home tabs; the rest in ``ViewsHeld``) ----------------------
 
     def wait_view(
         self, predicate: Callable[[dict[str, Any]], bool], *, timeout: float = 10.0
@@ -158,62 +139,6 @@ class FakeSlack(SocketMode, Faults, Workspace):
             return found[0] if found else None
 
         return self.wait_for(probe, timeout=timeout)
-
-    def home(self, user: str) -> dict[str, Any] | None:
-        """``user``'s published Home tab, or None."""
-        with self.lock:
-            view_id = self.surfaces.homes.get(user)
-            return None if view_id is None else copy.deepcopy(self.surfaces.held[view_id].view)
-
-    def close_view(self, view_id: str) -> None:
-        """The person closed the modal, or the app's empty answer to its view_submission
-        did ("an empty 200 closes it"): views.update no longer finds it."""
-        with self.lock:
-            self.surfaces.held[view_id].closed = True
-            self.notify()
-
-    def submission_answered(
-        self, view_id: str, *, status: int, body: str, seconds: float = 0.0
-    ) -> str | None:
-        """The app answered a ``view_submission`` of ``view_id`` (HTTP status, body, how long
-        it took): the modal changes as Slack changes it. The problem the person would see,
-        if any, is returned and kept in ``refusals`` (method "view_submission").
-
-        "your app has to respond to the request within 3 seconds by ack() method.
-        Otherwise, the user will see the timeout error on Slack" (Bolt's modals guide).
-        """
-        problem: str | None
-        if seconds > TRIGGER_LIFETIME:
-            problem = "timeout"
-        elif status != 200:
-            problem = f"http_{status}"
-        else:
-            try:
-                parsed = json.loads(body) if body.strip() else None
-            except ValueError:
-                parsed = "not json"
-            with self.lock:
-                problem = self.surfaces.answered(view_id, parsed, who=self.app_ids())
-        with self.lock:
-            if problem is not None:
-                answer = {"view_id": view_id, "body": body}
-                self.refusals.append(Call("view_submission", answer, status, problem))
-            self.notify()
-        return problem
-
-    def trigger(self, user: str, *, issued: float | None = None) -> str:
-        """A trigger Slack would give the app for ``user``'s interaction (now, or at Unix
-        time ``issued``): a modal it opens is ``user``'s."""
-        with self.lock:
-            n = len(self.surfaces.trigger_users) + 1
-            made = trigger_id(n, self.wall() if issued is None else issued, "fake")
-            self.note_trigger(made, user)
-            return made
-
-    def note_trigger(self, trigger: str, user: str) -> None:
-        """``trigger`` was given for ``user``'s interaction (a driver's command or click)."""
-        with self.lock:
-            self.surfaces.trigger_users[trigger] = user
 
     def response_texts(self, key: str | None = None) -> list[str]:
         """Texts posted to response URLs: all of them, or those of one ``key``."""
