@@ -12,7 +12,7 @@ import httpx
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.slack.fake import FakeSlack
 from tests.conftest import BotFactory
-from tests.flow import GOLANG_ID, GOLANG_TARGET, wait_card, wait_reply
+from tests.flow import GOLANG_ID, GOLANG_TARGET, wait_card, wait_reply, wait_response
 from tests.slack_driver import SlackDriver
 
 INCIDENT = "https://status.example.com/incidents/42"
@@ -105,6 +105,11 @@ def test_a_valid_form_posts_a_card_with_the_reason_the_incident_and_see_changes(
     driver.press(card, "rollback_approve", user="UBOB")
     first = wait_reply(slack, card.ts, "Rollback started")
     assert "*Reason:* checkout 500s since 14:02" in first.text and INCIDENT in first.text
+    trail = driver.command("audit sample-golang")
+    assert trail.status_code == 200
+    said = wait_response(slack, "Audit trail of")
+    assert "`requested`" in said and "*Reason:* checkout 500s since 14:02" in said
+    assert f"<{INCIDENT}|" in said
 
 
 def test_a_required_reason_left_empty_marks_the_reason_field(
@@ -150,9 +155,22 @@ def test_the_shortcut_asks_for_the_channel_and_the_card_goes_there(
     view = slack.wait_view(lambda v: is_form(v) and v["blocks"][0].get("block_id") == "channel")
     view = pick_app(driver, slack, view, "sample-golang")
     found = errors(driver.submit(view, {}))
-    assert set(found) == {"channel"}  # no channel chosen yet
+    assert set(found) == {"channel"}  # none chosen, and no rule gives the app a channel
     assert driver.submit(view, {"modal_channel": "CDEPLOY"}).status_code == 200
     wait_card(slack, "sample-golang", channel="CDEPLOY")
+
+
+def test_the_shortcuts_card_goes_to_the_apps_channel_when_none_is_chosen(
+    start_bot: BotFactory, slack: FakeSlack
+) -> None:
+    rules = {"CDEPLOY": ["*"], "COPS": ["sample-golang"]}
+    slack.add_channel("COPS")
+    driver = start_bot(rollback_fleet_interval=0.2, rollback_channels=rules)
+    assert driver.shortcut("rollback_open", user="UALICE").status_code == 200
+    view = slack.wait_view(lambda v: is_form(v) and v["blocks"][0].get("block_id") == "channel")
+    view = pick_app(driver, slack, view, "sample-golang")
+    assert driver.submit(view, {}).status_code == 200
+    wait_card(slack, "sample-golang", channel="COPS")
 
 
 def test_a_slow_digitalocean_keeps_the_form_open_and_then_shows_how_it_ended(

@@ -152,7 +152,8 @@ def test_form_problems_name_their_fields() -> None:
         channel="", app_ref="", target_id=None, reason=" ", incident_url="http://x.example"
     )
     problems = form_problems(form, require_reason=True)
-    assert set(problems) == {FormField.CHANNEL, FormField.APP, FormField.REASON, FormField.INCIDENT}
+    # No channel is not a problem of the form: the app's own channel is then used.
+    assert set(problems) == {FormField.APP, FormField.REASON, FormField.INCIDENT}
     long = RollbackForm(channel="C", app_ref="a", target_id=None, reason="r" * (REASON_MOST + 1))
     assert "under 500 characters" in form_problems(long, require_reason=False)[FormField.REASON]
     fine = RollbackForm(channel="C", app_ref="a", target_id=None)

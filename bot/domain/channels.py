@@ -38,3 +38,12 @@ def channel_refusal(
     if app is None or ALL_APPS in allowed or app in allowed or (app_id and app_id in allowed):
         return None
     return f"`{escape(app)}` cannot be rolled back from this channel."
+
+
+def app_channel(rules: Mapping[str, Sequence[str]], *, app_name: str, app_id: str = "") -> str:
+    """The channel ``ROLLBACK_CHANNELS`` gives the app by name (or id), the first listed; ""
+    when none names it (a ``*`` channel is every app's, so it is nobody's in particular)."""
+    for channel, apps in rules.items():
+        if app_name in apps or (app_id and app_id in apps):
+            return channel
+    return ""

@@ -16,6 +16,9 @@ URL_MOST = 2000
 """Characters an incident link may have (browsers and Slack links cope with this many)."""
 
 
+NO_CHANNEL = "Pick the channel where the rollback card goes: no channel is set for this app."
+
+
 class FormField(StrEnum):
     """The modal's fields, by the block ids that Slack's ``response_action: errors`` names."""
 
@@ -40,8 +43,6 @@ class RollbackForm:
 def form_problems(form: RollbackForm, *, require_reason: bool) -> dict[FormField, str]:
     """Each field's problem, in words for the person filling the form; empty when none."""
     problems: dict[FormField, str] = {}
-    if not form.channel:
-        problems[FormField.CHANNEL] = "Pick the channel where the rollback card goes."
     if not form.app_ref:
         problems[FormField.APP] = "Pick the app to roll back."
     if require_reason and not form.reason.strip():

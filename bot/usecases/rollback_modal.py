@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.digitalocean.models import App, Deployment, Phase
-from bot.domain.channels import allowed
-from bot.domain.rollback_form import FormField, RollbackForm, form_problems
+from bot.domain.channels import allowed, app_channel
+from bot.domain.rollback_form import NO_CHANNEL, FormField, RollbackForm, form_problems
 from bot.domain.targets import default_target
 from bot.errors import BotError, FieldError
 from bot.slack.blockkit import blocks
@@ -98,6 +99,18 @@ class TargetChoices:
         return app, deployments
 
 
+async def _app_channel(deps: Deps, app_ref: str) -> str:
+    """The app's own channel under ``ROLLBACK_CHANNELS``, for a form (the shortcut's) whose
+    channel was left empty; the app is named by the menu's id, the rules mostly by name."""
+    rules = deps.settings.rollback_channels
+    try:
+        listed = await deps.watcher.view.app(app_ref)
+    except BotError:
+        listed = None
+    name = listed.name if listed is not None else app_ref
+    return app_channel(rules, app_name=name, app_id=app_ref)
+
+
 def problems(deps: Deps, form: RollbackForm) -> dict[FormField, str]:
     """What is wrong with the form itself, field by field (all shown at once)."""
     return form_problems(form, require_reason=deps.settings.rollback_require_reason)
@@ -106,6 +119,10 @@ def problems(deps: Deps, form: RollbackForm) -> dict[FormField, str]:
 async def submit(deps: Deps, *, user: str, form: RollbackForm) -> blocks.Message:
     """Propose as the slash command would, for a form without ``problems``; refusals as
     ``FieldError``."""
+    if not form.channel:
+        form = replace(form, channel=await _app_channel(deps, form.app_ref))
+    if not form.channel:
+        raise FieldError(NO_CHANNEL, field=FormField.CHANNEL)
     try:
         return await propose_from_form(deps, user=user, form=form)
     except FieldError:

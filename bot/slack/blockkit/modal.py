@@ -114,8 +114,8 @@ def _channel_field() -> Block:
         "filter": {"include": ["public", "private"], "exclude_bot_users": True},
         "placeholder": plain("A channel", limits.PLACEHOLDER),
     }
-    hint = "Approvers see the card there; the thread follows the rollback."
-    return _input(FormField.CHANNEL, "Post the rollback card in", menu, hint=hint)
+    hint = "Approvers see the card there. Empty: the app's channel in ROLLBACK_CHANNELS."
+    return _input(FormField.CHANNEL, "Post the rollback card in", menu, optional=True, hint=hint)
 
 
 def _app_field(context_: ModalContext) -> Block:
