@@ -5,15 +5,18 @@ fleet behind the menus."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.slack.fake import FakeSlack
+from bot.sandbox.slack.surfaces import trigger_id
 from tests.conftest import BotFactory
 from tests.flow import GOLANG_ID, GOLANG_TARGET, wait_card, wait_reply, wait_response
-from tests.slack_driver import SlackDriver
+from tests.slack_driver import SlackDriver, command_fields
 
 INCIDENT = "https://status.example.com/incidents/42"
 
@@ -198,3 +201,17 @@ def test_a_card_slack_will_not_post_is_refused_under_the_channel_field(
     view = pick_app(driver, slack, view, "sample-golang")
     found = errors(driver.submit(view, {"modal_channel": "C0PRIV"}))
     assert list(found) == ["channel"] and "Invite @rollback-bot" in found["channel"]
+
+
+def test_a_form_slack_will_not_open_is_told_in_one_sentence(
+    start_bot: BotFactory, slack: FakeSlack
+) -> None:
+    driver = start_bot()
+    stale = trigger_id(99_001, time.time() - 60)  # the command reached the bot too late
+    fields = command_fields(
+        "", user="UALICE", channel="CDEPLOY", response_url=driver.response_url(), trigger_id=stale
+    )
+    assert driver.post(urlencode(fields)).status_code == 200
+    said = wait_response(slack, "The rollback form could not be opened")
+    assert "expired_trigger_id" in said and "/rollback <app>" in said
+    assert slack.open_view() is None
