@@ -28,7 +28,9 @@ JSONISH = st.recursive(
 PAYLOADS = st.fixed_dictionaries(
     {},
     optional={
-        "type": st.sampled_from(["block_actions", "view_submission", "shortcut", "nonsense"])
+        "type": st.sampled_from(
+            ["block_actions", "view_submission", "shortcut", "block_suggestion", "nonsense"]
+        )
         | st.text(max_size=10),
         "user": JSONISH | st.fixed_dictionaries({"id": st.text(max_size=12)}),
         "actions": JSONISH
@@ -37,7 +39,7 @@ PAYLOADS = st.fixed_dictionaries(
                 {},
                 optional={
                     "action_id": st.sampled_from(
-                        ["rollback_approve", "rollback_cancel", "rollback_commit", "x"]
+                        ["rollback_approve", "rollback_cancel", "rollback_commit", "modal_app", "x"]
                     )
                     | st.text(max_size=10),
                     "value": JSONISH,
@@ -46,6 +48,23 @@ PAYLOADS = st.fixed_dictionaries(
             max_size=2,
         ),
         "container": JSONISH,
+        # The rollback modal's payloads: its shortcut, menus and submission.
+        "callback_id": st.sampled_from(["rollback_open", "rollback_request"]) | JSONISH,
+        "action_id": st.sampled_from(["modal_app", "modal_target"]) | JSONISH,
+        "value": JSONISH,
+        "trigger_id": st.just("1.2.trigger") | JSONISH,
+        "view": JSONISH
+        | st.fixed_dictionaries(
+            {"callback_id": st.just("rollback_request")},
+            optional={
+                "id": JSONISH,
+                "hash": JSONISH,
+                "private_metadata": JSONISH | st.just('{"channel": "C1", "app_ref": 5}'),
+                "state": JSONISH
+                | st.fixed_dictionaries({"values": st.dictionaries(st.text(max_size=12), JSONISH)}),
+                "blocks": JSONISH,
+            },
+        ),
         "message": JSONISH,
         "response_url": st.just("http://127.0.0.1:9/nowhere") | st.text(max_size=10),
     },
