@@ -17,6 +17,7 @@ from bot.sandbox.slack.surfaces import trigger_id
 from tests.conftest import BotFactory
 from tests.flow import GOLANG_ID, GOLANG_TARGET, wait_card, wait_reply, wait_response
 from tests.slack_driver import SlackDriver, command_fields
+from tests.waiting import wait_until
 
 INCIDENT = "https://status.example.com/incidents/42"
 
@@ -42,17 +43,23 @@ def offered_apps(
 ) -> list[str]:
     """The app menu's options for ``typed``, once the fleet has been looked at."""
 
-    def probe() -> list[str] | None:
-        names = [o["text"]["text"] for o in options(driver.suggest(view, "modal_app", typed))]
-        return None if any("(look it up)" in n for n in names) else names
+    names: list[str] = []
 
-    return slack.wait_for(probe)
+    def listed() -> bool:
+        # Polled: the bot answers the menu without calling Slack, so nothing would wake a
+        # wait on the stand-in.
+        names[:] = [o["text"]["text"] for o in options(driver.suggest(view, "modal_app", typed))]
+        return not any("(look it up)" in n for n in names)
+
+    wait_until(listed, what="the fleet's apps in the menu")
+    return names
 
 
 def pick_app(
     driver: SlackDriver, slack: FakeSlack, view: dict[str, Any], typed: str
 ) -> dict[str, Any]:
     """Type ``typed``, pick the first app offered: the form as the bot updated it."""
+    offered_apps(driver, slack, view, typed)
     option = next(
         o
         for o in options(driver.suggest(view, "modal_app", typed))

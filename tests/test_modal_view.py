@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.digitalocean.models import Deployment
+from bot.domain.channels import allowed, allowed_anywhere
 from bot.domain.mrkdwn import slack_len
 from bot.domain.rollback_form import (
     REASON_MOST,
@@ -203,3 +204,15 @@ def test_a_stored_link_that_fails_the_check_is_shown_as_text() -> None:
     message = cards.card(make_card(incident_url="https://x.example/a|<!channel>"), now=NOW)
     check(message)
     assert "*Incident:* https://x.example/a|&lt;!channel&gt;" in json.dumps(message.blocks)
+
+
+def test_the_menus_channel_filter_agrees_with_the_channel_rules() -> None:
+    rules = {"C1": ("sample-golang", "app-9"), "C2": ("*",), "C3": ()}
+    apps = [("sample-golang", "app-1"), ("other", "app-9"), ("third", "app-3")]
+    for channels in (["C1"], ["C3"], ["C2"], ["C1", "C3"], ["CNONE"], list(rules)):
+        here = allowed_anywhere(rules, channels)
+        for name, app_id in apps:
+            expected = any(
+                allowed(rules, channel=c, app_name=name, app_id=app_id) for c in channels
+            )
+    assert allowed_anywhere({}, [])("anything", "x")

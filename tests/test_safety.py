@@ -63,7 +63,7 @@ def test_self_approval_can_be_allowed(
 def test_commit_needs_an_approver(start_bot: BotFactory, slack: FakeSlack, sim: Simulator) -> None:
     driver = start_bot(rollback_approvers=("UBOB",))
     driver.command("commit sample-pinned", user="UMALLORY")
-    wait_response(slack, "Only approvers can commit a rollback")
+    wait_response(slack, "Only the person who asked for this rollback or an approver can commit it")
     assert sim.count("POST", r".*/rollback/commit") == 0
     driver.command("commit sample-pinned", user="UBOB")
     wait_response(slack, "Committed: `sample-pinned`")

@@ -6,7 +6,7 @@ no rules at all means every channel may act on every app.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.domain.mrkdwn import escape
 
@@ -47,3 +47,16 @@ def app_channel(rules: Mapping[str, Sequence[str]], *, app_name: str, app_id: st
         if app_name in apps or (app_id and app_id in apps):
             return channel
     return ""
+
+
+def allowed_anywhere(
+    rules: Mapping[str, Sequence[str]], channels: Sequence[str]
+) -> Callable[[str, str], bool]:
+    """``allowed`` for many apps at once: whether any of ``channels`` may act on an app
+    (name, id), the rules read into sets once (a menu filters hundreds of apps a keystroke)."""
+    if not rules:
+        return lambda _name, _id: True
+    named = [frozenset(rules[c]) for c in channels if c in rules]
+    if any(ALL_APPS in apps for apps in named):
+        return lambda _name, _id: True
+    return lambda name, app_id: any(name in apps or app_id in apps for apps in named)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bot.digitalocean.models import App, Deployment
 from bot.domain.clicks import ANYWHERE, Where, click_refusal
 from bot.domain.ids import settlement_id
+from bot.domain.permissions import Settler, settle_refusal
 from bot.domain.records import Decision, DecisionKind, Event, Watch, WatchKind
 from bot.errors import DigitalOceanError, DOUncertainError, UsageError
 from bot.fleet.audit_events import record_event
@@ -97,11 +98,19 @@ async def _settle(
     clicked: Clicked | None = None,
 ) -> blocks.Message:
     kind = DecisionKind.REVERTED if revert else DecisionKind.COMMITTED
-    if not await deps.approvers.includes(user):
-        return await _not_an_approver(deps, app, user=user, kind=kind)
     pinned = _pinned(app, kind)
     if watch is not None and watch.deployment_id != pinned.id:
         watch = None  # the pinned rollback is not one this bot narrated
+    who = Settler(
+        user=user,
+        approver=await deps.approvers.includes(user),
+        requester=watch.requester if watch is not None else "",
+    )
+    refusal = settle_refusal(
+        who, revert=revert, self_approval=deps.settings.rollback_allow_self_approval
+    )
+    if refusal is not None:
+        return await _refused(deps, app, user=user, refusal=refusal)
     # One settlement per pinned deployment, however many clicks or commands race.
     key = settlement_id(pinned.id)
     won, decision = await deps.store.claim_decision(
@@ -133,13 +142,8 @@ async def _settle(
     )
 
 
-async def _not_an_approver(
-    deps: Deps, app: App, *, user: str, kind: DecisionKind
-) -> blocks.Message:
-    refusal = (
-        f"Only approvers can {kind.verb} a rollback ({deps.approvers.describe()}); "
-        "nothing was done."
-    )
+async def _refused(deps: Deps, app: App, *, user: str, refusal: str) -> blocks.Message:
+    refusal = f"{refusal} (approvers: {deps.approvers.describe()}); nothing was done."
     await record_event(deps.audit, Event.REFUSED, app, user=user, reason=refusal)
     return blocks.Message(text=refusal)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.digitalocean.models import App, Deployment, Phase
-from bot.domain.channels import allowed, app_channel
+from bot.domain.channels import allowed_anywhere, app_channel
 from bot.domain.rollback_form import NO_CHANNEL, FormField, RollbackForm, form_problems
 from bot.domain.targets import default_target
 from bot.errors import BotError, FieldError
@@ -41,13 +41,8 @@ async def app_choices(deps: Deps, *, channel: str) -> list[AppChoice] | None:
     if apps is None:
         return None
     rules = deps.settings.rollback_channels
-    channels = [channel] if channel else list(rules)
-    return [
-        AppChoice(id=app.id, name=app.name, note=_note(app))
-        for app in apps
-        if not rules
-        or any(allowed(rules, channel=c, app_name=app.name, app_id=app.id) for c in channels)
-    ]
+    here = allowed_anywhere(rules, [channel] if channel else list(rules))
+    return [AppChoice(id=a.id, name=a.name, note=_note(a)) for a in apps if here(a.name, a.id)]
 
 
 def _note(app: App) -> str:
