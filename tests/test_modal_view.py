@@ -212,7 +212,6 @@ def test_the_menus_channel_filter_agrees_with_the_channel_rules() -> None:
     for channels in (["C1"], ["C3"], ["C2"], ["C1", "C3"], ["CNONE"], list(rules)):
         here = allowed_anywhere(rules, channels)
         for name, app_id in apps:
-            expected = any(
-                allowed(rules, channel=c, app_name=name, app_id=app_id) for c in channels
-            )
+            each = [allowed(rules, channel=c, app_name=name, app_id=app_id) for c in channels]
+            assert here(name, app_id) == any(each), (channels, name)
     assert allowed_anywhere({}, [])("anything", "x")
