@@ -7,11 +7,11 @@ import dataclasses
 import sys
 import time
 
-from bench import ack, calls, hours, idle, machine, profiling, soak, watches
+from bench import ack, calls, hours, idle, machine, menus, profiling, soak, watches
 from bench.stack import private_redis
 from bench.stats import Row, render
 
-SECTIONS = ("ack", "watch", "calls", "hours", "soak")
+SECTIONS = ("ack", "watch", "calls", "hours", "soak", "menus")
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -108,6 +108,17 @@ def _section_soak(quick: bool) -> None:
     print(soak.details(run, found))
 
 
+def _section_menus(quick: bool) -> None:
+    cfg = menus.MenusConfig(requests_one=200, requests_many=300) if quick else menus.MenusConfig()
+    print(
+        f"\n# 6. The rollback modal's menus: options for {cfg.apps} apps, the fleet view warm",
+        flush=True,
+    )
+    run = menus.measure(cfg)
+    print(f"  {menus.notes(cfg, run)}")
+    print(render("Menu options against the floor and Slack's 3 s", menus.rows(cfg, run)))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     chosen = [s.strip() for s in args.sections.split(",") if s.strip()]
@@ -130,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             _section_hours(args.quick, args.scale)
         if "soak" in chosen:
             _section_soak(args.quick)
+        if "menus" in chosen:
+            _section_menus(args.quick)
         if args.profile:
             print("\n# Profiles (py-spy)\n", flush=True)
             print(profiling.run(watches=100 if args.quick else 500))

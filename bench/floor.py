@@ -1,4 +1,5 @@
-"""The floors: a Bolt ``AsyncApp`` that only acks ``/rollback``, served like the bot.
+"""The floors: a Bolt ``AsyncApp`` that only acks ``/rollback`` (and answers any menu's
+options with a fixed list), served like the bot.
 
 ``python -m bench.floor {default|fast} <slack api url> --port N``. ``default`` is Bolt as
 it ships (``process_before_response=False``: the ack is awaited by polling every 10 ms);
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -34,6 +36,17 @@ def build(*, process_before_response: bool, slack_api_url: str) -> Starlette:
     @bolt.command("/rollback")
     async def ack_only(ack: AsyncAck) -> None:
         await ack()
+
+    # The menus' floor (section 6): any external_select's options, a fixed list of 100
+    # (Slack's most, and the size of the bot's longest answer), made once.
+    menu = [
+        {"text": {"type": "plain_text", "text": f"floor-app-{i:03d}"}, "value": f"id-{i:03d}"}
+        for i in range(100)
+    ]
+
+    @bolt.options(re.compile(".*"))
+    async def options_only(ack: AsyncAck) -> None:
+        await ack(options=menu)
 
     handler = AsyncSlackRequestHandler(bolt)
 

@@ -34,6 +34,9 @@ class LoadSpec:
     response_url: str
     expect: str = ""  # a substring every ack body should hold ("" = anything)
     time_limit: float = 60.0
+    # Form bodies to send in turn instead of ``/rollback <text>`` (a menu's
+    # ``block_suggestion``, say); each is signed when the requests are built.
+    bodies: tuple[str, ...] = ()
 
 
 @dataclass
@@ -72,7 +75,21 @@ def run_load(spec: LoadSpec) -> LoadResult:
 
 def _request(spec: LoadSpec, n: int) -> bytes:
     ts = int(time.time())
-    body = urlencode(
+    body = spec.bodies[n % len(spec.bodies)] if spec.bodies else _command(spec, n)
+    head = (
+        "POST /slack/events HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{spec.port}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"X-Slack-Request-Timestamp: {ts}\r\n"
+        f"X-Slack-Signature: {sign(spec.secret, ts, body)}\r\n"
+        "\r\n"
+    )
+    return (head + body).encode()
+
+
+def _command(spec: LoadSpec, n: int) -> str:
+    return urlencode(
         {
             "token": "legacy-verification-token",
             "team_id": "T0001",
@@ -90,16 +107,6 @@ def _request(spec: LoadSpec, n: int) -> bytes:
             "trigger_id": f"{os.getpid()}.{n}.{time.time_ns()}.bench",
         }
     )
-    head = (
-        "POST /slack/events HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{spec.port}\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        f"X-Slack-Request-Timestamp: {ts}\r\n"
-        f"X-Slack-Signature: {sign(spec.secret, ts, body)}\r\n"
-        "\r\n"
-    )
-    return (head + body).encode()
 
 
 async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -160,7 +167,8 @@ async def generate(spec: LoadSpec) -> LoadResult:
 
 
 def main() -> None:
-    spec = LoadSpec(**json.loads(sys.stdin.read()))
+    fields = json.loads(sys.stdin.read())
+    spec = LoadSpec(**{**fields, "bodies": tuple(fields.get("bodies", ()))})
     result = asyncio.run(generate(spec))
     print(json.dumps(asdict(result)))
 
