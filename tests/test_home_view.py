@@ -21,9 +21,17 @@ def waiting(card_id: str = "abc123", **may: Any) -> WaitingCard:
     return WaitingCard(card=make_card(id=card_id), **rights)
 
 
-def pinned(name: str = "sample-golang", *, may_settle: bool = True) -> PinnedApp:
+def pinned(
+    name: str = "sample-golang", *, may_settle: bool = True, may_revert: bool = True
+) -> PinnedApp:
     since = datetime.fromtimestamp(NOW - 2 * 3600 - 60, tz=UTC)
-    return PinnedApp(app_name=name, deployment_id="p" * 36, since=since, may_settle=may_settle)
+    return PinnedApp(
+        app_name=name,
+        deployment_id="p" * 36,
+        since=since,
+        may_settle=may_settle,
+        may_revert=may_revert,
+    )
 
 
 def actions_of(view: dict[str, Any]) -> list[tuple[str, str]]:
@@ -91,6 +99,9 @@ def test_pinned_app_shows_its_age_and_commit_revert_with_the_deployment_id() -> 
     hands_off = home_view(HomeData(user="UEVE", pinned=[pinned(may_settle=False)]), now=NOW)
     assert actions_of(hands_off) == []
     assert "`/rollback commit sample-golang`" in text_of(hands_off)
+    # The requester may commit their own rollback, not revert it (bot.domain.permissions).
+    asked = home_view(HomeData(user="UALICE", pinned=[pinned(may_revert=False)]), now=NOW)
+    assert actions_of(asked) == [(blocks.COMMIT, "p" * 36)]
 
 
 def test_unknown_fleet_is_not_shown_as_nothing_pinned() -> None:

@@ -102,12 +102,19 @@ class FleetView:
                     return app
         return None
 
-    async def listed(self) -> list[App] | None:
-        """``apps()`` of a recent look, read from Redis once per look (a menu asks on every
-        keystroke; the whole fleet's JSON is megabytes at a few hundred apps); None when no
-        look is recent."""
+    async def listed(self, *, idle_interval: float) -> list[App] | None:
+        """``apps()`` of a look somebody is still taking, read from Redis once per look (a
+        menu asks on every keystroke; the whole fleet's JSON is megabytes at a few hundred
+        apps); None when there is none.
+
+        ``idle_interval`` (``ROLLBACK_FLEET_INTERVAL``): a look taken while rollbacks were
+        followed says the next comes one poll interval later, but once they end it comes
+        only this much later; the look is still the latest then, not a stale one."""
         look = await self.look()
-        if look is None or not self.recent(look):
+        if look is None:
+            return None
+        still = look.model_copy(update={"interval": max(look.interval, idle_interval)})
+        if not self.fresh(still):
             return None
         if self._listed[0] != look.seq:
             self._listed = (look.seq, await self.apps())

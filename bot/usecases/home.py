@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot.domain.permissions import Settler, settle_refusal
 from bot.domain.records import AuditEntry, Card, Event, Watch
 from bot.errors import BotError
 from bot.slack.blockkit import home
@@ -85,23 +86,28 @@ def _may(deps: Deps, card: Card, *, user: str, approver: bool) -> home.WaitingCa
 
 async def _pinned(deps: Deps, user: str) -> list[home.PinnedApp] | None:
     """Apps pinned to a rollback, longest pinned first; None when no look is recent."""
-    view = deps.watcher.view
-    if not view.fresh(await view.look()):
+    # Read from Redis once per look.
+    apps = await deps.watcher.view.listed(idle_interval=deps.settings.rollback_fleet_interval)
+    if apps is None:
         return None
-    pins = [(a.name, a.pinned_deployment) for a in await view.apps() if a.pinned_deployment]
+    pins = [(a.name, a.pinned_deployment) for a in apps if a.pinned_deployment]
     pins.sort(key=lambda pin: pin[1].created_at.timestamp() if pin[1].created_at else 0.0)
     approver = await deps.approvers.includes(user)
     found = []
     for shown, (name, deployment) in enumerate(pins):
         # The buttons act through the bot's record of the rollback; one it never knew (or
         # forgot) gets the commands instead. Only the shown ones are looked up.
-        known = shown < home.SHOWN and approver and await deps.store.get_watch(deployment.id)
+        watch = await deps.store.get_watch(deployment.id) if shown < home.SHOWN else None
+        who = Settler(user=user, approver=approver, requester=watch.requester if watch else "")
+        self_approval = deps.settings.rollback_allow_self_approval
         found.append(
             home.PinnedApp(
                 app_name=name,
                 deployment_id=deployment.id,
                 since=deployment.created_at,
-                may_settle=bool(known),
+                may_settle=watch is not None
+                and settle_refusal(who, revert=False, self_approval=self_approval) is None,
+                may_revert=settle_refusal(who, revert=True, self_approval=self_approval) is None,
             )
         )
     return found

@@ -37,7 +37,7 @@ _SCANNED = 100
 async def app_choices(deps: Deps, *, channel: str) -> list[AppChoice] | None:
     """The apps ``channel`` may roll back (any channel's, when none is chosen yet), as the
     latest look listed them; None when no look is recent."""
-    apps = await deps.watcher.view.listed()
+    apps = await deps.watcher.view.listed(idle_interval=deps.settings.rollback_fleet_interval)
     if apps is None:
         return None
     rules = deps.settings.rollback_channels

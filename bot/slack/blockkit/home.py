@@ -60,13 +60,14 @@ class WaitingCard:
 @dataclass(frozen=True, kw_only=True)
 class PinnedApp:
     """An app pinned to a rollback deployment, as the latest look at the fleet saw it;
-    ``may_settle``: the viewer may commit or revert it from here (an approver, and the
-    bot knows the rollback, which its buttons need)."""
+    ``may_settle``: the viewer may commit it from here (``bot.domain.permissions``, and the
+    bot knows the rollback, which its buttons need); ``may_revert``: revert it too."""
 
     app_name: str
     deployment_id: str
     since: datetime | None
     may_settle: bool
+    may_revert: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,8 +177,9 @@ def _pinned(pinned: Sequence[PinnedApp], now: float, *, known: bool) -> list[Blo
             )
             line += f"\nAn approver can settle it: {commit} or {revert}."
         blocks.append(section(line))
-        if app.may_settle:
-            blocks.append(actions(f"home:pinned:{app.deployment_id}", _settle_buttons(app)))
+        buttons = _settle_buttons(app)
+        if buttons:
+            blocks.append(actions(f"home:pinned:{app.deployment_id}", buttons))
     return blocks + _more(pinned)
 
 
@@ -192,10 +194,17 @@ def _settle_buttons(app: PinnedApp) -> list[Block]:
         "Revert",
         danger=True,
     )
-    return [
-        button("Commit", COMMIT, app.deployment_id, style="primary", confirm=commit),
-        button("Revert", REVERT, app.deployment_id, confirm=revert),
+    shown = [
+        (
+            app.may_settle,
+            button("Commit", COMMIT, app.deployment_id, style="primary", confirm=commit),
+        ),
+        (
+            app.may_settle and app.may_revert,
+            button("Revert", REVERT, app.deployment_id, confirm=revert),
+        ),
     ]
+    return [b for allowed, b in shown if allowed]
 
 
 def _mine(user: str, entries: Sequence[AuditEntry], now: float) -> list[Block]:
