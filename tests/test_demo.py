@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -251,3 +252,47 @@ def test_demo_with_a_server_binary_that_is_not_there_says_so(tmp_path: Path) -> 
         "rollback-bot demo: The private valkey-server did not start; "
         "set REDIS_URL to a running Redis.\n"
     )
+
+
+# --- the rollback modal and the Home tab ---------------------------------------------------
+
+
+def test_the_rollback_form_from_the_page(page: Page) -> None:
+    page.type("UALICE", "/rollback")
+    form = page.wait_modal("UALICE")
+    assert form["title"]["text"] == "Roll back an app"
+    assert page.state("UBOB")["modal"] is None  # Alice's alone
+    apps = page.view("UALICE", "suggest", form, action_id="modal_app", value="gol")["options"]
+    assert [o["text"]["text"].split(" ")[0] for o in apps] == ["sample-golang"]
+    assert page.view("UALICE", "choose", form, action_id="modal_app", option=apps[0])["ok"]
+    form = page.wait_modal("UALICE", unlike=form)  # views.update: the target menu is new
+    assert form["state"]["values"]["app"]["modal_app"]["selected_option"] == apps[0]
+    targets = page.view("UALICE", "suggest", form, action_id="modal_target")["options"]
+    assert "(last good)" in targets[0]["text"]["text"]
+
+    texts = {"modal_reason": "500s after 3db59f2", "modal_incident": "status page"}
+    refused = page.view("UALICE", "submit", form, texts=texts)
+    assert refused["ok"] and refused["errors"].keys() == {"incident"}
+    assert page.wait_modal("UALICE")["errors"] == refused["errors"]  # shown under the field
+    texts["modal_incident"] = "https://status.example.com/incidents/42"
+    assert page.view("UALICE", "submit", form, texts=texts) == {"ok": True, "errors": {}}
+    page.wait(lambda: page.state("UALICE")["modal"] is None)  # the empty 200 closed it
+    card = page.wait_top("UBOB", "Rollback sample-golang")
+    shown = json.dumps(card["blocks"])
+    assert "500s after 3db59f2" in shown and "incidents/42" in shown and "See changes" in shown
+
+
+def test_cancel_closes_the_form_and_the_home_tab_lists_waiting_cards(page: Page) -> None:
+    page.type("UCAROL", "/rollback")
+    assert page.view("UCAROL", "close", page.wait_modal("UCAROL")) == {"ok": True}
+    page.wait(lambda: page.state("UCAROL")["modal"] is None)
+
+    page.type("UALICE", "/rollback sample-golang")
+    card = page.wait_top("UBOB", "Rollback sample-golang")
+    assert page.http.post("/demo/home", json={"user": "UBOB"}).json() == {"ok": True}
+    home = page.wait(lambda: page.state("UBOB")["home"])
+    assert {"type": "plain_text", "text": "Waiting for approval"} in [
+        b.get("text") for b in home["blocks"]
+    ]
+    assert page.view("UBOB", "press", home, action_id="rollback_approve") == {"ok": True}
+    page.wait_reply("UBOB", card["ts"], "Rollback started by <@UBOB>")
