@@ -137,6 +137,6 @@ def test_rollback_form_and_home_tab_in_the_browser(page: Page) -> None:
     page.get_by_role("button", name="rollback-bot").click()
     home = page.locator("#home-pane")
     expect(home).to_contain_text("Waiting for approval")
-    expect(home).to_contain_text("requested by @Alice")
+    expect(home).to_contain_text("requested by @Alice in #deploys")
     expect(home.get_by_role("button", name="Approve rollback")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "demo-home.png"))

@@ -25,7 +25,7 @@ from bot.sandbox.demo.api_helpers import body_of, person, problem
 from bot.sandbox.demo.surfaces import Surfaces, View
 from bot.sandbox.demo.workspace import Person, Workspace
 
-Handler = Callable[[Person, View, dict[str, Any]], Awaitable[Response]]
+Handler = Callable[[Surfaces, Person, View, dict[str, Any]], Awaitable[Response]]
 
 
 def view_routes(workspace: Workspace, surfaces: Surfaces) -> list[Route]:
@@ -39,52 +39,11 @@ def view_routes(workspace: Workspace, surfaces: Surfaces) -> list[Route]:
             if view is None:
                 return problem("that view is not open any more", 409)
             try:
-                return await handler(who, view, body)
+                return await handler(surfaces, who, view, body)
             except KeyError:
                 return problem("that view has no such element", 409)
 
         return endpoint
-
-    async def suggest(who: Person, view: View, body: dict[str, Any]) -> Response:
-        value = str(body.get("value") or "")
-        options = await surfaces.suggest(
-            who, view, action_id=str(body.get("action_id") or ""), value=value
-        )
-        if options is None:
-            return problem("the bot did not answer with options", 502)
-        return JSONResponse({"ok": True, "options": options})
-
-    async def choose(who: Person, view: View, body: dict[str, Any]) -> Response:
-        option, channel = body.get("option"), body.get("channel")
-        value = option if isinstance(option, dict) else str(channel or "") or None
-        if value is None:
-            return problem("nothing chosen", 400)
-        accepted = await surfaces.choose(
-            who, view, action_id=str(body.get("action_id") or ""), value=value
-        )
-        return _answer(accepted, "The bot did not accept that choice.")
-
-    async def press(who: Person, view: View, body: dict[str, Any]) -> Response:
-        accepted = await surfaces.press(who, view, action_id=str(body.get("action_id") or ""))
-        return _answer(accepted, "The bot did not accept that click.")
-
-    async def submit(who: Person, view: View, body: dict[str, Any]) -> Response:
-        if view["type"] != "modal":
-            return problem("only a modal is submitted", 409)
-        texts = body.get("texts")
-        typed = {str(k): str(v) for k, v in texts.items()} if isinstance(texts, dict) else {}
-        done = await surfaces.submit(who, view, texts=typed)
-        answer = {"ok": done.problem is None, "errors": done.errors}
-        if done.problem is not None:
-            # What Slack shows at the top of a modal whose app answered badly.
-            answer["error"] = f"We had some trouble connecting ({done.problem})."
-        return JSONResponse(answer)
-
-    async def close(_: Person, view: View, __: dict[str, Any]) -> Response:
-        if view["type"] != "modal":
-            return problem("only a modal closes", 409)
-        surfaces.cancel(view)
-        return JSONResponse({"ok": True})
 
     async def home(request: Request) -> Response:
         who = person(workspace, (await body_of(request)).get("user"))
@@ -93,13 +52,56 @@ def view_routes(workspace: Workspace, surfaces: Surfaces) -> list[Route]:
         return _answer(await surfaces.open_home(who), "The bot did not answer.")
 
     return [
-        Route("/view/suggest", on_view(suggest), methods=["POST"]),
-        Route("/view/choose", on_view(choose), methods=["POST"]),
-        Route("/view/press", on_view(press), methods=["POST"]),
-        Route("/view/submit", on_view(submit), methods=["POST"]),
-        Route("/view/close", on_view(close), methods=["POST"]),
+        Route("/view/suggest", on_view(_suggest), methods=["POST"]),
+        Route("/view/choose", on_view(_choose), methods=["POST"]),
+        Route("/view/press", on_view(_press), methods=["POST"]),
+        Route("/view/submit", on_view(_submit), methods=["POST"]),
+        Route("/view/close", on_view(_close), methods=["POST"]),
         Route("/home", home, methods=["POST"]),
     ]
+
+
+async def _suggest(surfaces: Surfaces, who: Person, view: View, body: dict[str, Any]) -> Response:
+    action_id, value = str(body.get("action_id") or ""), str(body.get("value") or "")
+    options = await surfaces.suggest(who, view, action_id=action_id, value=value)
+    if options is None:
+        return problem("the bot did not answer with options", 502)
+    return JSONResponse({"ok": True, "options": options})
+
+
+async def _choose(surfaces: Surfaces, who: Person, view: View, body: dict[str, Any]) -> Response:
+    option, channel = body.get("option"), body.get("channel")
+    value = option if isinstance(option, dict) else str(channel or "") or None
+    if value is None:
+        return problem("nothing chosen", 400)
+    action_id = str(body.get("action_id") or "")
+    accepted = await surfaces.choose(who, view, action_id=action_id, value=value)
+    return _answer(accepted, "The bot did not accept that choice.")
+
+
+async def _press(surfaces: Surfaces, who: Person, view: View, body: dict[str, Any]) -> Response:
+    accepted = await surfaces.press(who, view, action_id=str(body.get("action_id") or ""))
+    return _answer(accepted, "The bot did not accept that click.")
+
+
+async def _submit(surfaces: Surfaces, who: Person, view: View, body: dict[str, Any]) -> Response:
+    if view["type"] != "modal":
+        return problem("only a modal is submitted", 409)
+    texts = body.get("texts")
+    typed = {str(k): str(v) for k, v in texts.items()} if isinstance(texts, dict) else {}
+    done = await surfaces.submit(who, view, texts=typed)
+    answer = {"ok": done.problem is None, "errors": done.errors}
+    if done.problem is not None:
+        # What Slack shows at the top of a modal whose app answered badly [unverified wording].
+        answer["error"] = f"We had some trouble connecting ({done.problem})."
+    return JSONResponse(answer)
+
+
+async def _close(surfaces: Surfaces, _: Person, view: View, __: dict[str, Any]) -> Response:
+    if view["type"] != "modal":
+        return problem("only a modal closes", 409)
+    surfaces.cancel(view)
+    return JSONResponse({"ok": True})
 
 
 def _answer(accepted: bool, otherwise: str) -> Response:

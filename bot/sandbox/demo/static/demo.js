@@ -86,7 +86,7 @@ function special(inner) {
     const person = view.people[target.slice(1)];
     return mention(`@${person ? person.name : label || target.slice(1)}`);
   }
-  if (target.startsWith("#")) return mention(`#${label || target.slice(1)}`);
+  if (target.startsWith("#")) return mention(`#${label || channelName(target.slice(1))}`);
   if (target.startsWith("!date^")) return esc(slackDate(target, label));
   if (target.startsWith("!subteam^")) return mention(label || "@group");
   if (target.startsWith("!")) return mention(`@${label || target.slice(1)}`);
@@ -94,6 +94,11 @@ function special(inner) {
     return `<a href="${esc(target)}" target="_blank" rel="noopener">${esc(label || target)}</a>`;
   }
   return esc(`<${inner}>`);
+}
+
+function channelName(id) {
+  const channel = view.data && view.data.channel;
+  return channel && channel.id === id ? channel.name : id;
 }
 
 function slackDate(target, fallback) {
@@ -279,7 +284,7 @@ function render() {
   }
   fill($("messages"), [intro(), ...data.messages.map((m) => renderMessage(m, false))]);
   const parent = data.messages.find((m) => m.ts === view.thread);
-  $("thread").hidden = !parent;
+  $("thread").hidden = !parent || view.tab === "home";
   if (parent) {
     const count = parent.replies.length;
     const divider = el("div", "reply-count", `${count} ${count === 1 ? "reply" : "replies"}`);

@@ -204,6 +204,7 @@ function showTab(tab) {
   $("open-channel").classList.toggle("active", tab === "channel");
   $("open-home").classList.toggle("active", tab === "home");
   if (tab === "home") openHome();
+  else if (view.data) render();
 }
 
 function renderHome(home) {
