@@ -15,6 +15,8 @@ from bot.sandbox.demo import Demo, DemoOptions
 
 T = TypeVar("T")
 Message = dict[str, Any]
+GOLANG_ID = "2471ff64-3fa5-5093-b61d-c311efb40623"
+"""The simulator's sample-golang app."""
 
 
 @contextmanager

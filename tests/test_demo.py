@@ -31,10 +31,8 @@ from bot.sandbox.demo.redis_choice import (
 from bot.sandbox.ports import free_port
 from bot.sandbox.redis_server import BINARY_ENV, find_binary
 from bot.store import keys
-from tests.demo_page import Page, buttons, running_demo
+from tests.demo_page import GOLANG_ID, Page, buttons, running_demo
 from tests.processes import run_bot, wait_http
-
-GOLANG_ID = "2471ff64-3fa5-5093-b61d-c311efb40623"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bot.sandbox.demo import Demo
-from tests.demo_page import running_demo
+from tests.demo_page import GOLANG_ID, running_demo
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM_ARGS = [
@@ -113,8 +113,10 @@ def test_rollback_form_and_home_tab_in_the_browser(page: Page) -> None:
     expect(options).to_have_count(1)
     expect(options.first).to_contain_text("sample-golang")
     options.first.click()
-    target = form.get_by_label("Roll back to")  # the form again, for sample-golang
-    expect(app).to_have_value(re.compile(r"^sample-golang"), timeout=10_000)
+    # The bot's views.update: the form again, its target menu now sample-golang's.
+    target = form.locator(f'[id="field-target:{GOLANG_ID}"]')
+    expect(target).to_be_visible()
+    expect(app).to_have_value(re.compile(r"^sample-golang"))
     target.focus()
     expect(form.get_by_role("option").first).to_contain_text("(last good)")
     target.blur()
