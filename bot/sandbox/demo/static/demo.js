@@ -342,4 +342,5 @@ $("close-thread").addEventListener("click", () => {
   render();
 });
 
-pollForever();
+// After every script has run: views.js draws the modal and the Home tab.
+window.addEventListener("DOMContentLoaded", pollForever);
