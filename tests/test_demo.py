@@ -271,7 +271,7 @@ def test_the_rollback_form_from_the_page(page: Page) -> None:
     texts = {"modal_reason": "500s after 3db59f2", "modal_incident": "status page"}
     refused = page.view("UALICE", "submit", form, texts=texts)
     assert refused["ok"] and refused["errors"].keys() == {"incident"}
-    assert page.wait_modal("UALICE")["errors"] == refused["errors"]  # shown under the field
+    assert page.wait_modal("UALICE")["errors"] == refused["errors"]  # under the field
     texts["modal_incident"] = "https://status.example.com/incidents/42"
     assert page.view("UALICE", "submit", form, texts=texts) == {"ok": True, "errors": {}}
     page.wait(lambda: page.state("UALICE")["modal"] is None)  # the empty 200 closed it
@@ -280,9 +280,13 @@ def test_the_rollback_form_from_the_page(page: Page) -> None:
     assert "500s after 3db59f2" in shown and "incidents/42" in shown and "See changes" in shown
 
 
-def test_cancel_closes_the_form_and_the_home_tab_lists_waiting_cards(page: Page) -> None:
-    page.type("UCAROL", "/rollback")
-    assert page.view("UCAROL", "close", page.wait_modal("UCAROL")) == {"ok": True}
+def test_shortcut_form_cancel_and_the_home_tab(page: Page) -> None:
+    assert page.http.post("/demo/shortcut", json={"user": "UCAROL"}).json() == {"ok": True}
+    form = page.wait_modal("UCAROL")  # from the shortcut: the form asks for a channel
+    assert page.view("UCAROL", "choose", form, action_id="modal_channel", channel="CDEPLOYS")["ok"]
+    chosen = page.wait_modal("UCAROL")["state"]["values"]["channel"]["modal_channel"]
+    assert chosen["selected_conversation"] == "CDEPLOYS"
+    assert page.view("UCAROL", "close", form) == {"ok": True}
     page.wait(lambda: page.state("UCAROL")["modal"] is None)
 
     page.type("UALICE", "/rollback sample-golang")

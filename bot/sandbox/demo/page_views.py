@@ -8,6 +8,7 @@
 | ``POST /view/submit`` | view_id, texts ({action_id: text}) | Submit |
 | ``POST /view/close`` | view_id | Cancel |
 | ``POST /home`` | | the person opens the Home tab |
+| ``POST /shortcut`` | | the person picks "Roll back an app" from the shortcuts |
 
 Every body also names the ``user`` acting; a view must be one they have open.
 """
@@ -45,11 +46,16 @@ def view_routes(workspace: Workspace, surfaces: Surfaces) -> list[Route]:
 
         return endpoint
 
-    async def home(request: Request) -> Response:
-        who = person(workspace, (await body_of(request)).get("user"))
-        if who is None:
-            return problem("unknown user", 404)
-        return _answer(await surfaces.open_home(who), "The bot did not answer.")
+    def on_person(
+        act: Callable[[Person], Awaitable[bool]],
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            who = person(workspace, (await body_of(request)).get("user"))
+            if who is None:
+                return problem("unknown user", 404)
+            return _answer(await act(who), "The bot did not answer.")
+
+        return endpoint
 
     return [
         Route("/view/suggest", on_view(_suggest), methods=["POST"]),
@@ -57,7 +63,8 @@ def view_routes(workspace: Workspace, surfaces: Surfaces) -> list[Route]:
         Route("/view/press", on_view(_press), methods=["POST"]),
         Route("/view/submit", on_view(_submit), methods=["POST"]),
         Route("/view/close", on_view(_close), methods=["POST"]),
-        Route("/home", home, methods=["POST"]),
+        Route("/home", on_person(surfaces.open_home), methods=["POST"]),
+        Route("/shortcut", on_person(surfaces.shortcut), methods=["POST"]),
     ]
 
 

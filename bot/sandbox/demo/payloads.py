@@ -130,6 +130,17 @@ def view_action(
     return requests.as_form(payload)
 
 
+def shortcut(workspace: Workspace, person: Person, *, callback_id: str) -> str:
+    """A global shortcut from the shortcuts menu: no channel, a fresh trigger."""
+    payload = views.shortcut(
+        team(workspace),
+        actor=actor(person),
+        callback_id=callback_id,
+        trigger_id=trigger(workspace, person),
+    )
+    return requests.as_form(payload)
+
+
 def view_submission(workspace: Workspace, person: Person, *, view: dict[str, Any]) -> str:
     urls = views.response_urls(view, lambda: _channel_url(workspace, person))
     payload = views.view_submission(

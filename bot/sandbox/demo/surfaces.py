@@ -24,6 +24,7 @@ from bot.sandbox.slack import view_payloads as views
 from bot.sandbox.slack.requests import button_action
 
 JSON = "application/json"
+SHORTCUT = "rollback_open"
 View = dict[str, Any]
 
 
@@ -133,6 +134,12 @@ class Surfaces:
     def cancel(self, view: View) -> None:
         """The person closes the modal (its Cancel or ×)."""
         self.slack.close_view(str(view["id"]))
+
+    async def shortcut(self, person: Person) -> bool:
+        """``person`` picks the bot's global shortcut (the manifest's ``rollback_open``)."""
+        body = payloads.shortcut(self.relay.workspace, person, callback_id=SHORTCUT)
+        response = await self.relay.deliver(body)
+        return response is not None and response.status_code == 200
 
     async def open_home(self, person: Person) -> bool:
         """``person`` clicks into the App Home; the event carries the Home tab published

@@ -216,5 +216,11 @@ function renderHome(home) {
   pane.replaceChildren(renderBlocks(home.blocks, pressIn(home)));
 }
 
+$("shortcut").addEventListener("click", async () => {
+  // Slack's shortcuts menu: the bot's global shortcut, which opens its form.
+  const answer = await api("/demo/shortcut", { user: view.me });
+  if (!answer.ok) setStatus(answer.error);
+  await refresh();
+});
 $("open-channel").addEventListener("click", () => showTab("channel"));
 $("open-home").addEventListener("click", () => showTab("home"));
