@@ -15,6 +15,8 @@ from bot.sandbox.demo import Demo, DemoOptions
 
 T = TypeVar("T")
 Message = dict[str, Any]
+GOLANG_ID = "2471ff64-3fa5-5093-b61d-c311efb40623"
+"""The simulator's sample-golang app."""
 
 
 @contextmanager
@@ -57,6 +59,23 @@ class Page:
         body = {"user": user, "ts": message["ts"], "action_id": action_id, "value": value}
         response = self.http.post("/demo/action", json=body)
         assert response.status_code == 200, response.text
+
+    def view(self, user: str, verb: str, view: Message, **body: object) -> dict[str, Any]:
+        """``POST /demo/view/{verb}`` on ``view`` (suggest, choose, press, submit, close)."""
+        sent = {"user": user, "view_id": view["id"], **body}
+        response = self.http.post(f"/demo/view/{verb}", json=sent)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def wait_modal(self, user: str, *, unlike: Message | None = None) -> Message:
+        """``user``'s open modal (once it is not ``unlike``: updated by the bot)."""
+
+        def probe() -> Message | None:
+            found: Message | None = self.state(user)["modal"]
+            changed = unlike is None or (found and found["hash"] != unlike["hash"])
+            return found if found and changed else None
+
+        return self.wait(probe)
 
     def wait(self, probe: Callable[[], T | None], *, timeout: float = 20.0) -> T:
         deadline = time.monotonic() + timeout

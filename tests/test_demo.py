@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -30,10 +31,8 @@ from bot.sandbox.demo.redis_choice import (
 from bot.sandbox.ports import free_port
 from bot.sandbox.redis_server import BINARY_ENV, find_binary
 from bot.store import keys
-from tests.demo_page import Page, buttons, running_demo
+from tests.demo_page import GOLANG_ID, Page, buttons, running_demo
 from tests.processes import run_bot, wait_http
-
-GOLANG_ID = "2471ff64-3fa5-5093-b61d-c311efb40623"
 
 
 @pytest.fixture
@@ -251,3 +250,51 @@ def test_demo_with_a_server_binary_that_is_not_there_says_so(tmp_path: Path) -> 
         "rollback-bot demo: The private valkey-server did not start; "
         "set REDIS_URL to a running Redis.\n"
     )
+
+
+# --- the rollback modal and the Home tab ---------------------------------------------------
+
+
+def test_the_rollback_form_from_the_page(page: Page) -> None:
+    page.type("UALICE", "/rollback")
+    form = page.wait_modal("UALICE")
+    assert form["title"]["text"] == "Roll back an app"
+    assert page.state("UBOB")["modal"] is None  # Alice's alone
+    apps = page.view("UALICE", "suggest", form, action_id="modal_app", value="gol")["options"]
+    assert [o["text"]["text"].split(" ")[0] for o in apps] == ["sample-golang"]
+    assert page.view("UALICE", "choose", form, action_id="modal_app", option=apps[0])["ok"]
+    form = page.wait_modal("UALICE", unlike=form)  # views.update: the target menu is new
+    assert form["state"]["values"]["app"]["modal_app"]["selected_option"] == apps[0]
+    targets = page.view("UALICE", "suggest", form, action_id="modal_target")["options"]
+    assert "(last good)" in targets[0]["text"]["text"]
+
+    texts = {"modal_reason": "500s after 3db59f2", "modal_incident": "status page"}
+    refused = page.view("UALICE", "submit", form, texts=texts)
+    assert refused["ok"] and refused["errors"].keys() == {"incident"}
+    assert page.wait_modal("UALICE")["errors"] == refused["errors"]  # under the field
+    texts["modal_incident"] = "https://status.example.com/incidents/42"
+    assert page.view("UALICE", "submit", form, texts=texts) == {"ok": True, "errors": {}}
+    page.wait(lambda: page.state("UALICE")["modal"] is None)  # the empty 200 closed it
+    card = page.wait_top("UBOB", "Rollback sample-golang")
+    shown = json.dumps(card["blocks"])
+    assert "500s after 3db59f2" in shown and "incidents/42" in shown and "See changes" in shown
+
+
+def test_shortcut_form_cancel_and_the_home_tab(page: Page) -> None:
+    assert page.http.post("/demo/shortcut", json={"user": "UCAROL"}).json() == {"ok": True}
+    form = page.wait_modal("UCAROL")  # from the shortcut: the form asks for a channel
+    assert page.view("UCAROL", "choose", form, action_id="modal_channel", channel="CDEPLOYS")["ok"]
+    chosen = page.wait_modal("UCAROL")["state"]["values"]["channel"]["modal_channel"]
+    assert chosen["selected_conversation"] == "CDEPLOYS"
+    assert page.view("UCAROL", "close", form) == {"ok": True}
+    page.wait(lambda: page.state("UCAROL")["modal"] is None)
+
+    page.type("UALICE", "/rollback sample-golang")
+    card = page.wait_top("UBOB", "Rollback sample-golang")
+    assert page.http.post("/demo/home", json={"user": "UBOB"}).json() == {"ok": True}
+    home = page.wait(lambda: page.state("UBOB")["home"])
+    assert {"type": "plain_text", "text": "Waiting for approval"} in [
+        b.get("text") for b in home["blocks"]
+    ]
+    assert page.view("UBOB", "press", home, action_id="rollback_approve") == {"ok": True}
+    page.wait_reply("UBOB", card["ts"], "Rollback started by <@UBOB>")

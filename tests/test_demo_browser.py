@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.demo_page import running_demo
+from bot.sandbox.demo import Demo
+from tests.demo_page import GOLANG_ID, running_demo
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM_ARGS = [
@@ -40,7 +43,14 @@ MRKDWN_EXPECTED = [
 ]
 
 
-def test_rollback_in_the_browser(redis_url: str) -> None:
+@pytest.fixture
+def demo(redis_url: str) -> Iterator[Demo]:
+    with running_demo(redis_url) as running:
+        yield running
+
+
+@pytest.fixture
+def page(demo: Demo) -> Iterator[Page]:
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.fail(
@@ -48,41 +58,87 @@ def test_rollback_in_the_browser(redis_url: str) -> None:
             "(.ci/run installs it)."
         )
     ARTIFACTS.mkdir(exist_ok=True)
-    with running_demo(redis_url) as demo, sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900}, timezone_id="UTC")
-            page.goto(demo.url)
-            expect(page.locator("#user")).to_have_value("UALICE")
-            assert page.evaluate(f"({MRKDWN_CASES}).map(mrkdwn)") == MRKDWN_EXPECTED
-
-            page.locator("#input").fill("/rollback sample-golang")
-            page.locator("#input").press("Enter")
-            expect(page.get_by_text("Working on it…")).to_be_visible()
-            approve = page.get_by_role("button", name="Approve rollback")
-            expect(approve).to_be_visible()
-            card = page.locator("#messages .msg").filter(has=approve)
-            expect(card).to_contain_text("Requested by @Alice")  # <@UALICE> rendered readably
-            expect(card.locator(".bk-context")).to_contain_text("expires")
-            expect(card).not_to_contain_text("<!date")  # <!date^…|…> shown as a time
-            expect(card.locator(".bk-header")).to_have_text("Rollback sample-golang?")
-            expect(card.locator("code").first).to_be_visible()
-
-            page.locator("#user").select_option("UBOB")
-            # Alice's ephemeral messages are hers alone.
-            expect(page.get_by_text("Working on it…")).to_have_count(0)
-            approve.click()
-            dialog = page.locator("dialog#confirm")
-            expect(dialog).to_be_visible()
-            expect(dialog.locator("h3")).to_have_text("Roll back now?")
-            expect(dialog.get_by_role("button", name="Not now")).to_be_visible()
-            dialog.get_by_role("button", name="Roll back").click()
-
-            thread = page.locator("#thread")
-            expect(thread.get_by_text("is live on the rollback")).to_be_visible(timeout=30_000)
-            expect(thread).to_contain_text("Rollback started by @Bob")
-            expect(thread.get_by_role("button", name="Commit")).to_be_visible()
-            expect(page.locator("#messages")).to_contain_text("ACTIVE 6/6 steps")
-            page.screenshot(path=str(ARTIFACTS / "demo.png"))
+            opened = browser.new_page(viewport={"width": 1440, "height": 900}, timezone_id="UTC")
+            opened.goto(demo.url)
+            expect(opened.locator("#user")).to_have_value("UALICE")
+            yield opened
         finally:
             browser.close()
+
+
+def test_rollback_in_the_browser(page: Page) -> None:
+    assert page.evaluate(f"({MRKDWN_CASES}).map(mrkdwn)") == MRKDWN_EXPECTED
+
+    page.locator("#input").fill("/rollback sample-golang")
+    page.locator("#input").press("Enter")
+    expect(page.get_by_text("Working on it…")).to_be_visible()
+    approve = page.get_by_role("button", name="Approve rollback")
+    expect(approve).to_be_visible()
+    card = page.locator("#messages .msg").filter(has=approve)
+    expect(card).to_contain_text("Requested by @Alice")  # <@UALICE> rendered readably
+    expect(card.locator(".bk-context")).to_contain_text("expires")
+    expect(card).not_to_contain_text("<!date")  # <!date^…|…> shown as a time
+    expect(card.locator(".bk-header")).to_have_text("Rollback sample-golang?")
+    expect(card.locator("code").first).to_be_visible()
+
+    page.locator("#user").select_option("UBOB")
+    # Alice's ephemeral messages are hers alone.
+    expect(page.get_by_text("Working on it…")).to_have_count(0)
+    approve.click()
+    dialog = page.locator("dialog#confirm")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("h3")).to_have_text("Roll back now?")
+    expect(dialog.get_by_role("button", name="Not now")).to_be_visible()
+    dialog.get_by_role("button", name="Roll back").click()
+
+    thread = page.locator("#thread")
+    expect(thread.get_by_text("is live on the rollback")).to_be_visible(timeout=30_000)
+    expect(thread).to_contain_text("Rollback started by @Bob")
+    expect(thread.get_by_role("button", name="Commit")).to_be_visible()
+    expect(page.locator("#messages")).to_contain_text("ACTIVE 6/6 steps")
+    page.screenshot(path=str(ARTIFACTS / "demo.png"))
+
+
+def test_rollback_form_and_home_tab_in_the_browser(page: Page) -> None:
+    page.get_by_role("button", name="/rollback", exact=True).click()  # the suggestion
+    page.locator("#input").press("Enter")
+    form = page.get_by_role("dialog", name="Roll back an app")
+    expect(form).to_be_visible()
+    app = form.get_by_label("App")
+    app.fill("gol")
+    options = form.get_by_role("option")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("sample-golang")
+    options.first.click()
+    # The bot's views.update: the form again, its target menu now sample-golang's.
+    target = form.locator(f'[id="field-target:{GOLANG_ID}"]')
+    expect(target).to_be_visible()
+    expect(app).to_have_value(re.compile(r"^sample-golang"))
+    target.focus()
+    expect(form.get_by_role("option").first).to_contain_text("(last good)")
+    target.blur()
+    form.get_by_label("Reason").fill("500s since 3db59f2")
+    form.get_by_label("Incident link").fill("status page")
+    form.get_by_role("button", name="Propose rollback").click()
+    expect(form.locator(".field-error")).to_contain_text("must be an https:// address")
+    form.get_by_label("Incident link").fill("https://status.example.com/incidents/42")
+    page.screenshot(path=str(ARTIFACTS / "demo-modal.png"))
+    form.get_by_role("button", name="Propose rollback").click()
+    expect(form).to_have_count(0)
+
+    card = page.locator("#messages .msg").filter(has_text="Rollback sample-golang")
+    expect(card).to_contain_text("500s since 3db59f2")
+    link = card.get_by_role("link", name="https://status.example.com/incidents/42")
+    expect(link).to_be_visible()
+    expect(card).to_contain_text("See changes")
+
+    page.locator("#user").select_option("UBOB")
+    page.get_by_role("button", name="rollback-bot").click()
+    home = page.locator("#home-pane")
+    expect(home).to_contain_text("Waiting for approval")
+    expect(home).to_contain_text("requested by @Alice in #deploys")
+    expect(home.get_by_role("button", name="Approve rollback")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "demo-home.png"))

@@ -12,7 +12,7 @@ import httpx
 from bot.sandbox.demo import payloads
 from bot.sandbox.demo.workspace import BOT, Person, Workspace
 from bot.sandbox.slack.fake import Message, ResponseTarget
-from bot.sandbox.slack.requests import signed_headers
+from bot.sandbox.slack.requests import FORM, signed_headers
 from bot.sandbox.slack.rules import Refusal, check_message
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class Relay:
         body = payloads.slash_command(
             self.workspace, person, command=command, text=text.strip(), response_url=url
         )
-        response = await self._deliver(body)
+        response = await self.deliver(body)
         if response is None:
             self._ephemeral(person, f"`{command}` failed: the bot did not answer.", ts=ts)
         elif response.status_code != 200:
@@ -80,14 +80,15 @@ class Relay:
             block_id=block_id,
             response_url=self._response_url(target),
         )
-        response = await self._deliver(body)
+        response = await self.deliver(body)
         if response is None or response.status_code != 200:
             # What Slack shows next to a button whose app did not answer in time.
             self._ephemeral(person, "⚠️ The bot did not accept that click.", thread=post.thread_ts)
         return True
 
-    async def _deliver(self, body: str) -> httpx.Response | None:
-        headers = signed_headers(self.secret, body)
+    async def deliver(self, body: str, *, content_type: str = FORM) -> httpx.Response | None:
+        """``body``, signed, to the bot's ``/slack/events``; None when it did not answer."""
+        headers = signed_headers(self.secret, body, content_type=content_type)
         try:
             return await self.http.post(self.events_url, content=body, headers=headers)
         except httpx.HTTPError as exc:

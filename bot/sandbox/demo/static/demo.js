@@ -86,7 +86,7 @@ function special(inner) {
     const person = view.people[target.slice(1)];
     return mention(`@${person ? person.name : label || target.slice(1)}`);
   }
-  if (target.startsWith("#")) return mention(`#${label || target.slice(1)}`);
+  if (target.startsWith("#")) return mention(`#${label || channelName(target.slice(1))}`);
   if (target.startsWith("!date^")) return esc(slackDate(target, label));
   if (target.startsWith("!subteam^")) return mention(label || "@group");
   if (target.startsWith("!")) return mention(`@${label || target.slice(1)}`);
@@ -94,6 +94,11 @@ function special(inner) {
     return `<a href="${esc(target)}" target="_blank" rel="noopener">${esc(label || target)}</a>`;
   }
   return esc(`<${inner}>`);
+}
+
+function channelName(id) {
+  const channel = view.data && view.data.channel;
+  return channel && channel.id === id ? channel.name : id;
 }
 
 function slackDate(target, fallback) {
@@ -126,7 +131,8 @@ function textObject(object, className = "bk-text") {
   return node;
 }
 
-function renderBlocks(blocks, message) {
+// `send(spec)` delivers a click on a button: from a message, a modal or the Home tab.
+function renderBlocks(blocks, send) {
   const wrap = el("div", "blocks");
   for (const block of blocks) {
     if (block.type === "header") {
@@ -141,7 +147,7 @@ function renderBlocks(blocks, message) {
       }
       section.append(main);
       if (block.accessory && block.accessory.type === "button") {
-        section.append(button(block.accessory, message));
+        section.append(button(block.accessory, send));
       }
       wrap.append(section);
     } else if (block.type === "context") {
@@ -160,7 +166,7 @@ function renderBlocks(blocks, message) {
     } else if (block.type === "actions") {
       const actions = el("div", "bk-actions");
       for (const element of block.elements || []) {
-        if (element.type === "button") actions.append(button(element, message));
+        if (element.type === "button") actions.append(button(element, send));
       }
       wrap.append(actions);
     } else if (block.type === "divider") {
@@ -170,15 +176,13 @@ function renderBlocks(blocks, message) {
   return wrap;
 }
 
-function button(spec, message) {
+function button(spec, send) {
   const node = el("button", `bk-button ${spec.style || ""}`.trim(), spec.text.text);
   node.type = "button";
   node.addEventListener("click", async () => {
     if (spec.confirm && !(await confirmDialog(spec.confirm))) return;
     node.disabled = true;
-    const answer = await api("/demo/action", {
-      user: view.me, ts: message.ts, action_id: spec.action_id, value: spec.value,
-    });
+    const answer = await send(spec);
     if (!answer.ok) setStatus(answer.error);
     await refresh();
   });
@@ -226,8 +230,11 @@ function renderMessage(message, inThread) {
   if (message.edited) meta.append(el("span", "edited", "(edited)"));
   body.append(meta);
   if (message.ephemeral) body.append(el("div", "only-you", "👁 Only visible to you"));
+  const click = (spec) => api("/demo/action", {
+    user: view.me, ts: message.ts, action_id: spec.action_id, value: spec.value,
+  });
   const content = message.blocks.length
-    ? renderBlocks(message.blocks, message)
+    ? renderBlocks(message.blocks, click)
     : textObject({ type: "mrkdwn", text: message.text }, "content");
   body.append(content);
   const replies = message.replies || [];
@@ -251,7 +258,8 @@ function intro() {
   const node = el("div", "intro");
   node.append(el("h2", "", "# deploys"));
   node.append(el("p", "", "A sandbox: type /rollback sample-golang as Alice, switch to Bob "
-    + "to approve it, and watch the thread. Slack and DigitalOcean are simulated; the bot is real."));
+    + "to approve it, and watch the thread; /rollback alone opens the form, and rollback-bot's "
+    + "Home tab lists what waits for you. Slack and DigitalOcean are simulated; the bot is real."));
   return node;
 }
 
@@ -276,7 +284,7 @@ function render() {
   }
   fill($("messages"), [intro(), ...data.messages.map((m) => renderMessage(m, false))]);
   const parent = data.messages.find((m) => m.ts === view.thread);
-  $("thread").hidden = !parent;
+  $("thread").hidden = !parent || view.tab === "home";
   if (parent) {
     const count = parent.replies.length;
     const divider = el("div", "reply-count", `${count} ${count === 1 ? "reply" : "replies"}`);
@@ -284,6 +292,8 @@ function render() {
       renderMessage(parent, true), divider, ...parent.replies.map((m) => renderMessage(m, true)),
     ]);
   }
+  renderModal(data.modal);
+  renderHome(data.home);
 }
 
 function renderPeople(data) {
@@ -322,6 +332,7 @@ $("user").addEventListener("change", async (event) => {
   view.me = event.target.value;
   localStorage.setItem("rollback-demo-user", view.me);
   view.data = null;
+  if (view.tab === "home") await openHome();
   await refresh();
 });
 
@@ -331,4 +342,5 @@ $("close-thread").addEventListener("click", () => {
   render();
 });
 
-pollForever();
+// After every script has run: views.js draws the modal and the Home tab.
+window.addEventListener("DOMContentLoaded", pollForever);
