@@ -102,7 +102,8 @@ def test_a_channel_closed_to_the_bot_mutes_the_watch_which_still_ends(
     until(lambda: not store.smembers(keys.ACTIVE_WATCHES))  # the watch ended on its own
     # Told to Slack once (the refusal), never hammered: the watch went on muted.
     assert len(slack.refusals) - refused_before <= 2
-    assert not store.keys(keys.APP_LOCK_PREFIX + "*")  # and let go of the app
+    # And let go of the app: just after the watch is stored as ended (``Narrator._finish``).
+    until(lambda: not store.keys(keys.APP_LOCK_PREFIX + "*"))
     driver.command("audit sample-golang", user="UALICE", channel="CDEPLOY")
     wait_response(slack, "not told in Slack (channel_not_found)")
 
