@@ -19,9 +19,11 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot.digitalocean.budget import Lane, Limits, RateBudget
 from bot.digitalocean.client import DigitalOceanClient
+from bot.digitalocean.log_archive import LogArchive
 from bot.digitalocean.transport import Transport
 from bot.errors import StoreUnavailableError
 from bot.fleet.aftercare import Aftercare
+from bot.fleet.failure_logs import FailureLogs
 from bot.fleet.fair_share import FairShare
 from bot.fleet.fleet_view import FleetView, look_tick
 from bot.fleet.looker import Looker
@@ -40,6 +42,7 @@ from bot.slack.pace import ChannelPace
 from bot.store import health
 from bot.store.audit import AuditLog
 from bot.store.connect import ready
+from bot.store.failure_logs import FailureLogClaims
 from bot.store.fleet_snapshots import FleetSnapshots
 from bot.store.leases import Leases, lease_ttl, replica_id
 from bot.store.legacy_keys import rename_legacy_keys
@@ -65,6 +68,7 @@ class Runtime:
     sweeper: Sweeper
     budget: RateBudget
     lull: Lull
+    archive: LogArchive | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -86,6 +90,7 @@ class Runtime:
         aftercare = Aftercare(metrics=metrics, store=store, chat=chat, audit=audit, locks=locks)
         # Polls take their places from their own lane, which leaves a reserve for people.
         polls = DigitalOceanClient(transport.with_throttle(budget.lane(Lane.POLL)))
+        archive = LogArchive()
         watcher = _watcher(
             settings,
             polls=polls,
@@ -95,6 +100,7 @@ class Runtime:
             aftercare=aftercare,
             tasks=tasks,
             budget=budget,
+            archive=archive,
         )
         deps = Deps(
             settings=settings,
@@ -115,7 +121,15 @@ class Runtime:
         listeners.register(bolt, deps, followups)
         register_home(bolt, deps, followups)
         sweeper = Sweeper(deps, tasks=tasks)
-        return cls(deps=deps, tasks=tasks, bolt=bolt, sweeper=sweeper, budget=budget, lull=lull)
+        return cls(
+            deps=deps,
+            tasks=tasks,
+            bolt=bolt,
+            sweeper=sweeper,
+            budget=budget,
+            lull=lull,
+            archive=archive,
+        )
 
     async def scrape(self) -> bytes:
         """The metrics page, with the shared budget read fresh from Redis."""
@@ -176,6 +190,8 @@ class Runtime:
         await self.tasks.aclose(grace=10.0)
         await self.deps.chat.aclose()
         await self.deps.do.aclose()
+        if self.archive is not None:
+            await self.archive.aclose()
         await self.deps.store.aclose()
 
 
@@ -198,6 +214,7 @@ def _watcher(
     aftercare: Aftercare,
     tasks: TaskTracker,
     budget: RateBudget,
+    archive: LogArchive,
 ) -> Watcher:
     """The fleet: the watcher, its narrator, and the teller of their threads."""
     leases = Leases(
@@ -219,13 +236,24 @@ def _watcher(
         poll_interval=settings.rollback_poll_interval,
         fleet_interval=settings.rollback_fleet_interval,
     )
+    teller = Teller(chat=chat, pace=pace, store=store, leases=leases)
+    failure_logs = FailureLogs(
+        do=polls,
+        archive=archive,
+        chat=chat,
+        teller=teller,
+        claims=FailureLogClaims(store.client, owner=leases.owner),
+        tasks=tasks,
+        lines=settings.rollback_failure_log_lines,
+    )
     narrator = Narrator(
         do=polls,
         readings=DeploymentReadings(view=view, do=polls, share=share),
         store=store,
-        teller=Teller(chat=chat, pace=pace, store=store, leases=leases),
+        teller=teller,
         aftercare=aftercare,
         watch_timeout=settings.rollback_watch_timeout,
+        failure_logs=failure_logs,
     )
     return Watcher(
         narrator=narrator,
