@@ -180,3 +180,26 @@ async def test_one_replica_only_may_tell_a_log(
     taken = [await c.claim("dep-1") for c in claims] + [await claims[0].claim("dep-1")]
     assert taken == [True, False, False]
     assert await claims[1].claim("dep-2")
+
+
+async def test_an_oversized_or_slow_log_file_is_bounded() -> None:
+    seen: list[httpx.Request] = []
+
+    def storage(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/slow":
+            raise httpx.ReadTimeout("the storage took too long", request=request)
+        return httpx.Response(200, content=b"".join(b"line %d\n" % n for n in range(10_000)))
+
+    archive = LogArchive(max_bytes=1_000, transport=httpx.MockTransport(storage))
+    try:
+        text = await archive.fetch("https://logs.example/big?X-Amz-Signature=s")
+        slow = await archive.fetch("https://logs.example/slow?X-Amz-Signature=s")
+        refused = await archive.fetch("file:///etc/passwd")
+    finally:
+        await archive.aclose()
+    assert text is not None and len(text.encode()) <= 1_000
+    assert text.endswith("line 9999\n")  # the end, where a build fails
+    assert slow is None and refused is None
+    assert len(seen) == 2
+    assert all("authorization" not in r.headers for r in seen)
