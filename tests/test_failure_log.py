@@ -17,6 +17,7 @@ from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.errors import ApiError
 from bot.sandbox.digitalocean.logs import planted_token
 from bot.sandbox.digitalocean.progress import BUILD_FAILURE
+from bot.sandbox.digitalocean.samples import HEALTH_CHECK_FAILURE
 from bot.sandbox.slack.fake import FakeSlack
 from bot.sandbox.slack.messages import Message
 from bot.store import keys
@@ -91,6 +92,20 @@ def test_a_failed_builds_thread_quotes_the_end_of_its_log_redacted_once(
     wait_reply(slack, second.ts, "📄")
     assert len(_log_replies(slack, card.ts)) == 1
     assert len(_log_replies(slack, second.ts)) == 1
+
+
+def test_a_failed_deploy_quotes_the_deploy_log(
+    start_bot: BotFactory, slack: FakeSlack, sim: Simulator
+) -> None:
+    sim.set_rollback_failure(GOLANG_ID, HEALTH_CHECK_FAILURE)
+    driver = start_bot()
+    card = ask_for_rollback(driver, slack)
+    approve(driver, card)
+    wait_reply(slack, card.ts, "failed")
+    quoted = wait_reply(slack, card.ts, "📄 The end of `web`'s deploy log")
+    assert "health check on :8080/healthz failed" in _shown(quoted)
+    asked = [r for r in sim.requests if r.path.endswith("/components/web/logs")]
+    assert [r.query.get("type") for r in asked] == [["DEPLOY"]]
 
 
 @pytest.mark.parametrize(
