@@ -11,7 +11,7 @@ import redis
 import redis.asyncio as aioredis
 
 from bot.digitalocean.log_archive import LogArchive
-from bot.digitalocean.models import ComponentLogs
+from bot.digitalocean.log_models import ComponentLogs
 from bot.domain.redaction import REDACTED
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.errors import ApiError
@@ -149,11 +149,7 @@ async def test_the_pre_signed_url_is_fetched_without_the_token(
     failed = _failed_build(sim)
     answer = sim.component_logs(GOLANG_ID, str(failed["id"]), "web", "BUILD", base_url=sim_url)
     (url,) = ComponentLogs.model_validate(answer).archived
-    archive = LogArchive()
-    try:
-        text = await archive.fetch(url)
-    finally:
-        await archive.aclose()
+    text = await LogArchive().fetch(url)
     assert text is not None and planted_token(str(failed["id"])) in text
     # S3 refuses a pre-signed URL sent with an Authorization header as well, and a
     # signature that does not match.
@@ -207,12 +203,9 @@ async def test_an_oversized_or_slow_log_file_is_bounded() -> None:
         return httpx.Response(200, content=b"".join(b"line %d\n" % n for n in range(10_000)))
 
     archive = LogArchive(max_bytes=1_000, transport=httpx.MockTransport(storage))
-    try:
-        text = await archive.fetch("https://logs.example/big?X-Amz-Signature=s")
-        slow = await archive.fetch("https://logs.example/slow?X-Amz-Signature=s")
-        refused = await archive.fetch("file:///etc/passwd")
-    finally:
-        await archive.aclose()
+    text = await archive.fetch("https://logs.example/big?X-Amz-Signature=s")
+    slow = await archive.fetch("https://logs.example/slow?X-Amz-Signature=s")
+    refused = await archive.fetch("file:///etc/passwd")
     assert text is not None and len(text.encode()) <= 1_000
     assert text.endswith("line 9999\n")  # the end, where a build fails
     assert slow is None and refused is None

@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.digitalocean.models import App, ComponentLogs, Deployment, RollbackValidation
+from bot.digitalocean.log_models import ComponentLogs
+from bot.digitalocean.models import App, Deployment, RollbackValidation
 from bot.digitalocean.transport import Transport
 from bot.domain.ids import looks_like_id
 from bot.domain.mrkdwn import escape

@@ -34,15 +34,7 @@ class LogArchive:
     ) -> None:
         self._max_bytes = max_bytes
         self._timeout = timeout
-        self._http = httpx.AsyncClient(
-            headers={"User-Agent": USER_AGENT},
-            timeout=timeout,
-            follow_redirects=False,
-            transport=transport,
-        )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+        self._transport = transport
 
     async def fetch(self, url: str) -> str | None:
         """The file's text (its last ``max_bytes`` at most), or None when it cannot be had
@@ -59,7 +51,15 @@ class LogArchive:
             return None
 
     async def _tail(self, url: str) -> str | None:
-        async with self._http.stream("GET", url) as response:
+        # A client per fetch: a failed rollback is rare, and nothing outlives the fetch
+        # (nor needs closing at shutdown).
+        client = httpx.AsyncClient(
+            headers={"User-Agent": USER_AGENT},
+            timeout=self._timeout,
+            follow_redirects=False,
+            transport=self._transport,
+        )
+        async with client, client.stream("GET", url) as response:
             if not response.is_success:
                 host = urlsplit(url).hostname
                 log.warning("log archive at %s answered %s", host, response.status_code)

@@ -296,19 +296,3 @@ class RollbackValidation(_Model):
     valid: Annotated[bool, _none_as(False)] = False
     error: RollbackCondition | None = None
     warnings: Many[RollbackCondition] = ()
-
-
-class ComponentLogs(_Model):
-    """apps_get_logs.yml's answer: ``{historic_urls: [...], live_url}``. The spec's own
-    example (responses/examples.yml ``logs``) says ``historic_logs`` and ``url`` instead:
-    both are read."""
-
-    historic_urls: Many[str] = ()
-    historic_logs: Many[str] = ()
-    live_url: Text = ""
-    url: Text = ""
-
-    @property
-    def archived(self) -> tuple[str, ...]:
-        """The archived (pre-signed) log files, oldest first, each once."""
-        return tuple(dict.fromkeys((*self.historic_urls, *self.historic_logs)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.log_archive import LogArchive
@@ -37,12 +37,12 @@ _FILES = 2
 class FailureLogs:
     do: DigitalOceanClient
     """The poll lane's client: this is a background read."""
-    archive: LogArchive
     chat: Chat
     teller: Teller
     claims: FailureLogClaims
     tasks: TaskTracker
     lines: int = 40
+    archive: LogArchive = field(default_factory=LogArchive)
 
     def follow(self, done: Watch, failed: Sequence[FlatStep]) -> None:
         """Quote the log of ``failed``'s component in ``done``'s thread, in the background."""

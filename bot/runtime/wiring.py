@@ -19,7 +19,6 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot.digitalocean.budget import Lane, Limits, RateBudget
 from bot.digitalocean.client import DigitalOceanClient
-from bot.digitalocean.log_archive import LogArchive
 from bot.digitalocean.transport import Transport
 from bot.errors import StoreUnavailableError
 from bot.fleet.aftercare import Aftercare
@@ -68,7 +67,6 @@ class Runtime:
     sweeper: Sweeper
     budget: RateBudget
     lull: Lull
-    archive: LogArchive | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -90,7 +88,6 @@ class Runtime:
         aftercare = Aftercare(metrics=metrics, store=store, chat=chat, audit=audit, locks=locks)
         # Polls take their places from their own lane, which leaves a reserve for people.
         polls = DigitalOceanClient(transport.with_throttle(budget.lane(Lane.POLL)))
-        archive = LogArchive()
         watcher = _watcher(
             settings,
             polls=polls,
@@ -100,7 +97,6 @@ class Runtime:
             aftercare=aftercare,
             tasks=tasks,
             budget=budget,
-            archive=archive,
         )
         deps = Deps(
             settings=settings,
@@ -121,15 +117,7 @@ class Runtime:
         listeners.register(bolt, deps, followups)
         register_home(bolt, deps, followups)
         sweeper = Sweeper(deps, tasks=tasks)
-        return cls(
-            deps=deps,
-            tasks=tasks,
-            bolt=bolt,
-            sweeper=sweeper,
-            budget=budget,
-            lull=lull,
-            archive=archive,
-        )
+        return cls(deps=deps, tasks=tasks, bolt=bolt, sweeper=sweeper, budget=budget, lull=lull)
 
     async def scrape(self) -> bytes:
         """The metrics page, with the shared budget read fresh from Redis."""
@@ -190,8 +178,6 @@ class Runtime:
         await self.tasks.aclose(grace=10.0)
         await self.deps.chat.aclose()
         await self.deps.do.aclose()
-        if self.archive is not None:
-            await self.archive.aclose()
         await self.deps.store.aclose()
 
 
@@ -214,7 +200,6 @@ def _watcher(
     aftercare: Aftercare,
     tasks: TaskTracker,
     budget: RateBudget,
-    archive: LogArchive,
 ) -> Watcher:
     """The fleet: the watcher, its narrator, and the teller of their threads."""
     leases = Leases(
@@ -237,15 +222,9 @@ def _watcher(
         fleet_interval=settings.rollback_fleet_interval,
     )
     teller = Teller(chat=chat, pace=pace, store=store, leases=leases)
-    failure_logs = FailureLogs(
-        do=polls,
-        archive=archive,
-        chat=chat,
-        teller=teller,
-        claims=FailureLogClaims(store.client, owner=leases.owner),
-        tasks=tasks,
-        lines=settings.rollback_failure_log_lines,
-    )
+    claims = FailureLogClaims(store.client, owner=leases.owner)
+    lines = settings.rollback_failure_log_lines
+    logs = FailureLogs(do=polls, chat=chat, teller=teller, claims=claims, tasks=tasks, lines=lines)
     narrator = Narrator(
         do=polls,
         readings=DeploymentReadings(view=view, do=polls, share=share),
@@ -253,7 +232,7 @@ def _watcher(
         teller=teller,
         aftercare=aftercare,
         watch_timeout=settings.rollback_watch_timeout,
-        failure_logs=failure_logs,
+        failure_logs=logs,
     )
     return Watcher(
         narrator=narrator,
