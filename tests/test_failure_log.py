@@ -211,3 +211,22 @@ async def test_an_oversized_or_slow_log_file_is_bounded() -> None:
     assert slow is None and refused is None
     assert len(seen) == 2
     assert all("authorization" not in r.headers for r in seen)
+
+
+@pytest.mark.parametrize(
+    ("answer", "archived"),
+    [
+        # models/apps_get_logs_response.yml
+        ({"historic_urls": ["https://logs/build.log"], "live_url": "ws://logs/build"},
+         ("https://logs/build.log",)),
+        # responses/examples.yml `logs`, verbatim: other keys
+        ({"live_url": "https://logs-example/build.log", "url": "https://logs/build.log",
+          "historic_logs": ["https://logs-example/archive/build.log"]},
+         ("https://logs-example/archive/build.log",)),
+        ({"historic_urls": None}, ()),
+    ],
+)  # fmt: skip
+def test_both_shapes_of_the_logs_answer_are_read(
+    answer: dict[str, object], archived: tuple[str, ...]
+) -> None:
+    assert ComponentLogs.model_validate(answer).archived == archived
