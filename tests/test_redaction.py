@@ -49,6 +49,11 @@ LINES = [
     ("redis://cache?password=p4ss&db=0", "p4ss", "db=0"),
     ("  client_secret: 'quoted value with spaces'", "quoted value", "client_secret"),
     ("STRIPE_SECRET_KEY=sk_test_abc", "sk_test_abc", "STRIPE_SECRET_KEY="),
+    (
+        "MY_APPLICATION_PRODUCTION_DATABASE_PRIMARY_PASSWORD=x9y8z7",
+        "x9y8z7",
+        "MY_APPLICATION_PRODUCTION_DATABASE_PRIMARY_PASSWORD=",
+    ),
 ]
 
 
@@ -155,3 +160,16 @@ def test_a_long_log_keeps_its_end_within_a_section() -> None:
 def test_no_log_is_a_few_words() -> None:
     message = failure_logs.no_failure_log(component="web", log_type="BUILD")
     assert message.text == "📄 No build log available for `web`."
+
+
+def test_a_key_that_begins_above_the_quoted_lines_is_still_hidden() -> None:
+    key = ["-----BEGIN RSA PRIVATE KEY-----", *(["MIIEpAIBAAKCAQEA7x"] * 30)]
+    log = "\n".join([*key, "-----END RSA PRIVATE KEY-----", "build failed"])
+    assert last_lines(log, 5) == [REDACTED, "build failed"]
+
+
+def test_a_huge_line_is_looked_at_only_in_part() -> None:
+    line = "a" * 200_000 + " password=hunter2"  # the secret lies past what is shown
+    (shown,) = last_lines(line, 40)
+    assert shown == "a" * 2_000
+    assert redact("a_" * 100_000) == "a_" * 100_000  # no quadratic name match

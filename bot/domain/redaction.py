@@ -35,21 +35,30 @@ _TOKENS = re.compile(
 _BEARER = re.compile(r"(?i)\b(authorization\s*[:=]\s*(?:bearer|basic|token)\s+)[^\s'\"]+")
 """An ``Authorization`` header echoed by ``curl -v`` or a failing HTTP client."""
 
-_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@'\"]+:[^/\s@'\"]+@")
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,30}://)[^/\s:@'\"]+:[^/\s@'\"]+@")
 """``https://user:password@host``: a clone URL or a database URL with its password."""
 
 _ASSIGNED = re.compile(
     r"""(?ix)
     (
-      \b[a-z0-9_.-]*
+      [a-z0-9_.-]{0,40}
       (?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)
-      [a-z0-9_.-]*
+      [a-z0-9_.-]{0,40}
       ["']?\s*[:=]\s*
     )
     ("[^"\n]*"|'[^'\n]*'|[^\s"'&,;]+)
     """
 )
-"""``password=…``, ``API_KEY: …``, ``"secret": "…"``: the name says the value is secret."""
+"""``password=…``, ``API_KEY: …``, ``"secret": "…"``: the name says the value is secret.
+Only the 40 characters before the word are matched (any longer name's start stays as it is),
+so a long run of name characters cannot make the match quadratic."""
+
+LINE_MOST = 2_000
+"""Characters of one line looked at: a line is shown clipped far shorter anyway."""
+
+KEY_LINES = 100
+"""Lines read above the quoted ones, so a private key that begins above them (a 4096-bit
+RSA key is about 50 lines) is still known for one and hidden."""
 
 
 def redact(text: str) -> str:
@@ -68,10 +77,10 @@ def _hide_value(match: re.Match[str]) -> str:
 
 
 def last_lines(text: str, count: int) -> list[str]:
-    """The last ``count`` non-empty lines of ``text``, secrets redacted.
-
-    Redacted before it is cut, so a key block that begins above the cut is still known
-    for one and hidden."""
-    lines = [line.rstrip() for line in redact(text).splitlines()]
-    kept = [line for line in lines if line.strip()]
-    return kept[-count:] if count > 0 else []
+    """The last ``count`` non-empty lines of ``text``, secrets redacted. Only the end of
+    the text is read (a log may be megabytes), with room above for a key block."""
+    if count <= 0:
+        return []
+    raw = [line[:LINE_MOST].rstrip() for line in text.splitlines() if line.strip()]
+    window = redact("\n".join(raw[-(count + KEY_LINES) :]))
+    return [line for line in window.splitlines() if line.strip()][-count:]
