@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from bot.digitalocean.log_models import ComponentLogs
 from bot.digitalocean.models import App, Deployment, RollbackValidation
 from bot.digitalocean.transport import Transport
 from bot.domain.ids import looks_like_id
@@ -97,6 +98,16 @@ class DigitalOceanClient:
             "GET", f"/v2/apps/{app_id}/deployments/{deployment_id}", what=what
         )
         return _parse(Deployment, body, "deployment", what=what)
+
+    async def component_logs(
+        self, app_id: str, deployment_id: str, component: str, *, log_type: str
+    ) -> ComponentLogs:
+        """Where a component's ``log_type`` (BUILD, DEPLOY) log of a deployment is kept.
+        DigitalOcean answers 400 for a step "never reached or skipped" (``DORequestError``)."""
+        what = f"the {log_type.lower()} log of `{escape(component)}`"
+        path = f"/v2/apps/{app_id}/deployments/{deployment_id}/components/{component}/logs"
+        body = await self._t.read("GET", path, params={"type": log_type}, what=what)
+        return _parse(ComponentLogs, {"logs": body}, "logs", what=what)
 
     async def validate_rollback(self, app_id: str, deployment_id: str) -> RollbackValidation:
         # Validation changes nothing on DigitalOcean's side, so it is retried like a GET.

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.digitalocean.client import DigitalOceanClient
@@ -32,6 +32,7 @@ from bot.errors import (
     StoreUnavailableError,
 )
 from bot.fleet.aftercare import Aftercare
+from bot.fleet.failure_logs import FailureLogs
 from bot.fleet.readings import DeploymentReadings
 from bot.fleet.telling import Teller
 from bot.slack.blockkit import blocks, thread_replies
@@ -48,6 +49,7 @@ class Narrator:
     teller: Teller
     aftercare: Aftercare
     watch_timeout: float
+    failure_logs: FailureLogs | None = None
     clock: Callable[[], float] = time.time
 
     async def poll_safely(self, watch: Watch) -> Watch:
@@ -133,7 +135,8 @@ class Narrator:
             await self.aftercare.failed_steps(updated, changes)
         if ending is not None:
             message, reason = ending
-            return await self._finish(updated, message, reason=reason, placed=True)
+            failed = progress.failed_steps(deployment.progress.steps) if reason else []
+            return await self._finish(updated, message, reason=reason, placed=True, failed=failed)
         if updated == watch:
             return watch  # nothing new: nothing to store (the heartbeat guards the lease)
         if changes or updated.phase != watch.phase:
@@ -165,6 +168,7 @@ class Narrator:
         reason: str = "",
         ended: str = "",
         placed: bool = False,
+        failed: Sequence[progress.FlatStep] = (),
     ) -> Watch:
         told, ts = await self.teller.say(watch, message, placed=placed)
         done = told.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
@@ -176,6 +180,8 @@ class Narrator:
             nonlocal accounted
             if not accounted:
                 accounted = True
+                if failed and self.failure_logs is not None:
+                    self.failure_logs.follow(done, failed)  # a second reply, in the background
                 await self.aftercare.outcome(done, reason=reason, ended=ended)
             await self.aftercare.settle(done)
 

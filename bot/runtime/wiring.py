@@ -22,6 +22,7 @@ from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.transport import Transport
 from bot.errors import StoreUnavailableError
 from bot.fleet.aftercare import Aftercare
+from bot.fleet.failure_logs import FailureLogs
 from bot.fleet.fair_share import FairShare
 from bot.fleet.fleet_view import FleetView, look_tick
 from bot.fleet.looker import Looker
@@ -40,6 +41,7 @@ from bot.slack.pace import ChannelPace
 from bot.store import health
 from bot.store.audit import AuditLog
 from bot.store.connect import ready
+from bot.store.failure_logs import FailureLogClaims
 from bot.store.fleet_snapshots import FleetSnapshots
 from bot.store.leases import Leases, lease_ttl, replica_id
 from bot.store.legacy_keys import rename_legacy_keys
@@ -219,13 +221,18 @@ def _watcher(
         poll_interval=settings.rollback_poll_interval,
         fleet_interval=settings.rollback_fleet_interval,
     )
+    teller = Teller(chat=chat, pace=pace, store=store, leases=leases)
+    claims = FailureLogClaims(store.client, owner=leases.owner)
+    lines = settings.rollback_failure_log_lines
+    logs = FailureLogs(do=polls, chat=chat, teller=teller, claims=claims, tasks=tasks, lines=lines)
     narrator = Narrator(
         do=polls,
         readings=DeploymentReadings(view=view, do=polls, share=share),
         store=store,
-        teller=Teller(chat=chat, pace=pace, store=store, leases=leases),
+        teller=teller,
         aftercare=aftercare,
         watch_timeout=settings.rollback_watch_timeout,
+        failure_logs=logs,
     )
     return Watcher(
         narrator=narrator,

@@ -121,3 +121,8 @@ GROUP_CACHE_SECONDS = 60
 
 CARD_KEEP_SECONDS = 7 * 24 * 3600
 """How long a decided card (and a finished watch) stays readable for status and buttons."""
+
+FAILURE_LOG_PREFIX = PREFIX + "failure-log:"
+"""Claimed (``SET NX``) by the replica about to quote a failed watch's log in its thread,
+before it posts: the log is told at most once, across replicas and restarts."""
+failure_log = Family(FAILURE_LOG_PREFIX)

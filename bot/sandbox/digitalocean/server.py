@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from .edge import DroppedConnection, Edge
 from .errors import ApiError, error_body
+from .logs import ROUTES as LOG_ROUTES
 from .pagination import page_params, page_slice, paginate
 from .state import Simulator
 
@@ -42,6 +43,7 @@ def create_app(sim: Simulator) -> Starlette:
             Route("/v2/apps/{app_id}/rollback", _create_rollback, methods=["POST"]),
             Route("/v2/apps/{app_id}/rollback/commit", _commit_rollback, methods=["POST"]),
             Route("/v2/apps/{app_id}/rollback/revert", _revert_rollback, methods=["POST"]),
+            *LOG_ROUTES,
         ],
         middleware=[Middleware(Edge, sim=sim)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
