@@ -13,7 +13,7 @@ from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.slack.fake import FakeSlack, Message
 from bot.slack.blockkit.blocks import COMMIT, REVERT
 from tests.conftest import DO_TOKEN, BotFactory
-from tests.flow import GOLANG_ID, GOLANG_TARGET, LIVE, told_once_in_order, wait_reply
+from tests.flow import GOLANG_ID, GOLANG_TARGET, LIVE, pinned, told_once_in_order, wait_reply
 from tests.waiting import wait_until
 
 FLEET_INTERVAL = 1.0
@@ -80,3 +80,23 @@ def test_a_rollback_made_elsewhere_is_announced_once_narrated_and_ended_by_a_com
     )
     assert "Committed in the control panel" in str(ended.blocks)
     assert len(_announcements(slack, "COPS")) == 1
+
+
+def test_a_revert_made_outside_the_bot_ends_the_buttons_saying_so(
+    start_bot: BotFactory, slack: FakeSlack, sim: Simulator, sim_url: str
+) -> None:
+    start_bot(rollback_fleet_interval=FLEET_INTERVAL, rollback_notify_channel="COPS")
+    _api(sim_url, f"/v2/apps/{GOLANG_ID}/rollback", {"deployment_id": GOLANG_TARGET})
+    announcement = slack.wait_for(
+        lambda: next((m for m in _announcements(slack, "COPS") if "sample-golang" in m.text), None)
+    )
+    live = wait_reply(slack, announcement.ts, LIVE)
+    _api(sim_url, f"/v2/apps/{GOLANG_ID}/rollback/revert")
+    ended = slack.wait_for(
+        lambda: next(
+            (m for m in slack.thread(announcement.ts) if m.ts == live.ts and not m.buttons()),
+            None,
+        )
+    )
+    assert "Reverted in the control panel" in str(ended.blocks)
+    assert not pinned(sim, GOLANG_ID)

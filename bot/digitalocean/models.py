@@ -237,6 +237,12 @@ class CauseDetails(_Model):
     digitalocean_user_action: UserAction | None = None
 
     @property
+    def action(self) -> str:
+        """The user action that made it (``ROLLBACK_APP``, ``REVERT_APP_ROLLBACK``…)."""
+        action = self.digitalocean_user_action
+        return action.name if action is not None else ""
+
+    @property
     def who(self) -> str:
         """The person DigitalOcean names as having made it ("" when none)."""
         action = self.digitalocean_user_action

@@ -123,14 +123,14 @@ class Elsewhere:
 
     async def _end_buttons(self, app: App, watch: Watch) -> None:
         dep = watch.deployment_id
-        live = app.active_deployment.id if app.active_deployment else ""
-        reverted = live != dep
+        reverted = _reverted(app, dep)
         kind = DecisionKind.REVERTED if reverted else DecisionKind.COMMITTED
         decision = Decision(kind=kind, at=self.clock(), reason="outside the bot")
         won, _ = await self.store.claim_decision(settlement_id(dep), decision)
         if not won:
             return  # settled through the bot, or told already
-        note = pin_replies.ended_elsewhere(reverted=reverted)
+        live = app.active_deployment.id if app.active_deployment else ""
+        note = pin_replies.ended_elsewhere(reverted=reverted, still_live=live == dep)
         log.info("rollback %s of %s: %s", dep, app.id, note.lower())
         edits = [(watch.result_ts, thread_replies.settled_result(watch.result_text, note))]
         for age, ts in await self.reminders.posted(dep):
@@ -141,6 +141,21 @@ class Elsewhere:
                 await self.chat.update(watch.channel, ts, message)
             except SlackError as exc:
                 log.warning("rollback %s: buttons not removed: %s", dep, exc.user_message)
+
+
+REVERT_ACTION = "REVERT_APP_ROLLBACK"
+"""The user action of the deployment a revert starts (godo's DeploymentCauseDetails, as the
+simulator gives it): the app is redeployed as it was before the rollback."""
+
+
+def _reverted(app: App, rollback_id: str) -> bool:
+    """Whether a revert of ``rollback_id`` is deploying or live: a commit leaves the
+    rollback live, with nothing started by the revert."""
+    for dep in (app.in_progress_deployment, app.active_deployment):
+        details = dep.cause_details if dep is not None and dep.id != rollback_id else None
+        if details is not None and details.action == REVERT_ACTION:
+            return True
+    return False
 
 
 def _settled_elsewhere(app: App, watch: Watch, look: Look) -> bool:

@@ -67,6 +67,12 @@ def elsewhere(app: App, deployment: Deployment) -> Message:
     return Message(text=text, blocks=[section(text)])
 
 
-def ended_elsewhere(*, reverted: bool) -> str:
-    """The note that replaces the buttons of a rollback settled outside the bot."""
-    return "Reverted in the control panel" if reverted else "Committed in the control panel"
+def ended_elsewhere(*, reverted: bool, still_live: bool) -> str:
+    """The note that replaces the buttons of a rollback settled outside the bot: reverted,
+    committed (it stays live), or replaced since (a deploy after a commit, a newer
+    rollback) without the bot seeing which."""
+    if reverted:
+        return "Reverted in the control panel"
+    if still_live:
+        return "Committed in the control panel"
+    return "No longer pinned: committed or reverted in the control panel"
