@@ -8,9 +8,10 @@ import time
 
 import httpx
 
-from bot.digitalocean.models import Deployment
+from bot.digitalocean.models import App, Deployment
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.slack.fake import FakeSlack, Message
+from bot.slack.blockkit import pin_replies
 from bot.slack.blockkit.blocks import COMMIT, REVERT
 from tests.conftest import DO_TOKEN, BotFactory
 from tests.flow import GOLANG_ID, GOLANG_TARGET, LIVE, pinned, told_once_in_order, wait_reply
@@ -39,6 +40,32 @@ def test_a_rollback_made_through_the_api_carries_its_type(sim: Simulator) -> Non
     assert deployment.cloned_from == GOLANG_TARGET
     listed = sim.get_app(GOLANG_ID)["pinned_deployment"]
     assert Deployment.model_validate(listed).rollback_type == "MANUAL_ROLLBACK"
+
+
+def test_the_announcement_escapes_what_digitalocean_says_and_names_an_automatic_one() -> None:
+    app = App.model_validate({"id": "a1", "spec": {"name": "checkout-api"}})
+    made = {
+        "id": "d-rollback-1",
+        "cloned_from": "d-target-22",
+        "cause_details": {
+            "type": "MANUAL_ROLLBACK",
+            "digitalocean_user_action": {
+                "name": "ROLLBACK_APP",
+                "user": {"full_name": "<!channel> Eve & co", "email": "eve@example.com"},
+            },
+        },
+    }
+    text = pin_replies.elsewhere(app, Deployment.model_validate(made)).text
+    assert "&lt;!channel&gt; Eve &amp; co rolled back `checkout-api`" in text
+    assert "<!channel>" not in text
+    automatic = {**made, "cause_details": {"type": "AUTO_ROLLBACK"}}
+    text = pin_replies.elsewhere(app, Deployment.model_validate(automatic)).text
+    assert text.startswith("↩️ DigitalOcean rolled back `checkout-api` to deployment")
+    nobody = Deployment.model_validate({"id": "d2", "cause_details": None})
+    assert (
+        nobody.rollback_type == ""
+        and "Someone rolled back" in pin_replies.elsewhere(app, nobody).text
+    )
 
 
 def test_a_rollback_made_elsewhere_is_announced_once_narrated_and_ended_by_a_commit(

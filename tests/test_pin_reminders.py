@@ -11,11 +11,13 @@ import httpx
 import pytest
 import redis
 
+from bot.domain.records import Watch
 from bot.errors import SettingsError
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.digitalocean.clock import ScaledClock
 from bot.sandbox.slack.fake import FakeSlack
 from bot.settings import load_settings, parse_ages
+from bot.slack.blockkit import pin_replies
 from bot.slack.blockkit.blocks import COMMIT, REVERT
 from bot.slack.blockkit.pin_replies import age_text
 from bot.store import keys
@@ -60,6 +62,33 @@ def test_ages_are_read_in_any_unit_and_a_bad_one_stops_start_up() -> None:
             slack_bot_token=SLACK_TOKEN, digitalocean_token=DO_TOKEN, rollback_pin_reminders="2x"
         )
     assert str(refused.value).startswith("ROLLBACK_PIN_REMINDERS is not valid: must be")
+
+
+def test_a_reminder_names_the_app_the_people_and_offers_commit_and_revert() -> None:
+    watch = Watch(
+        deployment_id="dep-123456789",
+        app_id="a1",
+        app_name="checkout-api",
+        channel="C1",
+        thread_ts="1.0",
+        requester="UALICE",
+        approver="UBOB",
+        started_at=0.0,
+    )
+    message = pin_replies.reminder(watch, 1800)
+    assert message.text.startswith(
+        "⏰ `checkout-api` has been pinned for 30 min: deploys from git are blocked until you "
+        "commit or revert"
+    )
+    assert message.text.endswith("Requested by <@UALICE> and approved by <@UBOB>.")
+    buttons = message.blocks[-1]["elements"]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        (COMMIT, "dep-123456789"),
+        (REVERT, "dep-123456789"),
+    ]
+    hostile = watch.model_copy(update={"app_name": "<!here>", "requester": "", "approver": ""})
+    text = pin_replies.reminder(hostile, 90).text
+    assert "<!here>" not in text and "pinned for 90 s" in text and "Requested" not in text
 
 
 def _reminders(slack: FakeSlack, thread_ts: str) -> Counter[str]:

@@ -24,7 +24,7 @@ from bot.digitalocean.models import App, Deployment, Phase
 from bot.domain.channels import app_channel
 from bot.domain.ids import settlement_id
 from bot.domain.records import Decision, DecisionKind, Look, Watch, WatchKind
-from bot.errors import SlackError
+from bot.errors import SlackError, StoreUnavailableError
 from bot.fleet.pin_reminders import PinReminders
 from bot.fleet.watcher import Watcher
 from bot.slack.blockkit import pin_replies, thread_replies
@@ -67,13 +67,32 @@ class Elsewhere:
     clock: Callable[[], float] = time.time
     announced: list[str] = field(default_factory=list)
     """Deployments this replica announced (for tests and logs)."""
+    _unrecorded: list[Watch] = field(default_factory=list)
+    """Watches of announcements posted while Redis refused to record them: recorded at
+    the next round, so their threads are still narrated."""
+    _seen: int = -1
+    """The look last gone through: news of rollbacks comes only with a new look."""
 
     def channel(self, app: App) -> str:
         return app_channel(self.rules, app_name=app.name, app_id=app.id) or self.notify_channel
 
     async def round(self, apps: Sequence[App], look: Look) -> None:
+        await self._record_owed()
+        if look.seq == self._seen:
+            return
         await self._announce_new(apps)
         await self._end_settled(apps, look)
+        self._seen = look.seq
+
+    async def _record_owed(self) -> None:
+        while self._unrecorded:
+            await self._follow(self._unrecorded[0])
+            self._unrecorded.pop(0)
+
+    async def _follow(self, watch: Watch) -> None:
+        await self.store.start_watch(watch)
+        await self.claims.posted(keys.elsewhere(watch.deployment_id), watch.thread_ts)
+        self.watcher.start(watch)
 
     async def _announce_new(self, apps: Sequence[App]) -> None:
         found = [(app, dep) for app in apps for dep in made_elsewhere(app) if self.channel(app)]
@@ -108,10 +127,12 @@ class Elsewhere:
             phase=dep.phase,
             announced=True,  # the announcement is the thread's first message
         )
-        await self.claims.posted(key, ts)
-        await self.store.start_watch(watch)
-        self.watcher.start(watch)
         self.announced.append(dep.id)
+        try:
+            await self._follow(watch)
+        except StoreUnavailableError:
+            self._unrecorded.append(watch)  # posted: its thread is narrated once Redis takes it
+            raise
         log.info("rollback %s of %s made outside the bot: announced in %s", dep.id, app.id, channel)
 
     async def _end_settled(self, apps: Sequence[App], look: Look) -> None:
