@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     rollback_fleet_interval: float = Field(default=30.0, gt=0)
     rollback_require_reason: bool = False
     rollback_failure_log_lines: int = Field(default=40, ge=0, le=200)
+    rollback_pin_reminders: Annotated[tuple[float, ...], NoDecode] = (1800.0, 7200.0)
+    """Ages (seconds) of a pinned rollback at which its thread is reminded: ``30m,2h``
+    in the environment (units s, m, h, d); empty: never."""
+    rollback_notify_channel: str = ""
+    """Where a rollback made outside the bot is announced when ROLLBACK_CHANNELS names no
+    channel for its app; "" for nowhere."""
     rollback_audit_maxlen: int = Field(default=10_000, gt=0)
 
     @field_validator("redis_url")
@@ -72,6 +78,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("rollback_pin_reminders", mode="before")
+    @classmethod
+    def _parse_ages(cls, value: Any) -> Any:
+        return parse_ages(value) if isinstance(value, str) else value
 
     @field_validator("redis_sentinels", mode="before")
     @classmethod
@@ -97,6 +108,25 @@ class Settings(BaseSettings):
             except json.JSONDecodeError as exc:
                 raise ValueError("must be a JSON object of channel id to list of apps") from exc
         return value
+
+
+AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_ages(text: str) -> tuple[float, ...]:
+    """``90s,30m,2h,1d`` as seconds, smallest first, each once; "" as none."""
+    ages: set[float] = set()
+    for part in (p.strip().lower() for p in text.split(",")):
+        if not part:
+            continue
+        number, unit = part[:-1].strip(), part[-1:]
+        if unit not in AGE_UNITS or not number.isdigit() or int(number) == 0:
+            raise ValueError(
+                "must be a comma-separated list of ages such as 30m,2h "
+                "(a whole number followed by s, m, h or d)"
+            )
+        ages.add(float(int(number) * AGE_UNITS[unit]))
+    return tuple(sorted(ages))
 
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")

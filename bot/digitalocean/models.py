@@ -219,9 +219,47 @@ class ComponentSource(_Model):
     source_commit_hash: Text = ""
 
 
+class DigitalOceanUser(_Model):
+    full_name: Text = ""
+    email: Text = ""
+
+
+class UserAction(_Model):
+    name: Text = ""
+    user: DigitalOceanUser | None = None
+
+
+class CauseDetails(_Model):
+    """What made a deployment (godo's ``DeploymentCauseDetails``; the spec's deployment
+    model leaves it out, its ``deployment_types`` filter names the same types)."""
+
+    type: Text = ""
+    digitalocean_user_action: UserAction | None = None
+
+    @property
+    def action(self) -> str:
+        """The user action that made it (``ROLLBACK_APP``, ``REVERT_APP_ROLLBACK``…)."""
+        action = self.digitalocean_user_action
+        return action.name if action is not None else ""
+
+    @property
+    def who(self) -> str:
+        """The person DigitalOcean names as having made it ("" when none)."""
+        action = self.digitalocean_user_action
+        user = action.user if action is not None else None
+        return (user.full_name or user.email) if user is not None else ""
+
+
+ROLLBACK_TYPES = frozenset({"MANUAL_ROLLBACK", "AUTO_ROLLBACK"})
+"""Deployment types of a rollback (apps_list_deployments.yml ``deployment_types``:
+"MANUAL_ROLLBACK: manual revert to a previous deployment", "AUTO_ROLLBACK: automatic
+revert to a previous deployment")."""
+
+
 class Deployment(_Model):
     id: str
     cause: Text = ""
+    cause_details: CauseDetails | None = None
     phase: Phase = Phase.UNKNOWN
     progress: Progress = Field(default_factory=Progress)
     services: Many[ComponentSource] = ()
@@ -249,6 +287,12 @@ class Deployment(_Model):
     @classmethod
     def _absent_progress(cls, value: Any) -> Any:
         return {} if value is None else value
+
+    @property
+    def rollback_type(self) -> str:
+        """MANUAL_ROLLBACK or AUTO_ROLLBACK for a rollback deployment, else ""."""
+        kind = self.cause_details.type if self.cause_details is not None else ""
+        return kind if kind in ROLLBACK_TYPES else ""
 
     @property
     def commit(self) -> str:

@@ -27,11 +27,13 @@ from bot.fleet.fair_share import FairShare
 from bot.fleet.fleet_view import FleetView, look_tick
 from bot.fleet.looker import Looker
 from bot.fleet.narrator import Narrator
+from bot.fleet.pin_rounds import PinRounds
 from bot.fleet.readings import DeploymentReadings
 from bot.fleet.telling import Teller
 from bot.fleet.watcher import Watcher
 from bot.metrics import Metrics
 from bot.runtime.followups import FollowUps
+from bot.runtime.pin_wiring import pin_rounds
 from bot.runtime.request_lull import Lull
 from bot.settings import Settings
 from bot.slack import listeners
@@ -67,6 +69,7 @@ class Runtime:
     sweeper: Sweeper
     budget: RateBudget
     lull: Lull
+    pins: PinRounds
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -117,7 +120,10 @@ class Runtime:
         listeners.register(bolt, deps, followups)
         register_home(bolt, deps, followups)
         sweeper = Sweeper(deps, tasks=tasks)
-        return cls(deps=deps, tasks=tasks, bolt=bolt, sweeper=sweeper, budget=budget, lull=lull)
+        pins = pin_rounds(deps)
+        return cls(
+            deps=deps, tasks=tasks, bolt=bolt, sweeper=sweeper, budget=budget, lull=lull, pins=pins
+        )
 
     async def scrape(self) -> bytes:
         """The metrics page, with the shared budget read fresh from Redis."""
@@ -152,6 +158,7 @@ class Runtime:
             log.error("could not resume watches yet: Redis is unavailable; will keep trying")
         self.deps.watcher.run_background()
         self.sweeper.start()
+        self.tasks.spawn(self.pins.run(), name="pin-rounds")
         _tune_collector()
 
     async def _prepare_redis(self, *, retry: bool) -> None:
@@ -173,6 +180,7 @@ class Runtime:
 
     async def aclose(self) -> None:
         self.sweeper.stop()
+        self.pins.stop()
         self.deps.watcher.stop()
         self.lull.open()
         await self.tasks.aclose(grace=10.0)

@@ -126,3 +126,17 @@ FAILURE_LOG_PREFIX = PREFIX + "failure-log:"
 """Claimed (``SET NX``) by the replica about to quote a failed watch's log in its thread,
 before it posts: the log is told at most once, across replicas and restarts."""
 failure_log = Family(FAILURE_LOG_PREFIX)
+
+PIN_REMINDER_PREFIX = PREFIX + "pin-reminder:"
+"""One reminder of a pinned rollback at one age: ``pin-reminder:<deployment id>:<age s>``
+holds "posting" from before the post, then the reply's ts; set NX, so each once."""
+pin_reminder = Family(PIN_REMINDER_PREFIX)
+
+ELSEWHERE_PREFIX = PREFIX + "elsewhere:"
+"""A rollback made outside the bot, announced once: ``elsewhere:<deployment id>`` holds
+"posting" from before the announcement, then its ts; set NX."""
+elsewhere = Family(ELSEWHERE_PREFIX)
+
+PIN_ROUNDS_LEASE = "pin-rounds"
+"""The lease (``lease:pin-rounds``) of the replica reminding pinned rollbacks and
+announcing rollbacks made elsewhere, one at a time."""

@@ -34,6 +34,10 @@ class Rollbacks(World):
                 raise invalid_argument(str(error["message"]))
             target = app.find(target_id)
             assert target is not None  # check_rollback raised 404 otherwise
+            # A rollback's deployment type, as the deployments list filters it
+            # (apps_list_deployments.yml deployment_types: "MANUAL_ROLLBACK: manual revert
+            # to a previous deployment"); cause_details.type carries it (godo's
+            # DeploymentCauseDetails), and a rollback made with or without the bot is alike.
             dep = self._start_deployment(
                 app, target, "MANUAL_ROLLBACK", "ROLLBACK_APP", app.rollback_failure
             )

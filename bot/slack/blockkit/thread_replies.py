@@ -129,6 +129,11 @@ def lost(watch: Watch, reason: str) -> Message:
     return _reply(f"⚠️ Stopped watching deployment {deployment}: {clip(reason, REASON_SHOWN)}")
 
 
+def settle_buttons(watch: Watch) -> Block:
+    """Commit and Revert for the rollback ``watch`` follows (a pin reminder's)."""
+    return _settle_buttons(watch, commit=True)
+
+
 def _settle_buttons(watch: Watch, *, commit: bool) -> Block:
     # Plain text in the dialogs: Slack shows it literally, so it is clipped, not escaped.
     name = clip(watch.app_name, DIALOG_NAME)
