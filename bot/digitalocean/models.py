@@ -9,20 +9,27 @@ as "nothing": "" for text, 0 for counters, () for lists; a deployment on an app 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from bot.digitalocean.app_spec import AppSpec, ComponentSpec
+from bot.digitalocean.deployment_cause import ROLLBACK_TYPES, CauseDetails
+from bot.digitalocean.step_tree import STEP_DEPTH, bounded_steps, walk_tree
 
-__all__ = ["AppSpec", "ComponentSpec"]  # shapes of models/app_spec.yml, read from here
+__all__ = [
+    "ROLLBACK_TYPES",
+    "STEP_DEPTH",
+    "AppSpec",
+    "CauseDetails",
+    "ComponentSpec",
+    "bounded_steps",
+    "walk_tree",
+]  # read from here: the spec, what made a deployment, the step tree
 
 T = TypeVar("T")
-N = TypeVar("N")
-C = TypeVar("C")
 
 
 class Phase(StrEnum):
@@ -120,86 +127,6 @@ class Step(_Model):
         return _unset_as_none(value)
 
 
-# Levels of the step tree kept as they are. DigitalOcean's trees have about four; pydantic
-# refuses nesting past ~255 levels and a recursive walk past ~1000 exhausts the stack,
-# so a deeper (malformed) tree is folded up before validation rather than refused.
-STEP_DEPTH = 32
-# Names kept when a step below STEP_DEPTH is named by its path: enough to tell it apart.
-_FOLDED_NAMES = 3
-
-
-def bounded_steps(steps: Any, depth: int = 1) -> Any:
-    """Raw ``steps`` with every step below ``STEP_DEPTH`` levels moved up, flat and in
-    order, under its ancestor at that level, named by its last few path names.
-
-    No step is lost (a failure deep down still shows with its reason), and a step at
-    most three levels below the fold keeps the key ``progress.flatten`` would give it
-    (duplicate sibling names aside), so the stored statuses stay comparable.
-    The recursion here is bounded by ``STEP_DEPTH``; below it ``_folded`` uses a stack.
-    """
-    if not isinstance(steps, list | tuple):
-        return steps
-    bounded = []
-    for step in steps:
-        children = step.get("steps") if isinstance(step, dict) else None
-        if not children:
-            bounded.append(step)
-        elif depth < STEP_DEPTH:
-            bounded.append({**step, "steps": bounded_steps(children, depth + 1)})
-        else:
-            bounded.append({**step, "steps": _folded(children)})
-    return bounded
-
-
-_END = object()
-
-
-def walk_tree(
-    roots: Iterable[N], context: C, visit: Callable[[N, C], tuple[Iterable[N], C]]
-) -> None:
-    """Visit every node of a tree, parents first, in order: ``visit(node, context)`` gets
-    the context its siblings share and returns the node's children and theirs.
-
-    An explicit stack of sibling iterators, not recursion: DigitalOcean's trees are a few
-    levels deep, but a malformed deep one must not exhaust Python's stack."""
-    stack: list[tuple[Iterator[N], C]] = [(iter(roots), context)]
-    while stack:
-        siblings, shared = stack[-1]
-        node = next(siblings, _END)
-        if node is _END:
-            stack.pop()
-            continue
-        children, inner = visit(cast(N, node), shared)
-        stack.append((iter(children), inner))
-
-
-# The last names of the path above a group of raw siblings, and their depth below the fold.
-_Above = tuple[tuple[str, ...], int]
-
-
-def _folded(steps: Any) -> list[Any]:
-    """Every step of a raw subtree, parents first, without children, named by its path."""
-    folded: list[Any] = []
-
-    def fold(step: Any, above: _Above) -> tuple[Iterable[Any], _Above]:
-        parents, depth = above
-        if not isinstance(step, dict):
-            folded.append(step)
-            return (), above
-        tail = (*parents[1 - _FOLDED_NAMES :], str(step.get("name") or "step"))
-        name = "/".join(tail) if depth <= _FOLDED_NAMES else "…/" + "/".join(tail)
-        folded.append({**step, "name": name, "steps": ()})
-        return _listed(step.get("steps")), (tail, depth + 1)
-
-    top: _Above = ((), 1)
-    walk_tree(_listed(steps), top, fold)
-    return folded
-
-
-def _listed(value: Any) -> list[Any] | tuple[Any, ...]:
-    return value if isinstance(value, list | tuple) else ()
-
-
 class Progress(_Model):
     pending_steps: Count = 0
     running_steps: Count = 0
@@ -217,43 +144,6 @@ class Progress(_Model):
 class ComponentSource(_Model):
     name: Text = ""
     source_commit_hash: Text = ""
-
-
-class DigitalOceanUser(_Model):
-    full_name: Text = ""
-    email: Text = ""
-
-
-class UserAction(_Model):
-    name: Text = ""
-    user: DigitalOceanUser | None = None
-
-
-class CauseDetails(_Model):
-    """What made a deployment (godo's ``DeploymentCauseDetails``; the spec's deployment
-    model leaves it out, its ``deployment_types`` filter names the same types)."""
-
-    type: Text = ""
-    digitalocean_user_action: UserAction | None = None
-
-    @property
-    def action(self) -> str:
-        """The user action that made it (``ROLLBACK_APP``, ``REVERT_APP_ROLLBACK``…)."""
-        action = self.digitalocean_user_action
-        return action.name if action is not None else ""
-
-    @property
-    def who(self) -> str:
-        """The person DigitalOcean names as having made it ("" when none)."""
-        action = self.digitalocean_user_action
-        user = action.user if action is not None else None
-        return (user.full_name or user.email) if user is not None else ""
-
-
-ROLLBACK_TYPES = frozenset({"MANUAL_ROLLBACK", "AUTO_ROLLBACK"})
-"""Deployment types of a rollback (apps_list_deployments.yml ``deployment_types``:
-"MANUAL_ROLLBACK: manual revert to a previous deployment", "AUTO_ROLLBACK: automatic
-revert to a previous deployment")."""
 
 
 class Deployment(_Model):

@@ -11,11 +11,9 @@ import gc
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.authorization import AuthorizeResult
 
 from bot.digitalocean.budget import Lane, Limits, RateBudget
 from bot.digitalocean.client import DigitalOceanClient
@@ -32,6 +30,7 @@ from bot.fleet.readings import DeploymentReadings
 from bot.fleet.telling import Teller
 from bot.fleet.watcher import Watcher
 from bot.metrics import Metrics
+from bot.runtime.bolt_app import bolt_app
 from bot.runtime.followups import FollowUps
 from bot.runtime.pin_wiring import pin_rounds
 from bot.runtime.request_lull import Lull
@@ -114,7 +113,7 @@ class Runtime:
             metrics=metrics,
         )
         _expose(metrics, do=do, chat=chat, watcher=watcher)
-        bolt = _bolt_app(settings, token)
+        bolt = bolt_app(settings, token)
         lull = Lull()
         followups = FollowUps(tasks, lull=lull)
         listeners.register(bolt, deps, followups)
@@ -283,26 +282,3 @@ def _expose(metrics: Metrics, *, do: DigitalOceanClient, chat: Chat, watcher: Wa
         lambda: Counter({(kind,): n for kind, n in watcher.reads().items()}),
     )
     metrics.watches.set_function(lambda: watcher.running)
-
-
-def _bolt_app(settings: Settings, token: str) -> AsyncApp:
-    async def authorize(**kwargs: Any) -> AuthorizeResult:
-        # One workspace, one token: nothing to look up. Bolt's default would call
-        # auth.test on the first request, making every request fail while Slack is down.
-        return AuthorizeResult(
-            enterprise_id=kwargs.get("enterprise_id"),
-            team_id=kwargs.get("team_id"),
-            bot_token=token,
-        )
-
-    return AsyncApp(
-        # Listeners post through bot.slack.client, so Bolt's own client only needs the base URL.
-        client=make_web_client(token=None, base_url=settings.slack_api_url),
-        authorize=authorize,
-        # bot.entrypoints.http_server checks every HTTP request's signature before Bolt sees
-        # it (Socket Mode has none to check), so Bolt checking again would only cost time.
-        request_verification_enabled=False,
-        # Our listeners only ack and queue their work (bot.runtime.followups), so answering after
-        # the listener returns is immediate and skips Bolt's 10 ms ack polling.
-        process_before_response=True,
-    )
