@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from bot.digitalocean.health import AppHealth, unwrapped
 from bot.digitalocean.models import App, Deployment, RollbackValidation
 from bot.digitalocean.transport import Transport
 from bot.domain.ids import looks_like_id
@@ -97,6 +98,11 @@ class DigitalOceanClient:
             "GET", f"/v2/apps/{app_id}/deployments/{deployment_id}", what=what
         )
         return _parse(Deployment, body, "deployment", what=what)
+
+    async def get_health(self, app_id: str) -> AppHealth:
+        what = f"the health of app `{escape(app_id)}`"
+        body = await self._t.read("GET", f"/v2/apps/{app_id}/health", what=what)
+        return _parse(AppHealth, {"health": unwrapped(body)}, "health", what=what)
 
     async def validate_rollback(self, app_id: str, deployment_id: str) -> RollbackValidation:
         # Validation changes nothing on DigitalOcean's side, so it is retried like a GET.

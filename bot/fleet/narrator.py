@@ -34,6 +34,7 @@ from bot.errors import (
 from bot.fleet.aftercare import Aftercare
 from bot.fleet.readings import DeploymentReadings
 from bot.fleet.telling import Teller
+from bot.fleet.verifier import Verifier
 from bot.slack.blockkit import blocks, thread_replies
 from bot.store.redis_store import Store
 
@@ -47,6 +48,7 @@ class Narrator:
     store: Store
     teller: Teller
     aftercare: Aftercare
+    verifier: Verifier
     watch_timeout: float
     clock: Callable[[], float] = time.time
 
@@ -73,6 +75,7 @@ class Narrator:
         """This replica no longer follows the watch."""
         self.teller.forget(deployment_id)
         self.readings.forget(deployment_id)
+        self.verifier.forget(deployment_id)
 
     async def restore(self, watch: Watch) -> None:
         """Record ``watch`` again after Redis forgot it, and say so in its thread."""
@@ -95,6 +98,8 @@ class Narrator:
     async def poll(self, watch: Watch) -> Watch:
         """One poll: report what changed since the stored statuses, then store them."""
         watch = await self.teller.catch_up(watch)
+        if watch.verifying:
+            return await self.verifier.check(watch)
         if watch.done:
             return watch
         if self.clock() - watch.started_at > self.watch_timeout:
@@ -167,7 +172,16 @@ class Narrator:
         placed: bool = False,
     ) -> Watch:
         told, ts = await self.teller.say(watch, message, placed=placed)
-        done = told.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
+        live = not ended and not reason and told.phase == Phase.ACTIVE
+        verify_until = self.verifier.until(told, live=live)
+        done = told.model_copy(
+            update={
+                "done": True,
+                "result_ts": ts,
+                "result_text": message.text,
+                "verify_until": verify_until,
+            }
+        )
 
         accounted = False
 

@@ -28,6 +28,7 @@ from bot.fleet.looker import Looker
 from bot.fleet.narrator import Narrator
 from bot.fleet.readings import DeploymentReadings
 from bot.fleet.telling import Teller
+from bot.fleet.verifier import Verifier
 from bot.fleet.watcher import Watcher
 from bot.metrics import Metrics
 from bot.runtime.followups import FollowUps
@@ -219,12 +220,23 @@ def _watcher(
         poll_interval=settings.rollback_poll_interval,
         fleet_interval=settings.rollback_fleet_interval,
     )
+    teller = Teller(chat=chat, pace=pace, store=store, leases=leases)
+    verifier = Verifier(
+        do=polls,
+        view=view,
+        share=share,
+        teller=teller,
+        aftercare=aftercare,
+        audit=aftercare.audit,
+        seconds=settings.rollback_verify_seconds,
+    )
     narrator = Narrator(
         do=polls,
         readings=DeploymentReadings(view=view, do=polls, share=share),
         store=store,
-        teller=Teller(chat=chat, pace=pace, store=store, leases=leases),
+        teller=teller,
         aftercare=aftercare,
+        verifier=verifier,
         watch_timeout=settings.rollback_watch_timeout,
     )
     return Watcher(

@@ -7,12 +7,13 @@ from typing import Unpack
 
 from . import samples
 from .building import Building
+from .health import HealthReads
 from .reads import Reads
 from .rollback import Rollbacks
 from .world import Options
 
 
-class Simulator(Building, Reads, Rollbacks):
+class Simulator(Building, Reads, Rollbacks, HealthReads):
     """DigitalOcean App Platform, in memory.
 
     Request-level knobs (`inject`, `latency`, `requests`, `count`, rate limit) come

@@ -120,4 +120,8 @@ def _card_state(card_: Card, decision: Decision | None, watch: Watch | None) -> 
 
 def status_line(watch: Watch) -> str:
     steps = f"{watch.success_steps}/{watch.total_steps} steps" if watch.total_steps else ""
-    return f"*{watch.phase.value}* {steps}".strip()
+    line = f"*{watch.phase.value}* {steps}".strip()
+    if watch.verifying:
+        return f"{line} · checking health"
+    # The verdict is built escaped and clipped (``thread_replies.health_verdict``).
+    return f"{line} · {watch.verdict}" if watch.verdict else line
