@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     rollback_fleet_interval: float = Field(default=30.0, gt=0)
     rollback_require_reason: bool = False
     rollback_verify_seconds: float = Field(default=120, ge=0)
+    rollback_notify_channel: str = ""
     rollback_audit_maxlen: int = Field(default=10_000, gt=0)
 
     @field_validator("redis_url")

@@ -219,9 +219,14 @@ class ComponentSource(_Model):
     source_commit_hash: Text = ""
 
 
+class CauseDetails(_Model):
+    type: Text = ""  # MANUAL, DEPLOY_ON_PUSH, MANUAL_ROLLBACK, AUTO_ROLLBACK… (deployment_types)
+
+
 class Deployment(_Model):
     id: str
     cause: Text = ""
+    cause_details: CauseDetails | None = None
     phase: Phase = Phase.UNKNOWN
     progress: Progress = Field(default_factory=Progress)
     services: Many[ComponentSource] = ()

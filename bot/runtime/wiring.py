@@ -48,6 +48,7 @@ from bot.store.locks import AppLocks
 from bot.store.redis_store import Store
 from bot.tasks import TaskTracker
 from bot.usecases.access import Approvers
+from bot.usecases.bad_deploys import BadDeploys
 from bot.usecases.dependencies import Deps
 from bot.usecases.expiry import Sweeper
 
@@ -66,6 +67,7 @@ class Runtime:
     sweeper: Sweeper
     budget: RateBudget
     lull: Lull
+    bad_deploys: BadDeploys | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -116,7 +118,19 @@ class Runtime:
         listeners.register(bolt, deps, followups)
         register_home(bolt, deps, followups)
         sweeper = Sweeper(deps, tasks=tasks)
-        return cls(deps=deps, tasks=tasks, bolt=bolt, sweeper=sweeper, budget=budget, lull=lull)
+        leases = Leases(
+            store.client, owner=replica_id(), ttl=lease_ttl(settings.rollback_poll_interval)
+        )
+        bad_deploys = BadDeploys(deps, do=polls, leases=leases, tasks=tasks)
+        return cls(
+            deps=deps,
+            tasks=tasks,
+            bolt=bolt,
+            sweeper=sweeper,
+            budget=budget,
+            lull=lull,
+            bad_deploys=bad_deploys,
+        )
 
     async def scrape(self) -> bytes:
         """The metrics page, with the shared budget read fresh from Redis."""
@@ -151,6 +165,8 @@ class Runtime:
             log.error("could not resume watches yet: Redis is unavailable; will keep trying")
         self.deps.watcher.run_background()
         self.sweeper.start()
+        if self.bad_deploys is not None:
+            self.bad_deploys.start()
         _tune_collector()
 
     async def _prepare_redis(self, *, retry: bool) -> None:
@@ -172,6 +188,8 @@ class Runtime:
 
     async def aclose(self) -> None:
         self.sweeper.stop()
+        if self.bad_deploys is not None:
+            self.bad_deploys.stop()
         self.deps.watcher.stop()
         self.lull.open()
         await self.tasks.aclose(grace=10.0)

@@ -121,3 +121,13 @@ GROUP_CACHE_SECONDS = 60
 
 CARD_KEEP_SECONDS = 7 * 24 * 3600
 """How long a decided card (and a finished watch) stays readable for status and buttons."""
+
+# --- wt-health (issue 17, part 5): a card when a deploy goes bad ---------------------
+
+BAD_DEPLOY_PREFIX = PREFIX + "bad-deploy:"
+"""Set once (NX) by the replica that posts the rollback card for a deployment that went
+bad after going live: exactly one card per bad deploy, across replicas and restarts."""
+bad_deploy = Family(BAD_DEPLOY_PREFIX)
+
+BAD_DEPLOY_LEASE = "bad-deploys"
+"""The lease (``lease:bad-deploys``) of the replica reading fresh deploys' health."""

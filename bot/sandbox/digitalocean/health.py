@@ -66,7 +66,12 @@ class HealthReads(World):
         sick = faults.get(dep.id) or faults.get(dep.cloned_from or "")
         desired = sick.desired if sick is not None else _instance_count(dep)
         ready, state = desired, "HEALTHY"
-        if sick is not None and self.clock() >= dep.time_of(dep.tick) + sick.after:
+        now = self.clock()
+        # Went live when its last tick was reached; a history deployment added as live
+        # "now" (building.py) has its ticks scheduled ahead: it counts from its creation.
+        live_at = dep.time_of(dep.tick)
+        live_at = live_at if live_at <= now else dep.created
+        if sick is not None and now >= live_at + sick.after:
             ready, state = sick.ready, sick.state
         # The simulator's deployments have one service, `web` (records.py).
         return [

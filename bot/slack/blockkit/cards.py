@@ -17,6 +17,7 @@ from bot.slack.blockkit.blocks import (
     confirm_dialog,
     context,
     header,
+    requester,
     section,
     short,
     slack_time,
@@ -62,7 +63,7 @@ def card(
         # way (the bot's sentences carry no markup, so escaping leaves them unchanged).
         error = escape(card_.error)
         blocks.append(section(f"⛔ *DigitalOcean will not do this rollback:* {error}"))
-    requested = f"Requested by <@{card_.requester}>"
+    requested = f"Requested by {requester(card_.requester)}"
     if decision is None and card_.approvable:
         blocks.append(context(f"{requested} · expires {slack_time(card_.expires_at)}"))
         blocks.append(_card_buttons(card_))
