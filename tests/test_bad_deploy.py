@@ -19,7 +19,9 @@ from tests.waiting import wait_until
 SETTINGS = {
     "rollback_channels": {"CDEPLOY": ("sample-golang",), "COPS": ("*",)},
     "rollback_fleet_interval": 0.3,
-    "rollback_verify_seconds": 120.0,
+    # Health read about every 0.3 s (a quarter of it). The simulator's clock runs ahead
+    # of the bot's (DO_SPEED): its fresh deploys went live "in the future", within it.
+    "rollback_verify_seconds": 1.2,
 }
 
 
@@ -45,7 +47,8 @@ def test_an_unhealthy_deploy_gets_one_card_across_two_replicas(
     driver = start_bot(**SETTINGS)
     start_bot(**SETTINGS)
     new, previous = _deploy(sim)
-    sim.sicken(new, ready=0, desired=2, state="UNHEALTHY")
+    # It comes up healthy, then turns (6 s of the simulator's clock, 0.5 s of ours) after.
+    sim.sicken(new, ready=0, desired=2, state="UNHEALTHY", after=6.0)
     card = wait_card(slack, "sample-golang")
     shown = _shown(card)
     assert "web 0/2 ready since `" in shown

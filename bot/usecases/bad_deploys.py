@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from datetime import datetime
 
 from bot.digitalocean.client import DigitalOceanClient
@@ -34,7 +35,11 @@ ROLLBACK_TYPES = frozenset({"MANUAL_ROLLBACK", "AUTO_ROLLBACK"})
 previous deployment", "AUTO_ROLLBACK: automatic revert to a previous deployment"."""
 
 READ_EVERY = 3
-"""Poll intervals between two rounds (each reads the health of every fresh deploy once)."""
+"""Poll intervals between two rounds."""
+
+READS_PER_DEPLOY = 4
+"""A fresh deploy's health is read about this many times over ``ROLLBACK_VERIFY_SECONDS``
+(and no more often than once a round): with the defaults, every 30 s for two minutes."""
 
 CLAIM_SECONDS = 7 * 24 * 3600
 
@@ -49,6 +54,8 @@ class BadDeploys:
         self._tasks = tasks
         self._stopping = asyncio.Event()
         self.interval = READ_EVERY * deps.settings.rollback_poll_interval
+        self._spacing = max(self.interval, deps.settings.rollback_verify_seconds / READS_PER_DEPLOY)
+        self._read_at: dict[str, float] = {}  # deployment → when its health was last read here
 
     def start(self) -> None:
         if self._deps.settings.rollback_verify_seconds > 0:
@@ -67,6 +74,9 @@ class BadDeploys:
         settings = self._deps.settings
         apps = await self._deps.watcher.view.listed(idle_interval=settings.rollback_fleet_interval)
         posted = 0
+        window = settings.rollback_verify_seconds
+        now = self._deps.clock()
+        self._read_at = {d: t for d, t in self._read_at.items() if now - t <= window}
         for app in apps or ():
             try:
                 posted += await self._consider(app)
@@ -90,8 +100,11 @@ class BadDeploys:
         channel = channel_for(
             app, deps.settings.rollback_channels, notify=deps.settings.rollback_notify_channel
         )
-        if not channel or await self._known(live.id):
+        if not channel or deps.clock() - self._read_at.get(live.id, -math.inf) < self._spacing:
             return False
+        if await self._known(live.id):
+            return False
+        self._read_at[live.id] = deps.clock()
         health = await self._do.get_health(app.id)
         if not gone_bad(health):
             return False
