@@ -13,7 +13,7 @@ from bot.sandbox.slack.fake import FakeSlack, Message
 from bot.slack.blockkit.blocks import short
 from bot.usecases.bad_deploys import bad_deploy_line, gone_bad
 from tests.conftest import BotFactory
-from tests.flow import GOLANG_ID, wait_card, wait_reply
+from tests.flow import GOLANG_ID, wait_card, wait_reply, wait_response
 from tests.waiting import wait_until
 
 SETTINGS = {
@@ -44,8 +44,8 @@ def _cards(slack: FakeSlack) -> list[Message]:
 def test_an_unhealthy_deploy_gets_one_card_across_two_replicas(
     start_bot: BotFactory, slack: FakeSlack, sim: Simulator
 ) -> None:
-    driver = start_bot(**SETTINGS)
-    start_bot(**SETTINGS)
+    driver = start_bot(**SETTINGS, rollback_approvers=("UBOB",))
+    start_bot(**SETTINGS, rollback_approvers=("UBOB",))
     new, previous = _deploy(sim)
     # It comes up healthy, then turns (6 s of the simulator's clock, 0.5 s of ours) after.
     sim.sicken(new, ready=0, desired=2, state="UNHEALTHY", after=6.0)
@@ -60,7 +60,11 @@ def test_an_unhealthy_deploy_gets_one_card_across_two_replicas(
     looks = sim.count("GET", r"/v2/apps")
     wait_until(lambda: sim.count("GET", r"/v2/apps") >= looks + 5, what="five more looks")
     assert len(_cards(slack)) == 1
-    # The two-person rule holds as for any card: anyone but the bot may approve.
+    # Every rule holds as for any card: nobody asked, so an approver decides.
+    driver.press(card, "rollback_cancel", user="UMALLORY")
+    wait_response(slack, "Only the requester or an approver can cancel")
+    driver.press(card, "rollback_approve", user="UMALLORY")
+    wait_response(slack, "not one of the approvers")
     driver.press(card, "rollback_approve", user="UBOB")
     wait_reply(slack, card.ts, "is live on the rollback", timeout=15)
 
