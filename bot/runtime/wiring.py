@@ -193,6 +193,8 @@ class Runtime:
         self.deps.watcher.stop()
         self.lull.open()
         await self.tasks.aclose(grace=10.0)
+        if self.bad_deploys is not None:
+            await self.bad_deploys.release()
         await self.deps.chat.aclose()
         await self.deps.do.aclose()
         await self.deps.store.aclose()

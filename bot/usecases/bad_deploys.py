@@ -64,6 +64,13 @@ class BadDeploys:
     def stop(self) -> None:
         self._stopping.set()
 
+    async def release(self) -> None:
+        """Give the lease back once stopped, so another replica reads at once."""
+        try:
+            await self._leases.release(keys.BAD_DEPLOY_LEASE)
+        except BotError as exc:
+            log.warning("bad deploys: lease not released (%s); it will expire", exc.user_message)
+
     async def _run(self) -> None:
         await repeat(self.round, every=self.interval, until=self._stopping, name="bad-deploys")
 
