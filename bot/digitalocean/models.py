@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar, cast
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from bot.digitalocean.app_spec import AppSpec, ComponentSpec
+from bot.digitalocean.cause import CauseDetails
 
 __all__ = ["AppSpec", "ComponentSpec"]  # shapes of models/app_spec.yml, read from here
 
@@ -217,10 +218,6 @@ class Progress(_Model):
 class ComponentSource(_Model):
     name: Text = ""
     source_commit_hash: Text = ""
-
-
-class CauseDetails(_Model):
-    type: Text = ""  # MANUAL, DEPLOY_ON_PUSH, MANUAL_ROLLBACK, AUTO_ROLLBACK… (deployment_types)
 
 
 class Deployment(_Model):

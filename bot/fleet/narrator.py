@@ -172,16 +172,9 @@ class Narrator:
         placed: bool = False,
     ) -> Watch:
         told, ts = await self.teller.say(watch, message, placed=placed)
-        live = not ended and not reason and told.phase == Phase.ACTIVE
-        verify_until = self.verifier.until(told, live=live)
-        done = told.model_copy(
-            update={
-                "done": True,
-                "result_ts": ts,
-                "result_text": message.text,
-                "verify_until": verify_until,
-            }
-        )
+        update: dict[str, object] = {"done": True, "result_ts": ts, "result_text": message.text}
+        update["verify_until"] = self.verifier.until(told, failed=bool(reason or ended))
+        done = told.model_copy(update=update)
 
         accounted = False
 

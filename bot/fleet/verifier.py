@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.health import AppHealth, healthy
+from bot.digitalocean.models import Phase
 from bot.domain.records import Event, Watch, WatchKind
 from bot.errors import DigitalOceanError
 from bot.fleet.aftercare import Aftercare
@@ -26,7 +27,6 @@ from bot.fleet.fair_share import FairShare
 from bot.fleet.fleet_view import FleetView
 from bot.fleet.telling import Teller
 from bot.slack.blockkit import thread_replies
-from bot.store.audit import AuditLog
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +43,18 @@ class Verifier:
     share: FairShare
     teller: Teller
     aftercare: Aftercare
-    audit: AuditLog
     seconds: float
     """``ROLLBACK_VERIFY_SECONDS``: 0 turns verification off."""
     clock: Callable[[], float] = time.time
     # deployment → (when its health was last read here, what it said; None: unreadable)
     _seen: dict[str, tuple[float, AppHealth | None]] = field(default_factory=dict)
 
-    def until(self, watch: Watch, *, live: bool) -> float:
-        """``Watch.verify_until`` for a watch whose outcome is being told."""
-        if not live or watch.kind != WatchKind.ROLLBACK or self.seconds <= 0 or watch.muted:
+    def until(self, watch: Watch, *, failed: bool) -> float:
+        """``Watch.verify_until`` for a watch whose outcome is being told: 0 unless it is
+        a rollback gone live."""
+        if failed or watch.phase != Phase.ACTIVE or watch.kind != WatchKind.ROLLBACK:
+            return 0.0
+        if self.seconds <= 0 or watch.muted:
             return 0.0
         return self.clock() + self.seconds
 
@@ -116,7 +118,7 @@ class Verifier:
             nonlocal audited
             if not audited:
                 audited = True
-                await record_event(self.audit, Event.HEALTH, final, reason=verdict)
+                await record_event(self.aftercare.audit, Event.HEALTH, final, reason=verdict)
             await self.aftercare.refresh_card(final, final=True)
 
         log.info("watch %s: health: %s (reply %s)", watch.deployment_id, verdict, ts or "-")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +30,7 @@ from bot.fleet.telling import Teller
 from bot.fleet.verifier import Verifier
 from bot.fleet.watcher import Watcher
 from bot.metrics import Metrics
+from bot.runtime.exposition import expose
 from bot.runtime.followups import FollowUps
 from bot.runtime.request_lull import Lull
 from bot.settings import Settings
@@ -111,26 +111,16 @@ class Runtime:
             audit=audit,
             metrics=metrics,
         )
-        _expose(metrics, do=do, chat=chat, watcher=watcher)
+        expose(metrics, do=do, chat=chat, watcher=watcher)
         bolt = _bolt_app(settings, token)
         lull = Lull()
         followups = FollowUps(tasks, lull=lull)
         listeners.register(bolt, deps, followups)
         register_home(bolt, deps, followups)
         sweeper = Sweeper(deps, tasks=tasks)
-        leases = Leases(
-            store.client, owner=replica_id(), ttl=lease_ttl(settings.rollback_poll_interval)
-        )
-        bad_deploys = BadDeploys(deps, do=polls, leases=leases, tasks=tasks)
-        return cls(
-            deps=deps,
-            tasks=tasks,
-            bolt=bolt,
-            sweeper=sweeper,
-            budget=budget,
-            lull=lull,
-            bad_deploys=bad_deploys,
-        )
+        runtime = cls(deps=deps, tasks=tasks, bolt=bolt, sweeper=sweeper, budget=budget, lull=lull)
+        runtime.bad_deploys = BadDeploys.of(deps, do=polls, tasks=tasks)
+        return runtime
 
     async def scrape(self) -> bytes:
         """The metrics page, with the shared budget read fresh from Redis."""
@@ -247,7 +237,6 @@ def _watcher(
         share=share,
         teller=teller,
         aftercare=aftercare,
-        audit=aftercare.audit,
         seconds=settings.rollback_verify_seconds,
     )
     narrator = Narrator(
@@ -278,28 +267,6 @@ def _tune_collector() -> None:
     # 700 allocations) the collector ran every request or two, walking live requests' objects.
     gc.freeze()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-
-
-def _expose(metrics: Metrics, *, do: DigitalOceanClient, chat: Chat, watcher: Watcher) -> None:
-    metrics.count_calls(
-        "rollback_bot_digitalocean_requests",
-        "DigitalOcean API answers by HTTP status (0: no answer).",
-        ("status",),
-        lambda: Counter({(str(status),): n for status, n in do.calls.items()}),
-    )
-    metrics.count_calls(
-        "rollback_bot_slack_requests",
-        "Slack Web API calls by method and outcome.",
-        ("method", "outcome"),
-        lambda: Counter({key: n for key, n in chat.calls.items()}),
-    )
-    metrics.count_calls(
-        "rollback_bot_digitalocean_reads",
-        "Looks at the whole fleet this replica took (look), and deployments it read by id.",
-        ("kind",),
-        lambda: Counter({(kind,): n for kind, n in watcher.reads().items()}),
-    )
-    metrics.watches.set_function(lambda: watcher.running)
 
 
 def _bolt_app(settings: Settings, token: str) -> AsyncApp:

@@ -23,7 +23,7 @@ from bot.errors import BotError, StoreUnavailableError
 from bot.slack.blockkit.blocks import short
 from bot.store import keys
 from bot.store.guard import guard
-from bot.store.leases import Leases
+from bot.store.leases import Leases, lease_ttl, replica_id
 from bot.tasks import TaskTracker, repeat
 from bot.usecases.dependencies import Deps
 from bot.usecases.propose import propose_for_the_bot
@@ -56,6 +56,12 @@ class BadDeploys:
         self.interval = READ_EVERY * deps.settings.rollback_poll_interval
         self._spacing = max(self.interval, deps.settings.rollback_verify_seconds / READS_PER_DEPLOY)
         self._read_at: dict[str, float] = {}  # deployment → when its health was last read here
+
+    @classmethod
+    def of(cls, deps: Deps, *, do: DigitalOceanClient, tasks: TaskTracker) -> BadDeploys:
+        ttl = lease_ttl(deps.settings.rollback_poll_interval)
+        leases = Leases(deps.store.client, owner=replica_id(), ttl=ttl)
+        return cls(deps, do=do, leases=leases, tasks=tasks)
 
     def start(self) -> None:
         if self._deps.settings.rollback_verify_seconds > 0:
