@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     rollback_notify_channel: str = ""
     """Where a rollback made outside the bot is announced when ROLLBACK_CHANNELS names no
     channel for its app; "" for nowhere."""
+    rollback_verify_seconds: float = Field(default=120, ge=0)
     rollback_audit_maxlen: int = Field(default=10_000, gt=0)
 
     @field_validator("redis_url")

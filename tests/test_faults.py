@@ -76,8 +76,9 @@ def test_while_redis_refuses_writes_no_reply_is_told_twice(
     finally:
         store.config_set("maxmemory", 0)
     wait_reply(slack, thread, LIVE, timeout=20)
+    wait_reply(slack, thread, "verified:")
     texts = told_once(slack, thread)
-    assert len(texts) == 10  # started, 8 progress replies, live
+    assert len(texts) == 11  # started, 8 progress replies, live, its health
 
 
 def test_redis_restarted_empty_mid_rollback_is_said_and_the_thread_carries_on(

@@ -62,7 +62,7 @@ def test_metrics_move_after_a_rollback(
     assert sample(page, "rollback_bot_digitalocean_requests_total", status="200") >= 12
     assert (
         sample(page, "rollback_bot_slack_requests_total", method="chat.postMessage", outcome="ok")
-        == 11
+        == 12  # the card, its thread's 10 replies, and the verdict on the app's health
     )
     assert sample(page, "rollback_bot_watches_in_flight") == 0
     # The simulated minute is a few real seconds: some calls may have left it already.

@@ -36,10 +36,12 @@ def test_restarted_bot_continues_the_thread_without_repeating(
 
     with ServerThread(create_app(settings)):
         wait_reply(slack, card.ts, "is live on the rollback")
+        wait_reply(slack, card.ts, "verified:")
 
     texts = [m.text for m in slack.thread(card.ts)]
     assert texts[: len(before)] == before
-    assert len(texts) == 10  # started + 8 progress replies + success: nothing lost or repeated
+    # started + 8 progress replies + success + its health: nothing lost or repeated
+    assert len(texts) == 11
     lines = [line for t in texts for line in t.splitlines() if "`: *" in line]
     assert len(lines) == len(set(lines))
 

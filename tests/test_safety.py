@@ -162,10 +162,12 @@ def test_two_replicas_and_slack_retries_make_one_rollback(
     for replica in (one, two, one, two):
         replica.press(card, "rollback_approve", user="UBOB")
     wait_reply(slack, card.ts, "is live on the rollback")
+    wait_reply(slack, card.ts, "verified:")
     assert len(slack.top_level()) == 1
     assert len(rollback_posts(sim, GOLANG_ID)) == 1
     texts = [m.text for m in slack.thread(card.ts)]
-    assert len(texts) == len(set(texts)) == 10  # no step posted twice by the two replicas
+    # No step (nor its health) posted twice by the two replicas.
+    assert len(texts) == len(set(texts)) == 11
 
 
 def test_unclicked_card_expires_and_says_so(
@@ -191,12 +193,14 @@ def test_audit_lists_what_happened(driver: SlackDriver, slack: FakeSlack) -> Non
     wait_response(slack, "someone else has to approve")
     driver.press(card, "rollback_approve", user="UBOB")
     final = wait_reply(slack, card.ts, "is live on the rollback")
+    wait_reply(slack, card.ts, "verified: web 1/1 ready, healthy")
     driver.press(final, "rollback_commit", user="UBOB")
     wait_reply(slack, card.ts, "Committed by")
     driver.command("audit")
     trail = wait_response(slack, "*Audit trail*")
     events = [line.split("`")[1] for line in trail.splitlines()[1:]]
-    assert events == ["committed", "succeeded", "started", "approved", "refused", "requested"]
+    expected = ["committed", "health", "succeeded", "started", "approved", "refused", "requested"]
+    assert events == expected
     assert "by <@UBOB>" in trail.splitlines()[1]
 
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from bot.digitalocean.health import AppHealth, unwrapped
 from bot.digitalocean.log_models import ComponentLogs
 from bot.digitalocean.models import App, Deployment, RollbackValidation
 from bot.digitalocean.transport import Transport
@@ -108,6 +109,11 @@ class DigitalOceanClient:
         path = f"/v2/apps/{app_id}/deployments/{deployment_id}/components/{component}/logs"
         body = await self._t.read("GET", path, params={"type": log_type}, what=what)
         return _parse(ComponentLogs, {"logs": body}, "logs", what=what)
+
+    async def get_health(self, app_id: str) -> AppHealth:
+        what = f"the health of app `{escape(app_id)}`"
+        body = await self._t.read("GET", f"/v2/apps/{app_id}/health", what=what)
+        return _parse(AppHealth, {"health": unwrapped(body)}, "health", what=what)
 
     async def validate_rollback(self, app_id: str, deployment_id: str) -> RollbackValidation:
         # Validation changes nothing on DigitalOcean's side, so it is retried like a GET.

@@ -133,6 +133,20 @@ class Watch(_Record):
     announced: bool = True
     """Whether "Rollback started" is in the thread. The narrator posts it, before any step,
     so nothing can come before it; watches stored before this field existed had it."""
+    verify_until: float = 0.0
+    """Epoch seconds until which a live rollback's health is read (0: not read at all)."""
+    verdict: str = ""
+    """What its health came to ("verified: web 2/2 ready, healthy"), once told."""
+
+    @property
+    def verifying(self) -> bool:
+        """Done, but its health is still to be told: it stays followed until then."""
+        return self.done and self.verify_until > 0 and not self.verdict
+
+    @property
+    def settled(self) -> bool:
+        """Nothing more to follow: done, and its health told if it is read at all."""
+        return self.done and not self.verifying
 
 
 class Look(_Record):
@@ -161,6 +175,7 @@ class Event(StrEnum):
     STEP_FAILED = "step_failed"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    HEALTH = "health"
     COMMITTED = "committed"
     REVERTED = "reverted"
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot.digitalocean.models import Phase, StepStatus
 from bot.domain import progress
+from bot.domain.ids import settlement_id
 from bot.domain.mrkdwn import escape
 from bot.domain.records import Event, Watch, WatchKind
 from bot.errors import BotError, StoreUnavailableError
@@ -83,8 +84,18 @@ class Aftercare:
             return
         card, decision = found
         tries = _FINAL_EDIT_TRIES if final else 1
+        # Its health is told after the outcome, maybe after a commit or revert: the card
+        # keeps saying so.
+        key = settlement_id(watch.deployment_id)
+        settled = await self.store.get_decision(key) if watch.verdict else None
         await edit_card(
-            self.chat, card, now=self.clock(), decision=decision, watch=watch, tries=tries
+            self.chat,
+            card,
+            now=self.clock(),
+            decision=decision,
+            watch=watch,
+            settled=settled,
+            tries=tries,
         )
 
     async def _record(self, watch: Watch, event: Event, *, reason: str = "") -> None:

@@ -35,6 +35,7 @@ from bot.fleet.aftercare import Aftercare
 from bot.fleet.failure_logs import FailureLogs
 from bot.fleet.readings import DeploymentReadings
 from bot.fleet.telling import Teller
+from bot.fleet.verifier import Verifier
 from bot.slack.blockkit import blocks, thread_replies
 from bot.store.redis_store import Store
 
@@ -48,6 +49,7 @@ class Narrator:
     store: Store
     teller: Teller
     aftercare: Aftercare
+    verifier: Verifier
     watch_timeout: float
     failure_logs: FailureLogs | None = None
     clock: Callable[[], float] = time.time
@@ -75,6 +77,7 @@ class Narrator:
         """This replica no longer follows the watch."""
         self.teller.forget(deployment_id)
         self.readings.forget(deployment_id)
+        self.verifier.forget(deployment_id)
 
     async def restore(self, watch: Watch) -> None:
         """Record ``watch`` again after Redis forgot it, and say so in its thread."""
@@ -97,6 +100,8 @@ class Narrator:
     async def poll(self, watch: Watch) -> Watch:
         """One poll: report what changed since the stored statuses, then store them."""
         watch = await self.teller.catch_up(watch)
+        if watch.verifying:
+            return await self.verifier.check(watch)
         if watch.done:
             return watch
         if self.clock() - watch.started_at > self.watch_timeout:
@@ -171,7 +176,9 @@ class Narrator:
         failed: Sequence[progress.FlatStep] = (),
     ) -> Watch:
         told, ts = await self.teller.say(watch, message, placed=placed)
-        done = told.model_copy(update={"done": True, "result_ts": ts, "result_text": message.text})
+        update: dict[str, object] = {"done": True, "result_ts": ts, "result_text": message.text}
+        update["verify_until"] = self.verifier.until(told, failed=bool(reason or ended))
+        done = told.model_copy(update=update)
 
         accounted = False
 

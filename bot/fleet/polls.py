@@ -123,7 +123,7 @@ class PollLoop:
             async with self._slots:
                 watch = await self._narrator.poll_safely(watch)
             # A watch that still owes Redis a record (or its outcome's aftercare) stays.
-            carry_on = not watch.done or self._narrator.teller.owes(dep)
+            carry_on = not watch.settled or self._narrator.teller.owes(dep)
         except LeaseLostError:
             if await self.reclaim(dep) is False:
                 log.warning("watch %s: another replica took it over", dep)

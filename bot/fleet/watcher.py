@@ -142,7 +142,7 @@ class Watcher:
         # final poll (it finished and let go between our read and our claim), and
         # following that copy would tell the end, or steps, a second time.
         fresh = await self._store.get_watch(dep)
-        if fresh is None or fresh.done:
+        if fresh is None or fresh.settled:
             await self._keeper.release(dep)
             return False
         self._polls.follow(fresh)

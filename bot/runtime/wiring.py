@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections import Counter
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
@@ -28,9 +27,11 @@ from bot.fleet.narrator import Narrator
 from bot.fleet.pin_rounds import PinRounds
 from bot.fleet.readings import DeploymentReadings
 from bot.fleet.telling import Teller
+from bot.fleet.verifier import Verifier
 from bot.fleet.watcher import Watcher
 from bot.metrics import Metrics
 from bot.runtime.bolt_app import bolt_app
+from bot.runtime.exposition import expose
 from bot.runtime.followups import FollowUps
 from bot.runtime.pin_wiring import pin_rounds
 from bot.runtime.request_lull import Lull
@@ -50,6 +51,7 @@ from bot.store.locks import AppLocks
 from bot.store.redis_store import Store
 from bot.tasks import TaskTracker
 from bot.usecases.access import Approvers
+from bot.usecases.bad_deploys import BadDeploys
 from bot.usecases.dependencies import Deps
 from bot.usecases.expiry import Sweeper
 
@@ -69,6 +71,7 @@ class Runtime:
     budget: RateBudget
     lull: Lull
     pins: PinRounds
+    bad_deploys: BadDeploys | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -112,7 +115,7 @@ class Runtime:
             audit=audit,
             metrics=metrics,
         )
-        _expose(metrics, do=do, chat=chat, watcher=watcher)
+        expose(metrics, do=do, chat=chat, watcher=watcher)
         bolt = bolt_app(settings, token)
         lull = Lull()
         followups = FollowUps(tasks, lull=lull)
@@ -120,9 +123,11 @@ class Runtime:
         register_home(bolt, deps, followups)
         sweeper = Sweeper(deps, tasks=tasks)
         pins = pin_rounds(deps)
-        return cls(
+        runtime = cls(
             deps=deps, tasks=tasks, bolt=bolt, sweeper=sweeper, budget=budget, lull=lull, pins=pins
         )
+        runtime.bad_deploys = BadDeploys.of(deps, do=polls, tasks=tasks)
+        return runtime
 
     async def scrape(self) -> bytes:
         """The metrics page, with the shared budget read fresh from Redis."""
@@ -158,6 +163,8 @@ class Runtime:
         self.deps.watcher.run_background()
         self.sweeper.start()
         self.tasks.spawn(self.pins.run(), name="pin-rounds")
+        if self.bad_deploys is not None:
+            self.bad_deploys.start()
         _tune_collector()
 
     async def _prepare_redis(self, *, retry: bool) -> None:
@@ -180,9 +187,13 @@ class Runtime:
     async def aclose(self) -> None:
         self.sweeper.stop()
         self.pins.stop()
+        if self.bad_deploys is not None:
+            self.bad_deploys.stop()
         self.deps.watcher.stop()
         self.lull.open()
         await self.tasks.aclose(grace=10.0)
+        if self.bad_deploys is not None:
+            await self.bad_deploys.release()
         await self.deps.chat.aclose()
         await self.deps.do.aclose()
         await self.deps.store.aclose()
@@ -232,12 +243,21 @@ def _watcher(
     claims = FailureLogClaims(store.client, owner=leases.owner)
     lines = settings.rollback_failure_log_lines
     logs = FailureLogs(do=polls, chat=chat, teller=teller, claims=claims, tasks=tasks, lines=lines)
+    verifier = Verifier(
+        do=polls,
+        view=view,
+        share=share,
+        teller=teller,
+        aftercare=aftercare,
+        seconds=settings.rollback_verify_seconds,
+    )
     narrator = Narrator(
         do=polls,
         readings=DeploymentReadings(view=view, do=polls, share=share),
         store=store,
         teller=teller,
         aftercare=aftercare,
+        verifier=verifier,
         watch_timeout=settings.rollback_watch_timeout,
         failure_logs=logs,
     )
@@ -260,25 +280,3 @@ def _tune_collector() -> None:
     # 700 allocations) the collector ran every request or two, walking live requests' objects.
     gc.freeze()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-
-
-def _expose(metrics: Metrics, *, do: DigitalOceanClient, chat: Chat, watcher: Watcher) -> None:
-    metrics.count_calls(
-        "rollback_bot_digitalocean_requests",
-        "DigitalOcean API answers by HTTP status (0: no answer).",
-        ("status",),
-        lambda: Counter({(str(status),): n for status, n in do.calls.items()}),
-    )
-    metrics.count_calls(
-        "rollback_bot_slack_requests",
-        "Slack Web API calls by method and outcome.",
-        ("method", "outcome"),
-        lambda: Counter({key: n for key, n in chat.calls.items()}),
-    )
-    metrics.count_calls(
-        "rollback_bot_digitalocean_reads",
-        "Looks at the whole fleet this replica took (look), and deployments it read by id.",
-        ("kind",),
-        lambda: Counter({(kind,): n for kind, n in watcher.reads().items()}),
-    )
-    metrics.watches.set_function(lambda: watcher.running)

@@ -140,3 +140,13 @@ elsewhere = Family(ELSEWHERE_PREFIX)
 PIN_ROUNDS_LEASE = "pin-rounds"
 """The lease (``lease:pin-rounds``) of the replica reminding pinned rollbacks and
 announcing rollbacks made elsewhere, one at a time."""
+
+# --- wt-health (issue 17, part 5): a card when a deploy goes bad ---------------------
+
+BAD_DEPLOY_PREFIX = PREFIX + "bad-deploy:"
+"""Set once (NX) by the replica that posts the rollback card for a deployment that went
+bad after going live: exactly one card per bad deploy, across replicas and restarts."""
+bad_deploy = Family(BAD_DEPLOY_PREFIX)
+
+BAD_DEPLOY_LEASE = "bad-deploys"
+"""The lease (``lease:bad-deploys``) of the replica reading fresh deploys' health."""

@@ -44,7 +44,7 @@ class WatchRecords(RedisRecords):
                 ],
                 args=[
                     watch.model_dump_json(),
-                    "1" if watch.done else "0",
+                    "1" if watch.settled else "0",
                     watch.deployment_id,
                     keys.CARD_KEEP_SECONDS,
                     "1" if latest else "0",

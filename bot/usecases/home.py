@@ -47,7 +47,7 @@ async def gather(deps: Deps, *, user: str) -> home.HomeData:
             return empty
 
     waiting: list[home.WaitingCard] = await part("cards waiting", lambda: _waiting(deps, user), [])
-    in_flight: list[Watch] = await part("rollbacks in flight", deps.store.active_watches, [])
+    in_flight: list[Watch] = await part("rollbacks in flight", lambda: _in_flight(deps), [])
     pinned = await part("pinned apps", lambda: _pinned(deps, user), None)
     mine: list[AuditEntry] = await part("your rollbacks", lambda: _mine(deps, user), [])
     return home.HomeData(
@@ -59,6 +59,11 @@ async def gather(deps: Deps, *, user: str) -> home.HomeData:
         mine=mine,
         notes=notes,
     )
+
+
+async def _in_flight(deps: Deps) -> list[Watch]:
+    # A done rollback still having its health read is no longer in flight.
+    return [w for w in await deps.store.active_watches() if not w.done]
 
 
 async def _waiting(deps: Deps, user: str) -> list[home.WaitingCard]:

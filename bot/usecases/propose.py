@@ -71,6 +71,21 @@ async def propose_from_form(deps: Deps, *, user: str, form: RollbackForm) -> blo
     return _posted(card)
 
 
+async def propose_for_the_bot(deps: Deps, *, app: App, channel: str, reason: str) -> str | None:
+    """A card the bot proposes itself (``Card.requester`` ""): one DigitalOcean would take,
+    or none at all; its id. ``reason`` says why; the card's target is appended to it."""
+    asked = Asked(user="", channel=channel, app_ref=app.id, reason=reason)
+    try:
+        card = await _card(deps, asked, strict=True)
+        target = card.target.commit or blocks.short(card.target.id)
+        card = card.model_copy(update={"reason": f"{reason} — roll back to `{target}`?"})
+        await _publish(deps, card, field=FormField.CHANNEL)
+    except FieldError as exc:
+        log.warning("app %s: no card proposed: %s", app.id, exc.user_message)
+        return None
+    return card.id
+
+
 def _posted(card: Card) -> blocks.Message:
     return blocks.Message(
         text=f"Posted a rollback card for {code(card.app_name)} in <#{card.channel}>: "

@@ -26,7 +26,12 @@ async def status(deps: Deps, *, app_ref: str | None, channel: str) -> blocks.Mes
         def here(app_name: str, app_id: str) -> bool:
             return allowed(rules, channel=channel, app_name=app_name, app_id=app_id)
 
-        watches = [w for w in await deps.store.active_watches() if here(w.app_name, w.app_id)]
+        # A done rollback still having its health read is no longer in flight.
+        watches = [
+            w
+            for w in await deps.store.active_watches()
+            if not w.done and here(w.app_name, w.app_id)
+        ]
         cards = [c for c in await deps.store.pending_cards() if here(c.app_name, c.app_id)]
         return answers.overview(watches, cards, deps.clock())
     # As the latest look saw it, when that is fresh: no DigitalOcean call.

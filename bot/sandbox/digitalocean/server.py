@@ -39,6 +39,7 @@ def create_app(sim: Simulator) -> Starlette:
                 _get_deployment,
                 methods=["GET"],
             ),
+            Route("/v2/apps/{app_id}/health", _get_health, methods=["GET"]),
             Route("/v2/apps/{app_id}/rollback/validate", _validate_rollback, methods=["POST"]),
             Route("/v2/apps/{app_id}/rollback", _create_rollback, methods=["POST"]),
             Route("/v2/apps/{app_id}/rollback/commit", _commit_rollback, methods=["POST"]),
@@ -91,6 +92,10 @@ async def _get_deployment(request: Request) -> Response:
     p = request.path_params
     dep = _sim(request).get_deployment(p["app_id"], p["deployment_id"], poll=True)
     return JSONResponse({"deployment": dep})
+
+
+async def _get_health(request: Request) -> Response:
+    return JSONResponse(_sim(request).get_health(request.path_params["app_id"]))
 
 
 async def _validate_rollback(request: Request) -> Response:

@@ -7,13 +7,14 @@ from typing import Unpack
 
 from . import samples
 from .building import Building
+from .health import HealthReads
 from .logs import Logs
 from .reads import Reads
 from .rollback import Rollbacks
 from .world import Options
 
 
-class Simulator(Building, Reads, Rollbacks, Logs):
+class Simulator(Building, Reads, Rollbacks, Logs, HealthReads):
     """DigitalOcean App Platform, in memory.
 
     Request-level knobs (`inject`, `latency`, `requests`, `count`, rate limit) come

@@ -10,7 +10,15 @@ from bot.domain.grammar import Help
 from bot.domain.mrkdwn import clip, clip_lines, escape, shown
 from bot.domain.records import AuditEntry, Card, Event, Watch
 from bot.slack.blockkit import limits
-from bot.slack.blockkit.blocks import Message, age, code, section, short, why_lines
+from bot.slack.blockkit.blocks import (
+    Message,
+    age,
+    code,
+    requester,
+    section,
+    short,
+    why_lines,
+)
 from bot.slack.blockkit.cards import status_line
 
 # Visible characters of a deployment's cause in a history line, and of an audit reason.
@@ -92,7 +100,7 @@ def overview(watches: Sequence[Watch], cards: Sequence[Card], now: float) -> Mes
     if cards:
         waiting = [
             f"• {code(c.app_name)} → {code(short(c.target.id))}, requested by "
-            f"<@{c.requester}>, expires in {max(0, int(c.expires_at - now)) // 60} min"
+            f"{requester(c.requester)}, expires in {max(0, int(c.expires_at - now)) // 60} min"
             for c in cards
         ]
         parts.append(clip_lines(["*Waiting for approval*", *waiting], half))

@@ -163,6 +163,12 @@ def summary_line(summary: DeploymentSummary, now: float) -> str:
     return " · ".join(parts)
 
 
+def requester(user: str) -> str:
+    """Who asked for a card: a mention, or the bot itself for the cards it proposes
+    (a deploy that went bad), whose ``Card.requester`` is ""."""
+    return f"<@{user}>" if user else "the bot"
+
+
 def why_lines(reason: str, incident_url: str) -> list[str]:
     """The requester's reason and incident link as mrkdwn lines, [] when neither was given.
 

@@ -17,6 +17,7 @@ from bot.slack.blockkit.blocks import (
     confirm_dialog,
     context,
     header,
+    requester,
     section,
     short,
     slack_time,
@@ -62,7 +63,7 @@ def card(
         # way (the bot's sentences carry no markup, so escaping leaves them unchanged).
         error = escape(card_.error)
         blocks.append(section(f"⛔ *DigitalOcean will not do this rollback:* {error}"))
-    requested = f"Requested by <@{card_.requester}>"
+    requested = f"Requested by {requester(card_.requester)}"
     if decision is None and card_.approvable:
         blocks.append(context(f"{requested} · expires {slack_time(card_.expires_at)}"))
         blocks.append(_card_buttons(card_))
@@ -120,4 +121,8 @@ def _card_state(card_: Card, decision: Decision | None, watch: Watch | None) -> 
 
 def status_line(watch: Watch) -> str:
     steps = f"{watch.success_steps}/{watch.total_steps} steps" if watch.total_steps else ""
-    return f"*{watch.phase.value}* {steps}".strip()
+    line = f"*{watch.phase.value}* {steps}".strip()
+    if watch.verifying:
+        return f"{line} · checking health"
+    # The verdict is built escaped and clipped (``thread_replies.health_verdict``).
+    return f"{line} · {watch.verdict}" if watch.verdict else line

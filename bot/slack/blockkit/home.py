@@ -30,6 +30,7 @@ from bot.slack.blockkit.blocks import (
     confirm_dialog,
     context,
     header,
+    requester,
     section,
     short,
     slack_time,
@@ -116,7 +117,7 @@ def _waiting(waiting: Sequence[WaitingCard], now: float) -> list[Block]:
         minutes = max(0, int(card.expires_at - now)) // 60
         line = (
             f"{code(card.app_name)} → {code(short(card.target.id))}, requested by "
-            f"<@{card.requester}> in <#{escape(card.channel)}>, "
+            f"{requester(card.requester)} in <#{escape(card.channel)}>, "
             f"expires {slack_time(card.expires_at)} (in {minutes} min)"
         )
         if card.error:

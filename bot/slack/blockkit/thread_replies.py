@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.digitalocean.health import AppHealth, HealthState, healthy
 from bot.digitalocean.models import Phase
 from bot.domain.ids import settlement_id
-from bot.domain.mrkdwn import clip, clip_lines, shown
+from bot.domain.mrkdwn import clip, clip_lines, escape, shown
 from bot.domain.progress import FlatStep, StepChange
 from bot.domain.records import Watch, WatchKind
 from bot.slack.blockkit import limits
@@ -220,3 +221,33 @@ def untracked(watch: Watch) -> Message:
         "the bot could not record it, so it cannot narrate it here. Follow it in the "
         f"DigitalOcean control panel, then commit or revert it there or with {command}."
     )
+
+
+VERDICT_COMPONENTS = 10
+"""Components named in a health verdict; more are counted (it is also the card's line)."""
+
+
+def health_verdict(health: AppHealth | None) -> str:
+    """What a live rollback's health came to, escaped: "verified: web 2/2 ready, healthy"
+    or "web 0/2 ready, UNHEALTHY: consider Revert". ``None``: it could not be read."""
+    if health is None:
+        return "health could not be read: check the app before you commit"
+    if not health.components:
+        return "no component reported its health: check the app before you commit"
+    shown_ = health.components[:VERDICT_COMPONENTS]
+    parts = [
+        f"{clip(escape(c.name), LABEL_SHOWN)} {c.replicas_ready}/{c.replicas_desired} ready"
+        for c in shown_
+    ]
+    if len(health.components) > len(shown_):
+        parts.append(f"{len(health.components) - len(shown_)} more")
+    ready = ", ".join(parts)
+    if healthy(health):
+        return f"verified: {ready}, healthy"
+    states = {c.state for c in health.components}
+    word = "UNHEALTHY" if HealthState.UNHEALTHY in states else "not healthy"
+    return f"{ready}, {word}: consider Revert"
+
+
+def health_reply(verdict: str, *, good: bool) -> Message:
+    return _reply(f"{'🩺' if good else '⚠️'} {verdict}")
