@@ -7,7 +7,6 @@ code path for the logic.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from dataclasses import dataclass
 
@@ -31,6 +30,7 @@ from bot.fleet.verifier import Verifier
 from bot.fleet.watcher import Watcher
 from bot.metrics import Metrics
 from bot.runtime.bolt_app import bolt_app
+from bot.runtime.collector import tune_collector
 from bot.runtime.exposition import expose
 from bot.runtime.followups import FollowUps
 from bot.runtime.pin_wiring import pin_rounds
@@ -58,8 +58,6 @@ from bot.usecases.expiry import Sweeper
 log = logging.getLogger(__name__)
 
 PREPARE_RETRY_SECONDS = 5.0  # how often a bot that started without Redis tries again
-
-GC_YOUNG = 20_000  # allocations between two young-generation collections (Python: 700)
 
 
 @dataclass
@@ -165,7 +163,7 @@ class Runtime:
         self.tasks.spawn(self.pins.run(), name="pin-rounds")
         if self.bad_deploys is not None:
             self.bad_deploys.start()
-        _tune_collector()
+        tune_collector()
 
     async def _prepare_redis(self, *, retry: bool) -> None:
         """Before the watches are resumed: a cluster client learns the cluster, and an
@@ -230,37 +228,11 @@ def _watcher(
     view = FleetView(
         FleetSnapshots(store.client), reuse_for=look_tick(settings.rollback_poll_interval) / 2
     )
-    looker = Looker(
-        do=polls,
-        snapshots=FleetSnapshots(store.client),
-        store=store,
-        leases=leases,
-        budget=budget,
-        poll_interval=settings.rollback_poll_interval,
-        fleet_interval=settings.rollback_fleet_interval,
-    )
     teller = Teller(chat=chat, pace=pace, store=store, leases=leases)
-    claims = FailureLogClaims(store.client, owner=leases.owner)
-    lines = settings.rollback_failure_log_lines
-    logs = FailureLogs(do=polls, chat=chat, teller=teller, claims=claims, tasks=tasks, lines=lines)
-    verifier = Verifier(
-        do=polls,
-        view=view,
-        share=share,
-        teller=teller,
-        aftercare=aftercare,
-        seconds=settings.rollback_verify_seconds,
-    )
-    narrator = Narrator(
-        do=polls,
-        readings=DeploymentReadings(view=view, do=polls, share=share),
-        store=store,
-        teller=teller,
-        aftercare=aftercare,
-        verifier=verifier,
-        watch_timeout=settings.rollback_watch_timeout,
-        failure_logs=logs,
-    )
+    narrator = _narrator(
+        settings, polls=polls, store=store, chat=chat, teller=teller, aftercare=aftercare,
+        tasks=tasks, view=view, share=share, leases=leases,
+    )  # fmt: skip
     return Watcher(
         narrator=narrator,
         store=store,
@@ -268,15 +240,50 @@ def _watcher(
         tasks=tasks,
         share=share,
         view=view,
-        looker=looker,
+        looker=Looker(
+            do=polls,
+            snapshots=FleetSnapshots(store.client),
+            store=store,
+            leases=leases,
+            budget=budget,
+            poll_interval=settings.rollback_poll_interval,
+            fleet_interval=settings.rollback_fleet_interval,
+        ),
     )
 
 
-def _tune_collector() -> None:
-    # What exists after start-up (modules, clients, settings) lives as long as the process:
-    # out of the collector's sight, it no longer lengthens every full collection (a pause
-    # while commands queue). A request allocates hundreds of objects, nearly all
-    # freed by reference counting at once; at Python's default (a young collection every
-    # 700 allocations) the collector ran every request or two, walking live requests' objects.
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
+def _narrator(
+    settings: Settings,
+    *,
+    polls: DigitalOceanClient,
+    store: Store,
+    chat: Chat,
+    teller: Teller,
+    aftercare: Aftercare,
+    tasks: TaskTracker,
+    view: FleetView,
+    share: FairShare,
+    leases: Leases,
+) -> Narrator:
+    """The narrator of watched rollbacks, with their health check and failing log."""
+    claims = FailureLogClaims(store.client, owner=leases.owner)
+    lines = settings.rollback_failure_log_lines
+    return Narrator(
+        do=polls,
+        readings=DeploymentReadings(view=view, do=polls, share=share),
+        store=store,
+        teller=teller,
+        aftercare=aftercare,
+        verifier=Verifier(
+            do=polls,
+            view=view,
+            share=share,
+            teller=teller,
+            aftercare=aftercare,
+            seconds=settings.rollback_verify_seconds,
+        ),
+        watch_timeout=settings.rollback_watch_timeout,
+        failure_logs=FailureLogs(
+            do=polls, chat=chat, teller=teller, claims=claims, tasks=tasks, lines=lines
+        ),
+    )
