@@ -82,7 +82,11 @@ def stack(
             slack.url = slack_server.url
             for _ in range(replicas):
                 replica = BotProcess(
-                    slack_url=slack.url, do_url=sim_server.url, redis_url=redis_server.url
+                    slack_url=slack.url,
+                    do_url=sim_server.url,
+                    redis_url=redis_server.url,
+                    # Health is verified on the soak's scale (polls every 0.2 s, not 5 s).
+                    rollback_verify_seconds="5",
                 )
                 started.append(replica)
                 replica.start()
