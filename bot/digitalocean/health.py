@@ -46,6 +46,14 @@ def unwrapped(body: dict[str, Any]) -> dict[str, Any]:
     return inner if isinstance(inner, dict) else body
 
 
+def unwell(component: ComponentHealth) -> bool:
+    """UNHEALTHY, or short of its desired ready replicas."""
+    return (
+        component.state == HealthState.UNHEALTHY
+        or component.replicas_ready < component.replicas_desired
+    )
+
+
 def healthy(health: AppHealth) -> bool:
     """Every component HEALTHY with all its desired replicas ready (and at least one)."""
     return bool(health.components) and all(

@@ -17,8 +17,9 @@ import math
 from datetime import datetime
 
 from bot.digitalocean.client import DigitalOceanClient
-from bot.digitalocean.health import AppHealth, HealthState
+from bot.digitalocean.health import AppHealth, unwell
 from bot.digitalocean.models import App, Deployment, Phase
+from bot.domain.channels import app_channel
 from bot.errors import BotError, StoreUnavailableError
 from bot.slack.blockkit.blocks import short
 from bot.store import keys
@@ -106,8 +107,10 @@ class BadDeploys:
             return False
         if live.rollback_type:  # a rollback's health is the Verifier's (or made elsewhere)
             return False
-        channel = channel_for(
-            app, deps.settings.rollback_channels, notify=deps.settings.rollback_notify_channel
+        rules = deps.settings.rollback_channels
+        channel = (
+            app_channel(rules, app_name=app.name, app_id=app.id)
+            or deps.settings.rollback_notify_channel
         )
         if not channel or deps.clock() - self._read_at.get(live.id, -math.inf) < self._spacing:
             return False
@@ -151,29 +154,13 @@ def _went_live(deployment: Deployment | None) -> float | None:
 
 def gone_bad(health: AppHealth) -> bool:
     """A component UNHEALTHY, or short of its desired ready replicas."""
-    return any(
-        c.state == HealthState.UNHEALTHY or c.replicas_ready < c.replicas_desired
-        for c in health.components
-    )
-
-
-def channel_for(app: App, channels: dict[str, tuple[str, ...]], *, notify: str) -> str:
-    """The channel whose ``ROLLBACK_CHANNELS`` entry names the app, else
-    ``ROLLBACK_NOTIFY_CHANNEL`` ("" for none)."""
-    for channel, names in channels.items():
-        if app.name in names or app.id in names:
-            return channel
-    return notify
+    return any(unwell(c) for c in health.components)
 
 
 def bad_deploy_line(health: AppHealth, *, live: Deployment, age: float) -> str:
     """ "web 0/2 ready since `abc123` went live 3 min ago" (the card adds its target).
     Unescaped, like any ``Card.reason``: the card escapes it when it shows it."""
-    bad = [
-        c
-        for c in health.components
-        if c.state == HealthState.UNHEALTHY or c.replicas_ready < c.replicas_desired
-    ]
+    bad = [c for c in health.components if unwell(c)]
     parts = ", ".join(
         f"{c.name} {c.replicas_ready}/{c.replicas_desired} ready"
         + (" but UNHEALTHY" if c.replicas_ready >= c.replicas_desired else "")
