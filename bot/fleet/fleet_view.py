@@ -90,9 +90,10 @@ class FleetView:
     async def find(self, name_or_id: str) -> App | None:
         """An app of a fresh look, by id or name (exact first, then ignoring case); None
         when the look is not fresh or does not list it (made since, say)."""
-        if not self.recent(await self.look()):
+        look = await self.look()
+        if look is None or not self.recent(look):
             return None
-        apps = await self.apps()
+        apps = await self._apps_of(look)
         for matches in (
             lambda a: name_or_id in (a.id, a.spec.name),
             lambda a: a.spec.name.lower() == name_or_id.lower(),
@@ -103,9 +104,7 @@ class FleetView:
         return None
 
     async def listed(self, *, idle_interval: float) -> list[App] | None:
-        """``apps()`` of a look somebody is still taking, read from Redis once per look (a
-        menu asks on every keystroke; the whole fleet's JSON is megabytes at a few hundred
-        apps); None when there is none.
+        """``apps()`` of a look somebody is still taking; None when there is none.
 
         ``idle_interval`` (``ROLLBACK_FLEET_INTERVAL``): a look taken while rollbacks were
         followed says the next comes one poll interval later, but once they end it comes
@@ -116,6 +115,12 @@ class FleetView:
         still = look.model_copy(update={"interval": max(look.interval, idle_interval)})
         if not self.fresh(still):
             return None
+        return await self._apps_of(look)
+
+    async def _apps_of(self, look: Look) -> list[App]:
+        """``apps()`` as of ``look``, read from Redis once per look: a menu asks on every
+        keystroke and a command finds its app by name, and the whole fleet's JSON is
+        megabytes at a few hundred apps (a look's apps are published with it, at once)."""
         if self._listed[0] != look.seq:
             self._listed = (look.seq, await self.apps())
         return self._listed[1]
