@@ -19,9 +19,7 @@ from bot.slack.blockkit import limits
 from bot.slack.blockkit.blocks import (
     APPROVE,
     CANCEL,
-    COMMIT,
     DIALOG_NAME,
-    REVERT,
     Block,
     actions,
     age,
@@ -36,6 +34,7 @@ from bot.slack.blockkit.blocks import (
     slack_time,
 )
 from bot.slack.blockkit.cards import status_line
+from bot.slack.blockkit.thread_replies import settle_elements
 
 # Slack's Block Kit reference: "You can include up to 50 blocks in each message, or 100
 # blocks in modals or Home tabs."
@@ -185,27 +184,8 @@ def _pinned(pinned: Sequence[PinnedApp], now: float, *, known: bool) -> list[Blo
 
 
 def _settle_buttons(app: PinnedApp) -> list[Block]:
-    name = clip(app.app_name, DIALOG_NAME)
-    commit = confirm_dialog(
-        "Commit the rollback?", f"{name} stays on the rollback and deploys resume.", "Commit"
-    )
-    revert = confirm_dialog(
-        "Revert the rollback?",
-        f"{name} goes back to what ran before the rollback.",
-        "Revert",
-        danger=True,
-    )
-    shown = [
-        (
-            app.may_settle,
-            button("Commit", COMMIT, app.deployment_id, style="primary", confirm=commit),
-        ),
-        (
-            app.may_settle and app.may_revert,
-            button("Revert", REVERT, app.deployment_id, confirm=revert),
-        ),
-    ]
-    return [b for allowed, b in shown if allowed]
+    revert = app.may_settle and app.may_revert
+    return settle_elements(app.app_name, app.deployment_id, commit=app.may_settle, revert=revert)
 
 
 def _mine(user: str, entries: Sequence[AuditEntry], now: float) -> list[Block]:

@@ -136,15 +136,24 @@ def settle_buttons(watch: Watch) -> Block:
 
 
 def _settle_buttons(watch: Watch, *, commit: bool) -> Block:
+    elements = settle_elements(watch.app_name, watch.deployment_id, commit=commit)
+    return actions(settlement_id(watch.deployment_id), elements)
+
+
+def settle_elements(
+    app_name: str, deployment_id: str, *, commit: bool, revert: bool = True
+) -> list[Block]:
+    """The Commit and Revert buttons (either may be left out) for the rollback deployment
+    ``deployment_id``, wherever they are offered: a thread, a reminder, the Home tab."""
     # Plain text in the dialogs: Slack shows it literally, so it is clipped, not escaped.
-    name = clip(watch.app_name, DIALOG_NAME)
+    name = clip(app_name, DIALOG_NAME)
     elements = []
     if commit:
         elements.append(
             button(
                 "Commit",
                 COMMIT,
-                watch.deployment_id,
+                deployment_id,
                 style="primary",
                 confirm=confirm_dialog(
                     "Commit the rollback?",
@@ -153,20 +162,21 @@ def _settle_buttons(watch: Watch, *, commit: bool) -> Block:
                 ),
             )
         )
-    elements.append(
-        button(
-            "Revert",
-            REVERT,
-            watch.deployment_id,
-            confirm=confirm_dialog(
-                "Revert the rollback?",
-                f"{name} is redeployed as it was before the rollback.",
+    if revert:
+        elements.append(
+            button(
                 "Revert",
-                danger=True,
-            ),
+                REVERT,
+                deployment_id,
+                confirm=confirm_dialog(
+                    "Revert the rollback?",
+                    f"{name} is redeployed as it was before the rollback.",
+                    "Revert",
+                    danger=True,
+                ),
+            )
         )
-    )
-    return actions(settlement_id(watch.deployment_id), elements)
+    return elements
 
 
 def without_buttons(original: Sequence[Block], note: str) -> Message:
