@@ -82,9 +82,18 @@ def card(
 
 
 def _card_buttons(card_: Card) -> Block:
+    return actions(f"card:{card_.id}", [approve_button(card_), cancel_button(card_)])
+
+
+def cancel_button(card_: Card) -> Block:
+    return button("Cancel", CANCEL, card_.id)
+
+
+def approve_button(card_: Card) -> Block:
+    """Approve, guarded by a dialog, wherever the card is offered (the card, the Home tab)."""
     # Plain text in the dialog: Slack shows it literally, so it is clipped, not escaped.
     name, target = clip(card_.app_name, DIALOG_NAME), short(card_.target.id)
-    approve = button(
+    return button(
         "Approve rollback",
         APPROVE,
         card_.id,
@@ -97,7 +106,6 @@ def _card_buttons(card_: Card) -> Block:
             danger=True,
         ),
     )
-    return actions(f"card:{card_.id}", [approve, button("Cancel", CANCEL, card_.id)])
 
 
 def _card_state(card_: Card, decision: Decision | None, watch: Watch | None) -> str:

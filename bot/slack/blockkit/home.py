@@ -17,15 +17,10 @@ from bot.domain.mrkdwn import clip, clip_lines, escape, more
 from bot.domain.records import AuditEntry, Card, Event, Watch
 from bot.slack.blockkit import limits
 from bot.slack.blockkit.blocks import (
-    APPROVE,
-    CANCEL,
-    DIALOG_NAME,
     Block,
     actions,
     age,
-    button,
     code,
-    confirm_dialog,
     context,
     header,
     requester,
@@ -33,7 +28,7 @@ from bot.slack.blockkit.blocks import (
     short,
     slack_time,
 )
-from bot.slack.blockkit.cards import status_line
+from bot.slack.blockkit.cards import approve_button, cancel_button, status_line
 from bot.slack.blockkit.thread_replies import settle_elements
 
 # Slack's Block Kit reference: "You can include up to 50 blocks in each message, or 100
@@ -131,20 +126,11 @@ def _waiting(waiting: Sequence[WaitingCard], now: float) -> list[Block]:
 
 
 def _card_buttons(item: WaitingCard) -> list[Block]:
-    card = item.card
     found = []
-    if item.may_approve and card.approvable:
-        name = clip(card.app_name, DIALOG_NAME)
-        dialog = confirm_dialog(
-            "Roll back now?",
-            f"{name} will be redeployed from {short(card.target.id)} and pinned there "
-            "until someone commits or reverts. The card in the channel says so too.",
-            "Roll back",
-            danger=True,
-        )
-        found.append(button("Approve rollback", APPROVE, card.id, style="danger", confirm=dialog))
+    if item.may_approve and item.card.approvable:
+        found.append(approve_button(item.card))
     if item.may_cancel:
-        found.append(button("Cancel", CANCEL, card.id))
+        found.append(cancel_button(item.card))
     return found
 
 
