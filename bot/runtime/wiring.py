@@ -34,6 +34,7 @@ from bot.runtime.collector import tune_collector
 from bot.runtime.exposition import expose
 from bot.runtime.followups import FollowUps
 from bot.runtime.pin_wiring import pin_rounds
+from bot.runtime.policy_source import policy_of
 from bot.runtime.request_lull import Lull
 from bot.settings import Settings
 from bot.slack import listeners
@@ -50,7 +51,7 @@ from bot.store.legacy_keys import rename_legacy_keys
 from bot.store.locks import AppLocks
 from bot.store.redis_store import Store
 from bot.tasks import TaskTracker
-from bot.usecases.access import Approvers
+from bot.usecases.access import Policies
 from bot.usecases.bad_deploys import BadDeploys
 from bot.usecases.dependencies import Deps
 from bot.usecases.expiry import Sweeper
@@ -108,7 +109,7 @@ class Runtime:
             chat=chat,
             pace=pace,
             watcher=watcher,
-            approvers=Approvers(ids=settings.rollback_approvers, chat=chat, store=store),
+            policy=Policies(policy_of(settings), chat=chat, store=store),
             locks=locks,
             audit=audit,
             metrics=metrics,

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.models import App
 from bot.domain.channels import channel_refusal
+from bot.domain.policy import Policy, Rule
 from bot.errors import BotError, SlackError, UsageError
 from bot.fleet.fleet_view import FleetView
 from bot.slack.client import Chat
@@ -21,20 +22,28 @@ log = logging.getLogger(__name__)
 
 
 class Approvers:
-    def __init__(self, *, ids: Sequence[str], chat: Chat, store: Store) -> None:
+    """A list of approvers; ``empty_means_anyone=False`` for a list that grants nothing
+    when empty (break-glass)."""
+
+    def __init__(
+        self, *, ids: Sequence[str], chat: Chat, store: Store, empty_means_anyone: bool = True
+    ) -> None:
         self._users = frozenset(i for i in ids if i[:1] in {"U", "W"})
         self._groups = tuple(i for i in ids if i.startswith("S"))
         self._chat = chat
         self._store = store
+        self._empty_means_anyone = empty_means_anyone
 
     @property
     def anyone(self) -> bool:
         """No list configured: anyone may approve (but the requester, by default)."""
-        return not self._users and not self._groups
+        return self._empty_means_anyone and not self._users and not self._groups
 
     def describe(self) -> str:
         who = [f"<@{u}>" for u in sorted(self._users)] + [f"<!subteam^{g}>" for g in self._groups]
-        return ", ".join(who) if who else "anyone but the requester"
+        if who:
+            return ", ".join(who)
+        return "anyone but the requester" if self._empty_means_anyone else "nobody"
 
     async def includes(self, user: str) -> bool:
         if self.anyone or user in self._users:
@@ -56,6 +65,32 @@ class Approvers:
             return []
         await self._store.cache_group(group, members)
         return members
+
+
+class Policies:
+    """The approval policy in force, with its approver lists ready to ask Slack about."""
+
+    def __init__(self, policy: Policy, *, chat: Chat, store: Store) -> None:
+        self.policy = policy
+        self._chat = chat
+        self._store = store
+        self._lists: dict[tuple[str, ...], Approvers] = {}
+        self.breakglass = Approvers(
+            ids=policy.breakglass.approvers, chat=chat, store=store, empty_means_anyone=False
+        )
+
+    def rule_for(self, *, app_name: str, app_id: str = "") -> Rule:
+        return self.policy.rule_for(app_name=app_name, app_id=app_id)
+
+    def approvers(self, rule: Rule) -> Approvers:
+        found = self._lists.get(rule.approvers)
+        if found is None:
+            found = Approvers(ids=rule.approvers, chat=self._chat, store=self._store)
+            self._lists[rule.approvers] = found
+        return found
+
+    def for_app(self, *, app_name: str, app_id: str = "") -> Approvers:
+        return self.approvers(self.rule_for(app_name=app_name, app_id=app_id))
 
 
 async def find_app_here(

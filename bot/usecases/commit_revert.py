@@ -46,7 +46,8 @@ async def settle_from_button(
         return blocks.Message(text=misplaced)
     app = await deps.do.get_app(watch.app_id)
     pinned = app.pinned_deployment.id if app.pinned_deployment else ""
-    if pinned != deployment_id and await deps.approvers.includes(user):
+    approvers = deps.policy.for_app(app_name=app.name, app_id=app.id)
+    if pinned != deployment_id and await approvers.includes(user):
         return await _not_pinned_here(deps, app, watch, revert=revert, clicked=clicked)
     return await _settle(deps, app=app, watch=watch, user=user, revert=revert, clicked=clicked)
 
@@ -101,14 +102,13 @@ async def _settle(
     pinned = _pinned(app, kind)
     if watch is not None and watch.deployment_id != pinned.id:
         watch = None  # the pinned rollback is not one this bot narrated
+    rule = deps.policy.rule_for(app_name=app.name, app_id=app.id)
     who = Settler(
         user=user,
-        approver=await deps.approvers.includes(user),
+        approver=await deps.policy.approvers(rule).includes(user),
         requester=watch.requester if watch is not None else "",
     )
-    refusal = settle_refusal(
-        who, revert=revert, self_approval=deps.settings.rollback_allow_self_approval
-    )
+    refusal = settle_refusal(who, revert=revert, self_approval=rule.self_approval)
     if refusal is not None:
         return await _refused(deps, app, user=user, refusal=refusal)
     # One settlement per pinned deployment, however many clicks or commands race.
@@ -143,7 +143,8 @@ async def _settle(
 
 
 async def _refused(deps: Deps, app: App, *, user: str, refusal: str) -> blocks.Message:
-    refusal = f"{refusal} (approvers: {deps.approvers.describe()}); nothing was done."
+    approvers = deps.policy.for_app(app_name=app.name, app_id=app.id)
+    refusal = f"{refusal} (approvers: {approvers.describe()}); nothing was done."
     await record_event(deps.audit, Event.REFUSED, app, user=user, reason=refusal)
     return blocks.Message(text=refusal)
 

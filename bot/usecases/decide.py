@@ -103,19 +103,23 @@ def _misplaced(deps: Deps, card: Card, where: Where) -> str | None:
 
 async def _cancel_refusal(deps: Deps, card: Card, user: str) -> str | None:
     """Why ``user`` may not cancel ``card``, or None when they may."""
-    if user == card.requester or await deps.approvers.includes(user):
+    approvers = deps.policy.for_app(app_name=card.app_name, app_id=card.app_id)
+    if user == card.requester or await approvers.includes(user):
         return None
     return "Only the requester or an approver can cancel this rollback."
 
 
 async def _approval_refusal(deps: Deps, card: Card, user: str) -> str | None:
-    """Why ``user`` may not approve ``card``, or None when they may."""
-    if user == card.requester and not deps.settings.rollback_allow_self_approval:
+    """Why ``user`` may not approve ``card``, or None when they may: the app's rule as it
+    stands at click time."""
+    rule = deps.policy.rule_for(app_name=card.app_name, app_id=card.app_id)
+    if user == card.requester and not rule.self_approval:
         return "You asked for this rollback, so someone else has to approve it."
-    if not await deps.approvers.includes(user):
+    approvers = deps.policy.approvers(rule)
+    if not await approvers.includes(user):
         return (
-            "You are not one of the approvers for rollbacks "
-            f"({deps.approvers.describe()}); the card stays open for them."
+            "You are not one of the approvers for rollbacks of this app "
+            f"({approvers.describe()}); the card stays open for them."
         )
     return None
 

@@ -15,7 +15,7 @@ from bot.slack.pace import ChannelPace
 from bot.store.audit import AuditLog
 from bot.store.locks import AppLocks
 from bot.store.redis_store import Store
-from bot.usecases.access import Approvers
+from bot.usecases.access import Policies
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Deps:
     chat: Chat
     pace: ChannelPace
     watcher: Watcher
-    approvers: Approvers
+    policy: Policies
     locks: AppLocks
     audit: AuditLog
     metrics: Metrics

@@ -70,18 +70,20 @@ async def _waiting(deps: Deps, user: str) -> list[home.WaitingCard]:
     now = deps.clock()
     cards = [c for c in await deps.store.pending_cards() if c.expires_at >= now]
     cards.sort(key=lambda c: c.expires_at)
-    approver = await deps.approvers.includes(user)
-    return [_may(deps, card, user=user, approver=approver) for card in cards]
+    return [await _may(deps, card, user=user) for card in cards]
 
 
-def _may(deps: Deps, card: Card, *, user: str, approver: bool) -> home.WaitingCard:
+async def _may(deps: Deps, card: Card, *, user: str) -> home.WaitingCard:
     """What ``user`` may do with ``card``, as ``bot.usecases.decide`` checks it again at
     click time: the Home only leaves out buttons that would be refused."""
+    rule = deps.policy.rule_for(app_name=card.app_name, app_id=card.app_id)
+    approvers = deps.policy.approvers(rule)
+    approver = await approvers.includes(user)
     own = user == card.requester
-    if own and not deps.settings.rollback_allow_self_approval:
+    if own and not rule.self_approval:
         why_not = "You asked for this rollback, so someone else has to approve it."
     elif not approver:
-        why_not = f"Only approvers can approve it ({deps.approvers.describe()})."
+        why_not = f"Only approvers can approve it ({approvers.describe()})."
     else:
         why_not = ""
     return home.WaitingCard(
@@ -95,16 +97,17 @@ async def _pinned(deps: Deps, user: str) -> list[home.PinnedApp] | None:
     apps = await deps.watcher.view.listed(idle_interval=deps.settings.rollback_fleet_interval)
     if apps is None:
         return None
-    pins = [(a.name, a.pinned_deployment) for a in apps if a.pinned_deployment]
-    pins.sort(key=lambda pin: pin[1].created_at.timestamp() if pin[1].created_at else 0.0)
-    approver = await deps.approvers.includes(user)
+    pins = [(a.name, a.id, a.pinned_deployment) for a in apps if a.pinned_deployment]
+    pins.sort(key=lambda pin: pin[2].created_at.timestamp() if pin[2].created_at else 0.0)
     found = []
-    for shown, (name, deployment) in enumerate(pins):
+    for shown, (name, app_id, deployment) in enumerate(pins):
         # The buttons act through the bot's record of the rollback; one it never knew (or
         # forgot) gets the commands instead. Only the shown ones are looked up.
         watch = await deps.store.get_watch(deployment.id) if shown < home.SHOWN else None
+        rule = deps.policy.rule_for(app_name=name, app_id=app_id)
+        approver = await deps.policy.approvers(rule).includes(user)
         who = Settler(user=user, approver=approver, requester=watch.requester if watch else "")
-        self_approval = deps.settings.rollback_allow_self_approval
+        self_approval = rule.self_approval
         found.append(
             home.PinnedApp(
                 app_name=name,
