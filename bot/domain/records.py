@@ -68,6 +68,12 @@ class Card(_Record):
     incident_url: str = ""
     """An ``https://`` link to the incident, checked when it was given; "" when none."""
     changes: tuple[CompareLink, ...] = ()
+    approvals_needed: int = 1
+    """Different approvers the app's rule asked for when the card was posted."""
+    policy: str = ""
+    """That rule in one mrkdwn phrase ("needs 2 approvals of <!subteam^S0SRE>")."""
+    breakglass: bool = False
+    """Whether the policy let a break-glass approver approve alone when it was posted."""
 
     @property
     def approvable(self) -> bool:

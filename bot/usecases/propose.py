@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.digitalocean.models import App, Deployment, RollbackValidation
 from bot.domain.changes import compare_links
 from bot.domain.mrkdwn import escape
+from bot.domain.policy import describe
 from bot.domain.records import Card, DeploymentSummary, Event
 from bot.domain.rollback_form import FormField, RollbackForm
 from bot.domain.targets import blocked_by, default_target
@@ -111,6 +112,7 @@ async def _card(deps: Deps, asked: Asked, *, strict: bool) -> Card:
     if strict and error:
         raise _refusal(validation, blocked)
     now = deps.clock()
+    rule = deps.policy.rule_for(app_name=app.name, app_id=app.id)
     return Card(
         id=secrets.token_hex(8),
         app_id=app.id,
@@ -126,6 +128,9 @@ async def _card(deps: Deps, asked: Asked, *, strict: bool) -> Card:
         reason=asked.reason,
         incident_url=asked.incident_url,
         changes=compare_links(spec=app.spec, live=app.active_deployment, target=target),
+        approvals_needed=rule.approvals,
+        policy=describe(rule),
+        breakglass=deps.policy.policy.breakglass.enabled,
     )
 
 

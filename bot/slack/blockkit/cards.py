@@ -65,7 +65,8 @@ def card(
         blocks.append(section(f"⛔ *DigitalOcean will not do this rollback:* {error}"))
     requested = f"Requested by {requester(card_.requester)}"
     if decision is None and card_.approvable:
-        blocks.append(context(f"{requested} · expires {slack_time(card_.expires_at)}"))
+        rule = f" · {card_.policy}" if card_.policy else ""
+        blocks.append(context(f"{requested} · expires {slack_time(card_.expires_at)}{rule}"))
         blocks.append(_card_buttons(card_))
     else:
         blocks.append(context(requested))
