@@ -100,6 +100,8 @@ class Decision(_Record):
     user: str = ""
     at: float
     reason: str = ""
+    breakglass: str = ""
+    """The break-glass approver's reason, as typed; non-empty: approved alone."""
 
 
 class WatchKind(StrEnum):
@@ -184,6 +186,8 @@ class Event(StrEnum):
     HEALTH = "health"
     COMMITTED = "committed"
     REVERTED = "reverted"
+    BREAKGLASS = "breakglass"
+    ACKNOWLEDGED = "acknowledged"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from bot.fleet.looker import Looker
 from bot.fleet.narrator import Narrator
 from bot.fleet.pin_rounds import PinRounds
 from bot.fleet.readings import DeploymentReadings
+from bot.fleet.review_rounds import ReviewRounds
 from bot.fleet.telling import Teller
 from bot.fleet.verifier import Verifier
 from bot.fleet.watcher import Watcher
@@ -36,6 +37,7 @@ from bot.runtime.followups import FollowUps
 from bot.runtime.pin_wiring import pin_rounds
 from bot.runtime.policy_source import policy_of
 from bot.runtime.request_lull import Lull
+from bot.runtime.review_wiring import review_rounds
 from bot.settings import Settings
 from bot.slack import listeners
 from bot.slack.client import Chat, make_web_client
@@ -71,6 +73,7 @@ class Runtime:
     lull: Lull
     pins: PinRounds
     bad_deploys: BadDeploys | None = None
+    reviews: ReviewRounds | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -126,6 +129,7 @@ class Runtime:
             deps=deps, tasks=tasks, bolt=bolt, sweeper=sweeper, budget=budget, lull=lull, pins=pins
         )
         runtime.bad_deploys = BadDeploys.of(deps, do=polls, tasks=tasks)
+        runtime.reviews = review_rounds(deps)
         return runtime
 
     async def scrape(self) -> bytes:
@@ -162,6 +166,8 @@ class Runtime:
         self.deps.watcher.run_background()
         self.sweeper.start()
         self.tasks.spawn(self.pins.run(), name="pin-rounds")
+        if self.reviews is not None:
+            self.tasks.spawn(self.reviews.run(), name="review-rounds")
         if self.bad_deploys is not None:
             self.bad_deploys.start()
         tune_collector()
@@ -186,6 +192,8 @@ class Runtime:
     async def aclose(self) -> None:
         self.sweeper.stop()
         self.pins.stop()
+        if self.reviews is not None:
+            self.reviews.stop()
         if self.bad_deploys is not None:
             self.bad_deploys.stop()
         self.deps.watcher.stop()

@@ -21,6 +21,7 @@ from bot.domain.clicks import Where
 from bot.errors import BotError, StoreUnavailableError
 from bot.logs import bind, new_request_id
 from bot.slack.blockkit import answers, blocks
+from bot.slack.breakglass_listeners import KINDS, glass_work, register_breakglass
 from bot.slack.home_listeners import answered_on_home
 from bot.slack.modal_listeners import form_for, open_form, register_modal
 from bot.slack.work_queue import Priority, WorkQueue
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 Work = Callable[[], Awaitable[blocks.Message | None]]
 Outcome = Callable[[str], None]
 INTERNAL = "Something went wrong inside the bot; nothing more was done and the error was logged."
-_BUTTONS = (blocks.APPROVE, blocks.CANCEL, blocks.COMMIT, blocks.REVERT)
+_BUTTONS = (blocks.APPROVE, blocks.CANCEL, blocks.COMMIT, blocks.REVERT, *KINDS)
 
 # Commands of one person queued or running at once in a replica, per kind (``Owner``):
 # enough for a few apps at once, too few for one person's flood to fill the queue in
@@ -54,6 +55,7 @@ def register(app: AsyncApp, deps: Deps, followups: WorkQueue) -> None:
     """Attach the slash command, the modal and the buttons to ``app``."""
     # First: Bolt runs the first listener that matches, and the buttons' matches any action.
     register_modal(app, deps, followups)
+    register_breakglass(app, deps, followups)
 
     @app.command(re.compile(r"^/rollback"))
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
@@ -245,6 +247,8 @@ def _take_button(deps: Deps, body: dict[str, Any], action: dict[str, Any]) -> Wo
         return lambda: decide.approve(deps, on_card)
     if kind == blocks.CANCEL:
         return lambda: decide.cancel(deps, on_card)
+    if kind in KINDS:
+        return glass_work(deps, kind, on_card, trigger=str(body.get("trigger_id") or ""))
     revert = kind == blocks.REVERT
     return lambda: commit_revert.settle_from_button(
         deps, deployment_id=value, user=user, revert=revert, clicked=clicked

@@ -150,3 +150,25 @@ bad_deploy = Family(BAD_DEPLOY_PREFIX)
 
 BAD_DEPLOY_LEASE = "bad-deploys"
 """The lease (``lease:bad-deploys``) of the replica reading fresh deploys' health."""
+
+# --- wt-breakglass (issue 18): the review a break-glass approval leaves open -------
+
+REVIEW_PREFIX = PREFIX + "review:"
+"""JSON of a break-glass review, ``review:<card id>``, set NX (one per card); no expiry
+while open, kept ``CARD_KEEP_SECONDS`` once acknowledged."""
+review = Family(REVIEW_PREFIX)
+
+REVIEW_ACK_PREFIX = PREFIX + "review-ack:"
+"""Who acknowledged a review, set NX: the acknowledgement is taken exactly once."""
+review_ack = Family(REVIEW_ACK_PREFIX)
+
+OPEN_REVIEWS = PREFIX + "reviews:open"
+"""Sorted set of open reviews' card ids, scored by when each is due."""
+
+REVIEW_REMINDER_PREFIX = PREFIX + "review-reminder:"
+"""One reminder of an open review at one step: ``review-reminder:<card id>:<step>``,
+claimed NX before the post ("posting", then the reply's ts), so each is told once."""
+review_reminder = Family(REVIEW_REMINDER_PREFIX)
+
+REVIEW_ROUNDS_LEASE = "review-rounds"
+"""The lease (``lease:review-rounds``) of the replica reminding open reviews."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.domain.channels import allowed, restricted
 from bot.slack.blockkit import answers, blocks
+from bot.store.reviews import Reviews
 from bot.usecases.access import find_app_here
 from bot.usecases.dependencies import Deps
 
@@ -33,7 +34,9 @@ async def status(deps: Deps, *, app_ref: str | None, channel: str) -> blocks.Mes
             if not w.done and here(w.app_name, w.app_id)
         ]
         cards = [c for c in await deps.store.pending_cards() if here(c.app_name, c.app_id)]
-        return answers.overview(watches, cards, deps.clock())
+        reviews = await Reviews(deps.store.client).open_reviews()
+        shown = [r for r in reviews if here(r.app_name, r.app_id)]
+        return answers.overview(watches, cards, deps.clock(), shown)
     # As the latest look saw it, when that is fresh: no DigitalOcean call.
     app = await find_app_here(
         deps.do, rules, app_ref=app_ref, channel=channel, view=deps.watcher.view, as_listed=True

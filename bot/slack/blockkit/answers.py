@@ -9,6 +9,7 @@ from bot.digitalocean.models import App, Deployment
 from bot.domain.grammar import Help
 from bot.domain.mrkdwn import clip, clip_lines, escape, shown
 from bot.domain.records import AuditEntry, Card, Event, Watch
+from bot.domain.reviews import Review
 from bot.slack.blockkit import limits
 from bot.slack.blockkit.blocks import (
     Message,
@@ -20,6 +21,7 @@ from bot.slack.blockkit.blocks import (
     why_lines,
 )
 from bot.slack.blockkit.cards import status_line
+from bot.slack.blockkit.reviews import open_lines
 
 # Visible characters of a deployment's cause in a history line, and of an audit reason.
 CAUSE_SHOWN = 80
@@ -87,7 +89,9 @@ def app_status(app: App, watch: Watch | None, now: float) -> Message:
     return _report(clip_lines(lines, limits.SECTION_TEXT))
 
 
-def overview(watches: Sequence[Watch], cards: Sequence[Card], now: float) -> Message:
+def overview(
+    watches: Sequence[Watch], cards: Sequence[Card], now: float, reviews: Sequence[Review] = ()
+) -> Message:
     # Each list gets half a section, so a long first list cannot hide the second.
     half = limits.SECTION_TEXT // 2 - 1
     parts = []
@@ -104,6 +108,9 @@ def overview(watches: Sequence[Watch], cards: Sequence[Card], now: float) -> Mes
             for c in cards
         ]
         parts.append(clip_lines(["*Waiting for approval*", *waiting], half))
+    if reviews:
+        title = "*Break-glass reviews open* (until another approver acknowledges)"
+        parts.append(clip_lines([title, *open_lines(reviews, now)], half))
     text = "\n".join(parts) if parts else "No rollbacks in flight and none waiting for approval."
     return _report(text)
 

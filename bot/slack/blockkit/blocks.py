@@ -33,6 +33,8 @@ APPROVE = "rollback_approve"
 CANCEL = "rollback_cancel"
 COMMIT = "rollback_commit"
 REVERT = "rollback_revert"
+BREAKGLASS = "rollback_breakglass"
+ACKNOWLEDGE = "review_acknowledge"
 
 STATUS_ICON = {
     StepStatus.PENDING: "⏳",

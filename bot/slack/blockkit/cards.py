@@ -25,6 +25,7 @@ from bot.slack.blockkit.blocks import (
     why_lines,
 )
 from bot.slack.blockkit.changes import see_changes
+from bot.slack.blockkit.reviews import alone_line, breakglass_button
 
 # Visible characters of one validation warning, and of a reason a rollback did not start:
 # enough for DigitalOcean's sentences, short enough that several warnings fit a section.
@@ -83,7 +84,10 @@ def card(
 
 
 def _card_buttons(card_: Card) -> Block:
-    return actions(f"card:{card_.id}", [approve_button(card_), cancel_button(card_)])
+    buttons = [approve_button(card_), cancel_button(card_)]
+    if card_.breakglass:
+        buttons.append(breakglass_button(card_))
+    return actions(f"card:{card_.id}", buttons)
 
 
 def cancel_button(card_: Card) -> Block:
@@ -123,6 +127,8 @@ def _card_state(card_: Card, decision: Decision | None, watch: Watch | None) -> 
             "Ask again with `/rollback`."
         )
     line = f"✅ Approved by <@{decision.user}>"
+    if decision.breakglass:
+        line = alone_line(decision.user, decision.breakglass)
     if watch is not None:
         line += f" · {status_line(watch)}"
     return line

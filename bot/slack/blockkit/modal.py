@@ -165,12 +165,12 @@ def _text_field(
     return _input(field, label, element, optional=optional)
 
 
-def notice_view(text: str) -> View:
+def notice_view(text: str, *, callback_id: str = CALLBACK_ID, title: str = TITLE) -> View:
     """The modal showing one sentence (working on it, or how it ended), with no form."""
     return {
         "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "title": plain(TITLE, limits.VIEW_TITLE),
+        "callback_id": callback_id,
+        "title": plain(title, limits.VIEW_TITLE),
         "close": plain("Close", limits.VIEW_TITLE),
         "blocks": [section(text)],
     }
