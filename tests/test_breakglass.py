@@ -88,6 +88,27 @@ def test_a_non_member_is_refused_in_a_sentence_and_no_form_opens(
     assert rollback_posts(sim, GOLANG_ID) == []
 
 
+def test_an_approval_made_while_the_form_is_open_wins_over_it(
+    start_bot: BotFactory, slack: FakeSlack, sim: Simulator, tmp_path: Path
+) -> None:
+    driver = start_bot(rollback_policy_file=policy_file(tmp_path))
+    card = ask_for_rollback(driver, slack)
+    driver.press(card, GLASS, user="UCAROL")
+    view = slack.wait_view(is_reason_form)
+    driver.press(card, "rollback_approve", user="UBOB")  # the usual way, meanwhile
+    wait_reply(slack, card.ts, "Rollback started")
+    answer = driver.submit(view, {"breakglass_reason_text": REASON}, user="UCAROL")
+    notice = answer.json()
+    assert notice["response_action"] == "update", notice
+    assert (
+        notice["view"]["blocks"][0]["text"]["text"] == "This card was already approved by <@UBOB>."
+    )
+    wait_reply(slack, card.ts, LIVE)
+    assert len(rollback_posts(sim, GOLANG_ID)) == 1
+    assert "BREAK-GLASS" not in str(slack.message(card.ts).blocks)
+    assert not [m for m in slack.thread(card.ts) if "Review needed" in m.text]
+
+
 def test_an_empty_reason_is_refused_inside_the_form(
     start_bot: BotFactory, slack: FakeSlack, tmp_path: Path, redis_url: str
 ) -> None:

@@ -7,7 +7,8 @@ from bot.domain.records import Decision, DecisionKind
 from bot.domain.reviews import Acknowledgement, Review, Step, reached
 from bot.slack.blockkit import reviews
 from bot.slack.blockkit.cards import card
-from tests.block_kit import check
+from bot.slack.blockkit.home import HomeData, home_view
+from tests.block_kit import check, check_home
 from tests.factories import NOW, buttons, make_card
 
 HOSTILE = "db <!channel> & <https://evil.example|click>"
@@ -99,3 +100,12 @@ def test_status_lists_open_reviews_with_who_why_when_and_due() -> None:
     assert lines[0].startswith("• `sample-golang`: <@UALICE> broke the glass 2 min ago — db &lt;")
     assert "due <!date^" in lines[0]
     assert lines[1].startswith("• `api`:") and lines[1].endswith("· *overdue*")
+
+
+def test_the_home_tab_lists_open_reviews_only_while_there_are_any() -> None:
+    empty = home_view(HomeData(user="UBOB"), now=NOW)
+    assert "Break-glass reviews open" not in str(empty["blocks"])
+    listed = home_view(HomeData(user="UBOB", reviews=[make_review()]), now=NOW + 60)
+    check_home(listed)
+    shown = str(listed["blocks"])
+    assert "Break-glass reviews open" in shown and "<@UALICE> broke the glass 1 min ago" in shown

@@ -42,7 +42,7 @@ async def offer(deps: Deps, click: CardClick, *, trigger: str) -> blocks.Message
     card = await _load(deps, click)
     if card is None:
         return _gone()
-    refusal = await _refusal(deps, card, click.user) or _misplaced(deps, card, click.where)
+    refusal = _misplaced(deps, card, click.where) or await _refusal(deps, card, click.user)
     if refusal is not None:
         return await _refused(deps, card, user=click.user, refusal=refusal)
     decision = await deps.store.get_decision(card.id)

@@ -12,8 +12,10 @@ from typing import TypeVar
 
 from bot.domain.permissions import Settler, settle_refusal
 from bot.domain.records import AuditEntry, Card, Event, Watch
+from bot.domain.reviews import Review
 from bot.errors import BotError
 from bot.slack.blockkit import home
+from bot.store.reviews import Reviews
 from bot.usecases.dependencies import Deps
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ async def gather(deps: Deps, *, user: str) -> home.HomeData:
     in_flight: list[Watch] = await part("rollbacks in flight", lambda: _in_flight(deps), [])
     pinned = await part("pinned apps", lambda: _pinned(deps, user), None)
     mine: list[AuditEntry] = await part("your rollbacks", lambda: _mine(deps, user), [])
+    reviews = Reviews(deps.store.client)
+    open_reviews: list[Review] = await part("break-glass reviews", reviews.open_reviews, [])
     return home.HomeData(
         user=user,
         waiting=waiting,
@@ -58,6 +62,7 @@ async def gather(deps: Deps, *, user: str) -> home.HomeData:
         pinned_known=pinned is not None,
         mine=mine,
         notes=notes,
+        reviews=open_reviews,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.domain.mrkdwn import clip, clip_lines, escape, more
 from bot.domain.records import AuditEntry, Card, Event, Watch
+from bot.domain.reviews import Review
 from bot.slack.blockkit import limits
 from bot.slack.blockkit.blocks import (
     Block,
@@ -29,6 +30,7 @@ from bot.slack.blockkit.blocks import (
     slack_time,
 )
 from bot.slack.blockkit.cards import approve_button, cancel_button, status_line
+from bot.slack.blockkit.reviews import open_lines
 from bot.slack.blockkit.thread_replies import settle_elements
 
 # Slack's Block Kit reference: "You can include up to 50 blocks in each message, or 100
@@ -78,6 +80,8 @@ class HomeData:
     mine: Sequence[AuditEntry] = ()
     notes: Sequence[str] = field(default_factory=tuple)
     """Sentences about parts that could not be read (Redis away…), shown at the top."""
+    reviews: Sequence[Review] = ()
+    """Open break-glass reviews, the soonest due first."""
 
 
 def home_view(data: HomeData, *, now: float, notice: str = "") -> dict[str, Any]:
@@ -88,10 +92,20 @@ def home_view(data: HomeData, *, now: float, notice: str = "") -> dict[str, Any]
         blocks.append(section(clip(notice, NOTICE_SHOWN)))
     blocks.extend(context(note) for note in data.notes)
     blocks += _waiting(data.waiting, now)
+    blocks += _reviews(data.reviews, now)
     blocks += _in_flight(data.in_flight)
     blocks += _pinned(data.pinned, now, known=data.pinned_known)
     blocks += _mine(data.user, data.mine, now)
     return {"type": "home", "blocks": blocks[:HOME_BLOCKS]}
+
+
+def _reviews(reviews: Sequence[Review], now: float) -> list[Block]:
+    """Open break-glass reviews, only while there are any (most of the time, none)."""
+    if not reviews:
+        return []
+    lines = open_lines(reviews[:SHOWN], now)
+    title = _title("Break-glass reviews open")
+    return [*title, section(clip_lines(lines, limits.SECTION_TEXT)), *_more(reviews)]
 
 
 def _title(text: str) -> list[Block]:
