@@ -131,6 +131,12 @@ def test_a_pinned_rollback_is_reminded_with_commit_and_revert(page: Page) -> Non
     page.wait_reply("UBOB", card["ts"], "Committed by <@UALICE>")
 
 
+def test_the_app_pinned_before_the_demo_started_is_announced_and_reminded(page: Page) -> None:
+    told = page.wait_top("UCAROL", "rolled back `sample-pinned`")
+    assert "Sammy the Shark" in told["text"] and "outside the bot" in told["text"]
+    page.wait_reply("UCAROL", told["ts"], "`sample-pinned` has been pinned for ")
+
+
 def test_the_control_panel_refuses_what_digitalocean_would(page: Page) -> None:
     pinned = page.in_panel("deploy-bad", "sample-pinned")
     assert pinned.status_code == 409
