@@ -14,6 +14,7 @@ from bot.domain.redaction import REDACTED
 from bot.sandbox.demo import DemoOptions
 from bot.sandbox.demo.config import demo_settings
 from tests.demo_page import FAST, Message, Page, buttons, page_of, running_demo
+from tests.flow import GOLANG_TARGET
 
 # The demo's own settings, quickened: reminders at 4 s and 8 s of being pinned (a rollback
 # here is live in about 2 s), a short health watch, a look at the fleet twice a second.
@@ -32,10 +33,19 @@ def _shown(message: Message) -> str:
     return json.dumps(message["blocks"], ensure_ascii=False)
 
 
-def _ask_and_approve(page: Page, app: str = "sample-golang") -> Message:
+def _ask_and_approve(page: Page, app: str = "sample-golang", target: str = "") -> Message:
     """Alice asks, Bob approves: the card."""
-    page.type("UALICE", f"/rollback {app}")
-    card = page.wait_top("UALICE", f"Rollback {app}")
+    page.type("UALICE", f"/rollback {app} {target}".strip())
+    card = page.wait(
+        lambda: next(
+            (
+                m
+                for m in page.messages("UALICE")
+                if f"Rollback {app}" in m["text"] and "rollback_approve" in buttons(m)
+            ),
+            None,
+        )
+    )
     page.click("UBOB", card, "rollback_approve")
     return card
 
@@ -104,6 +114,13 @@ def test_the_next_rollback_made_unhealthy_is_told_to_consider_revert(page: Page)
     # That rollback was "the next": the panel is disarmed, and it stays unhealthy.
     panel = page.panel()["sample-golang"]
     assert panel["armed"] == [] and panel["health"] == ["web 0/2 ready · UNHEALTHY"]
+    # Reverted, and rolled back again to the same deployment (not to the sick rollback, now
+    # the newest that was live): this one comes up well.
+    assert page.in_panel("revert", "sample-golang").status_code == 200
+    page.wait(lambda: page.panel()["sample-golang"]["in_progress"] is None)
+    again = _ask_and_approve(page, target=GOLANG_TARGET)
+    verdict = page.wait_reply("UBOB", again["ts"], "verified:")
+    assert "verified: web 1/1 ready, healthy" in verdict["text"]
 
 
 def test_the_next_rollback_made_to_fail_quotes_its_build_log_redacted(page: Page) -> None:

@@ -191,3 +191,15 @@ def test_a_failed_rollbacks_log_reads_as_a_code_block(page: Page) -> None:
     assert log.inner_text().strip("\n").count("\n") == 39
     assert log.evaluate("e => e.scrollWidth <= e.clientWidth")  # wrapped, not cut off
     page.screenshot(path=str(ARTIFACTS / "demo-failure-log.png"))
+
+
+def test_a_bad_build_from_the_control_panel_brings_a_card(page: Page) -> None:
+    panel = _control_panel(page)
+    panel.get_by_role("button", name="Deploy a bad build").click()
+    expect(panel.locator("#do-said")).to_contain_text("UNHEALTHY in 5 s")
+    expect(panel.locator(".do-sick")).to_have_text("web 0/2 ready · UNHEALTHY", timeout=20_000)
+    card = page.locator("#messages .msg").filter(has_text="Rollback sample-golang")
+    expect(card).to_contain_text("web 0/2 ready since", timeout=30_000)
+    expect(card).to_contain_text("went live just now")
+    expect(card.get_by_role("button", name="Approve rollback")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "demo-bad-deploy.png"))

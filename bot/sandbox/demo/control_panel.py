@@ -10,7 +10,7 @@ by looking at the fleet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.digitalocean.health import AppHealth, unwrapped
@@ -39,7 +39,7 @@ class Refused(Exception):
         self.status = status
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Armed:
     """How the app's next rollback will go wrong, until one is made."""
 
@@ -132,15 +132,14 @@ class ControlPanel:
         return f"Reverting {app.name}'s rollback: deployment {short(str(made['id']))}."
 
     def next_rollback_unhealthy(self, app: App) -> str:
-        armed = self._arm(app)
-        targets = [d.id for d in self._deployments(app.id) if d.phase == Phase.SUPERSEDED]
+        targets = tuple(d.id for d in self._deployments(app.id) if d.phase == Phase.SUPERSEDED)
         for target in targets:
             self._sicken(target)
-        armed.sickened = tuple(targets)
+        self._arm(app, sickened=targets)
         return f"{app.name}'s next rollback will come up 0/2 ready."
 
     def next_rollback_fails(self, app: App) -> str:
-        self._arm(app).fails = True
+        self._arm(app, fails=True)
         self.sim.set_rollback_failure(app.id, BUILD_FAILURE)
         return f"{app.name}'s next rollback will fail at its build."
 
@@ -171,13 +170,19 @@ class ControlPanel:
             deployment_id, ready=SICK_READY, desired=SICK_DESIRED, state="UNHEALTHY", after=after
         )
 
-    def _arm(self, app: App) -> _Armed:
+    def _arm(
+        self, app: App, *, sickened: tuple[str, ...] | None = None, fails: bool | None = None
+    ) -> None:
         armed = self._armed.get(app.id)
         if armed is None:
             health = AppHealth.model_validate(unwrapped(self.sim.get_health(app.id)))
             desired = max((c.replicas_desired for c in health.components), default=1)
-            armed = self._armed[app.id] = _Armed(len(self._deployments(app.id)), desired)
-        return armed
+            armed = _Armed(len(self._deployments(app.id)), desired)
+        self._armed[app.id] = replace(
+            armed,
+            sickened=armed.sickened if sickened is None else sickened,
+            fails=armed.fails if fails is None else fails,
+        )
 
     def _app(self, app_id: str) -> App:
         try:
