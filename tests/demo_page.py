@@ -19,10 +19,13 @@ GOLANG_ID = "2471ff64-3fa5-5093-b61d-c311efb40623"
 """The simulator's sample-golang app."""
 
 
+FAST = DemoOptions(port=0, step_seconds=0.2, poll_interval=0.1)
+
+
 @contextmanager
-def running_demo(redis_url: str) -> Iterator[Demo]:
+def running_demo(redis_url: str, options: DemoOptions = FAST) -> Iterator[Demo]:
     """The demo on a free port, served by its own event loop in a thread, fast clock."""
-    demo = Demo(DemoOptions(port=0, step_seconds=0.2, poll_interval=0.1), redis_url=redis_url)
+    demo = Demo(options, redis_url=redis_url)
     thread = threading.Thread(target=asyncio.run, args=(demo.serve(),), daemon=True)
     thread.start()
     while not demo.started:
@@ -34,6 +37,16 @@ def running_demo(redis_url: str) -> Iterator[Demo]:
         demo.stop()
         thread.join(30)
         assert not thread.is_alive(), "the demo did not stop"
+
+
+@contextmanager
+def page_of(demo: Demo) -> Iterator[Page]:
+    """The page API of ``demo``, closed after."""
+    page = Page(demo.url)
+    try:
+        yield page
+    finally:
+        page.http.close()
 
 
 class Page:
@@ -59,6 +72,16 @@ class Page:
         body = {"user": user, "ts": message["ts"], "action_id": action_id, "value": value}
         response = self.http.post("/demo/action", json=body)
         assert response.status_code == 200, response.text
+
+    def panel(self) -> dict[str, Message]:
+        """DigitalOcean's control panel: each app as it shows it, by name."""
+        response = self.http.get("/demo/panel")
+        response.raise_for_status()
+        return {a["name"]: a for a in response.json()["apps"]}
+
+    def in_panel(self, action: str, app: str) -> httpx.Response:
+        """A button in the control panel, on the app named ``app``."""
+        return self.http.post(f"/demo/panel/{action}", json={"app": self.panel()[app]["id"]})
 
     def view(self, user: str, verb: str, view: Message, **body: object) -> dict[str, Any]:
         """``POST /demo/view/{verb}`` on ``view`` (suggest, choose, press, submit, close)."""

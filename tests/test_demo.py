@@ -31,7 +31,7 @@ from bot.sandbox.demo.redis_choice import (
 from bot.sandbox.ports import free_port
 from bot.sandbox.redis_server import BINARY_ENV, find_binary
 from bot.store import keys
-from tests.demo_page import GOLANG_ID, Page, buttons, running_demo
+from tests.demo_page import GOLANG_ID, Page, buttons, page_of, running_demo
 from tests.processes import run_bot, wait_http
 
 
@@ -43,9 +43,8 @@ def demo(redis_url: str) -> Iterator[Demo]:
 
 @pytest.fixture
 def page(demo: Demo) -> Iterator[Page]:
-    client = Page(demo.url)
-    yield client
-    client.http.close()
+    with page_of(demo) as client:
+        yield client
 
 
 def test_rollback_approve_and_commit_from_the_page(page: Page, demo: Demo) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from bot.sandbox.demo import Demo
 from tests.demo_page import GOLANG_ID, running_demo
@@ -142,3 +142,64 @@ def test_rollback_form_and_home_tab_in_the_browser(page: Page) -> None:
     expect(home).to_contain_text("requested by @Alice in #deploys")
     expect(home.get_by_role("button", name="Approve rollback")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "demo-home.png"))
+
+
+def _control_panel(page: Page) -> Locator:
+    page.get_by_role("button", name="☁ Control panel").click()
+    panel = page.get_by_role("complementary", name="DigitalOcean control panel")
+    expect(panel).to_be_visible()
+    panel.get_by_label("App").select_option(label="sample-golang")
+    expect(panel.locator("#do-app-card")).to_contain_text("web 1/1 ready · HEALTHY")
+    return panel
+
+
+def test_a_rollback_from_the_control_panel_seen_in_the_channel(page: Page) -> None:
+    panel = _control_panel(page)
+    expect(panel.get_by_role("button", name="Commit")).to_be_disabled()  # nothing pinned
+    panel.get_by_role("button", name="Roll back").click()
+    expect(panel.locator("#do-said")).to_contain_text("Rolling sample-golang back to")
+    told = page.locator("#messages .msg").filter(has_text="rolled back sample-golang")
+    expect(told).to_contain_text("outside the bot", timeout=20_000)
+    told.locator(".replies-link").click()
+    thread = page.locator("#thread")
+    expect(thread).to_contain_text("rolled back sample-golang")
+    live = thread.locator(".msg").filter(has_text="sample-golang is live on the rollback")
+    expect(live).to_be_visible(timeout=30_000)
+    expect(live.get_by_role("button", name="Commit")).to_be_visible()
+    expect(panel.locator("#do-app-card")).to_contain_text("Pinned")
+    page.screenshot(path=str(ARTIFACTS / "demo-control-panel.png"))
+    panel.get_by_role("button", name="Commit").click()
+    expect(live).to_contain_text("Committed in the control panel", timeout=20_000)
+    expect(live.get_by_role("button", name="Commit")).to_have_count(0)
+    expect(panel.locator("#do-app-card")).not_to_contain_text("Pinned")
+
+
+def test_a_failed_rollbacks_log_reads_as_a_code_block(page: Page) -> None:
+    panel = _control_panel(page)
+    panel.get_by_role("button", name="Make the next rollback fail").click()
+    expect(panel.locator("#do-app-card")).to_contain_text("fails at its build")
+    page.locator("#input").fill("/rollback sample-golang")
+    page.locator("#input").press("Enter")
+    page.locator("#user").select_option("UBOB")
+    page.get_by_role("button", name="Approve rollback").click()
+    page.locator("dialog#confirm").get_by_role("button", name="Roll back").click()
+    log = page.locator("#thread pre").filter(has_text="ERROR: failed to build")
+    expect(log).to_be_visible(timeout=30_000)
+    expect(log).to_contain_text("DIGITALOCEAN_TOKEN=[REDACTED]")
+    expect(log).not_to_contain_text("dop_v1_")
+    # Forty lines, each its own line (not run together, not one per <br>).
+    assert log.inner_text().strip("\n").count("\n") == 39
+    assert log.evaluate("e => e.scrollWidth <= e.clientWidth")  # wrapped, not cut off
+    page.screenshot(path=str(ARTIFACTS / "demo-failure-log.png"))
+
+
+def test_a_bad_build_from_the_control_panel_brings_a_card(page: Page) -> None:
+    panel = _control_panel(page)
+    panel.get_by_role("button", name="Deploy a bad build").click()
+    expect(panel.locator("#do-said")).to_contain_text("UNHEALTHY in 5 s")
+    expect(panel.locator(".do-sick")).to_have_text("web 0/2 ready · UNHEALTHY", timeout=20_000)
+    card = page.locator("#messages .msg").filter(has_text="Rollback sample-golang")
+    expect(card).to_contain_text("web 0/2 ready since", timeout=30_000)
+    expect(card).to_contain_text("went live just now")
+    expect(card.get_by_role("button", name="Approve rollback")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "demo-bad-deploy.png"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from bot.settings import Settings
+from bot.settings import Settings, parse_ages
 
 # Fake tokens, known to the stand-ins only: the sandbox accepts nothing else.
 SLACK_TOKEN = "xoxb-demo-0000-rollback-bot"  # noqa: S105
@@ -27,6 +27,14 @@ class DemoOptions:
     """Simulated seconds per rollback step: about 15 s for a whole rollback."""
     poll_interval: float = 1.0
     """The bot's ROLLBACK_POLL_INTERVAL."""
+    fleet_interval: float = 3.0
+    """The bot's ROLLBACK_FLEET_INTERVAL: a rollback made in the control panel is
+    announced within about this long, not the production 30 s."""
+    verify_seconds: float = 20.0
+    """The bot's ROLLBACK_VERIFY_SECONDS: the verdict and a bad deploy's card come within
+    a visitor's patience, not the production 2 minutes."""
+    pin_reminders: str = "1m,3m"
+    """The bot's ROLLBACK_PIN_REMINDERS: a pinned app is reminded of in minutes, not hours."""
 
 
 class DemoSettings(Settings):
@@ -44,7 +52,9 @@ class DemoSettings(Settings):
         return (init_settings,)
 
 
-def demo_settings(*, base_url: str, redis_url: str, poll_interval: float) -> DemoSettings:
+def demo_settings(
+    options: DemoOptions, *, base_url: str, redis_url: str, channel_id: str
+) -> DemoSettings:
     return DemoSettings(
         slack_bot_token=SLACK_TOKEN,
         # Fresh each run: only this process can sign requests its bot accepts.
@@ -53,5 +63,11 @@ def demo_settings(*, base_url: str, redis_url: str, poll_interval: float) -> Dem
         digitalocean_token=DIGITALOCEAN_TOKEN,
         digitalocean_api_url=f"{base_url}/do",
         redis_url=redis_url,
-        rollback_poll_interval=poll_interval,
+        rollback_poll_interval=options.poll_interval,
+        rollback_fleet_interval=options.fleet_interval,
+        rollback_verify_seconds=options.verify_seconds,
+        rollback_pin_reminders=parse_ages(options.pin_reminders),
+        # No ROLLBACK_CHANNELS: the demo's one channel hears of every app, so rollbacks made
+        # in the control panel and bad deploys have somewhere to be told.
+        rollback_notify_channel=channel_id,
     )

@@ -3,7 +3,8 @@
 ``GET /demo/state?user=U…`` is the channel as that person sees it (their ephemeral
 messages included), ``POST /demo/message`` is Enter in the message box and
 ``POST /demo/action`` a button click; ``/demo/view/…`` and ``/demo/home`` are a modal's
-and the Home tab's (``page_views.py``). The page polls the state; each answer carries a
+and the Home tab's (``page_views.py``), ``/demo/panel…`` DigitalOcean's control panel
+(``panel_api.py``). The page polls the state; each answer carries a
 version number so an unchanged channel costs no redraw.
 """
 
@@ -16,7 +17,9 @@ from starlette.routing import Route
 
 from bot.sandbox.demo.api_helpers import body_of, problem
 from bot.sandbox.demo.api_helpers import person as person_of
+from bot.sandbox.demo.control_panel import ControlPanel
 from bot.sandbox.demo.page_views import view_routes
+from bot.sandbox.demo.panel_api import panel_routes
 from bot.sandbox.demo.relay import Relay
 from bot.sandbox.demo.surfaces import Surfaces
 from bot.sandbox.demo.workspace import Workspace
@@ -32,7 +35,7 @@ SUGGESTIONS = (
 )
 
 
-def create_page_api(workspace: Workspace, relay: Relay) -> Starlette:
+def create_page_api(workspace: Workspace, relay: Relay, panel: ControlPanel) -> Starlette:
     surfaces = Surfaces(relay)
 
     async def state(request: Request) -> Response:
@@ -85,5 +88,6 @@ def create_page_api(workspace: Workspace, relay: Relay) -> Starlette:
             Route("/message", message, methods=["POST"]),
             Route("/action", action, methods=["POST"]),
             *view_routes(workspace, surfaces),
+            *panel_routes(panel),
         ]
     )

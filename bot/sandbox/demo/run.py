@@ -52,12 +52,7 @@ class Demo:
         # The bot calls the stand-ins on loopback whatever address the page is served on.
         self.url = f"http://127.0.0.1:{port}"
         self.browser_url = f"http://localhost:{port}"
-        self.sandbox: Sandbox = create_sandbox(
-            base_url=self.url,
-            redis_url=redis_url,
-            step_seconds=options.step_seconds,
-            poll_interval=options.poll_interval,
-        )
+        self.sandbox: Sandbox = create_sandbox(options, base_url=self.url, redis_url=redis_url)
         config = uvicorn.Config(
             self.sandbox.app,
             lifespan="on",

@@ -65,7 +65,8 @@ function mrkdwn(source) {
   const kept = [];
   const keep = (html) => `\u0000${kept.push(html) - 1}\u0000`;
   let text = String(source);
-  text = text.replace(/```([\s\S]*?)```/g, (_, code) => keep(`<pre>${esc(unescapeSlack(code))}</pre>`));
+  // A code block's first and last line breaks frame it; they are not lines of it.
+  text = text.replace(/```\n?([\s\S]*?)\n?```/g, (_, code) => keep(`<pre>${esc(unescapeSlack(code))}</pre>`));
   text = text.replace(/`([^`\n]+)`/g, (_, code) => keep(`<code>${esc(unescapeSlack(code))}</code>`));
   text = text.replace(/<([^<>\n]+)>/g, (_, inner) => keep(special(inner)));
   text = esc(unescapeSlack(text));
@@ -259,7 +260,9 @@ function intro() {
   node.append(el("h2", "", "# deploys"));
   node.append(el("p", "", "A sandbox: type /rollback sample-golang as Alice, switch to Bob "
     + "to approve it, and watch the thread; /rollback alone opens the form, and rollback-bot's "
-    + "Home tab lists what waits for you. Slack and DigitalOcean are simulated; the bot is real."));
+    + "Home tab lists what waits for you. ☁ Control panel (in the sidebar) is DigitalOcean's "
+    + "side: deploy a bad build or roll back without the bot. Slack and DigitalOcean are "
+    + "simulated; the bot is real."));
   return node;
 }
 
