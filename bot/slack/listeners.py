@@ -157,7 +157,7 @@ def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
     name = type(parsed).__name__.lower()
     if isinstance(parsed, grammar.Help):
         return _Taken(answers.usage(parsed), None, name, "invalid" if parsed.problem else "ok")
-    refusal = channel_refusal(deps.settings.rollback_channels, channel=channel, app=None)
+    refusal = channel_refusal(deps.channels, channel=channel, app=None)
     if refusal is not None:
         log.info("command from %s refused in %s: %s", user, channel, refusal)
         return _Taken(answers.problem(refusal), None, name, "refused")

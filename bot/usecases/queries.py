@@ -20,7 +20,7 @@ _AUDIT_SCAN = 1000
 
 
 async def status(deps: Deps, *, app_ref: str | None, channel: str) -> blocks.Message:
-    rules = deps.settings.rollback_channels
+    rules = deps.channels
     if app_ref is None:
 
         def here(app_name: str, app_id: str) -> bool:
@@ -43,7 +43,7 @@ async def status(deps: Deps, *, app_ref: str | None, channel: str) -> blocks.Mes
 
 
 async def history(deps: Deps, *, app_ref: str, channel: str) -> blocks.Message:
-    rules = deps.settings.rollback_channels
+    rules = deps.channels
     app = await find_app_here(
         deps.do, rules, app_ref=app_ref, channel=channel, view=deps.watcher.view, as_listed=True
     )
@@ -52,7 +52,7 @@ async def history(deps: Deps, *, app_ref: str, channel: str) -> blocks.Message:
 
 
 async def audit(deps: Deps, *, app_ref: str | None, channel: str) -> blocks.Message:
-    rules = deps.settings.rollback_channels
+    rules = deps.channels
     if not restricted(rules, channel=channel):
         entries = await deps.audit.recent(app=app_ref, limit=_AUDIT_SHOWN)
         return answers.audit_trail(entries, app_ref, deps.clock())

@@ -40,8 +40,8 @@ async def app_choices(deps: Deps, *, channel: str) -> list[AppChoice] | None:
     apps = await deps.watcher.view.listed(idle_interval=deps.settings.rollback_fleet_interval)
     if apps is None:
         return None
-    rules = deps.settings.rollback_channels
-    here = allowed_anywhere(rules, [channel] if channel else list(rules))
+    rules = deps.channels
+    here = allowed_anywhere(rules, [channel] if channel else rules.named())
     return [AppChoice(id=a.id, name=a.name, note=_note(a)) for a in apps if here(a.name, a.id)]
 
 
@@ -82,7 +82,7 @@ class TargetChoices:
         deps = self._deps
         app = await find_app_here(
             deps.do,
-            deps.settings.rollback_channels,
+            deps.channels,
             app_ref=app_ref,
             channel=channel,
             view=deps.watcher.view,
@@ -97,7 +97,7 @@ class TargetChoices:
 async def _app_channel(deps: Deps, app_ref: str) -> str:
     """The app's own channel under ``ROLLBACK_CHANNELS``, for a form (the shortcut's) whose
     channel was left empty; the app is named by the menu's id, the rules mostly by name."""
-    rules = deps.settings.rollback_channels
+    rules = deps.channels
     try:
         listed = await deps.watcher.view.app(app_ref)
     except BotError:
