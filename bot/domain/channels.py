@@ -29,6 +29,17 @@ class ChannelRules:
         """The channels the app's policy rule keeps it to; () when it keeps it to none."""
         return self.policy.rule_for(app_name=app_name, app_id=app_id).channels
 
+    def where(self, app_name: str, app_id: str = "") -> tuple[str, ...] | None:
+        """The channels that may act on the app; None for any channel."""
+        own = self.own(app_name, app_id)
+        if own or not self.listed:
+            return own or None
+        return tuple(
+            channel
+            for channel, apps in self.listed.items()
+            if ALL_APPS in apps or app_name in apps or (app_id and app_id in apps)
+        )
+
     @property
     def kept(self) -> bool:
         """Does the policy keep some app to its own channels?"""

@@ -24,7 +24,7 @@ from bot.slack.blockkit import answers, blocks
 from bot.slack.home_listeners import answered_on_home
 from bot.slack.modal_listeners import form_for, open_form, register_modal
 from bot.slack.work_queue import Priority, WorkQueue
-from bot.usecases import commit_revert, decide, propose, queries
+from bot.usecases import commit_revert, decide, policy_query, propose, queries
 from bot.usecases.dependencies import Deps
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ BUSY = (
     f"You already have {PER_PERSON} requests being worked on; "
     "wait for them to finish and try again."
 )
-_READS = (grammar.Status, grammar.History, grammar.Audit)
+_READS = (grammar.Status, grammar.History, grammar.Audit, grammar.Policy)
 
 # Whose share a command takes: (user, "read") or (user, "act").
 Owner = tuple[str, str]
@@ -207,6 +207,8 @@ def _command_work(deps: Deps, parsed: grammar.Command, *, user: str, channel: st
             return lambda: queries.audit(deps, app_ref=audited_app, channel=channel)
         case grammar.History(app=listed_app):
             return lambda: queries.history(deps, app_ref=listed_app, channel=channel)
+        case grammar.Policy(app=ruled_app):
+            return lambda: policy_query.policy(deps, app_ref=ruled_app, channel=channel)
         case grammar.Commit(app=pinned_app) | grammar.Revert(app=pinned_app):
             revert = isinstance(parsed, grammar.Revert)
             return lambda: commit_revert.settle_from_command(

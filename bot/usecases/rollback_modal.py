@@ -20,9 +20,9 @@ from bot.domain.targets import default_target
 from bot.errors import BotError, FieldError
 from bot.slack.blockkit import blocks
 from bot.slack.blockkit.modal import AppChoice
-from bot.usecases.access import find_app_here
 from bot.usecases.dependencies import Deps
 from bot.usecases.propose import propose_from_form
+from bot.usecases.queries import app_to_read
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +80,7 @@ class TargetChoices:
         if kept is not None and now - kept[0] < TARGETS_KEPT:
             return kept[1], kept[2]
         deps = self._deps
-        app = await find_app_here(
-            deps.do,
-            deps.channels,
-            app_ref=app_ref,
-            channel=channel,
-            view=deps.watcher.view,
-            as_listed=True,
-        )
+        app = await app_to_read(deps, app_ref=app_ref, channel=channel)
         deployments = await deps.do.list_deployments(app.id, limit=_SCANNED)
         self._kept = {k: v for k, v in self._kept.items() if now - v[0] < TARGETS_KEPT}
         self._kept[app_ref] = (now, app, deployments)
