@@ -51,7 +51,7 @@ def test_what_the_file_leaves_out_falls_back_to_the_settings_then_the_defaults()
         "defaults: {approvals: 1}\n"
         "apps:\n"
         "  billing: {self_approval: false, channels: [G0BILL]}\n"
-        "  3aa4d20e-5527-4c00-b496-601fbd22520a:\n"
+        "  3AA4D20E-5527-4C00-B496-601FBD22520A:\n"
     )
     assert policy.defaults == FALLBACK
     billing = Rule(approvers=("U0SETTING",), self_approval=False, channels=("G0BILL",))

@@ -56,7 +56,9 @@ def parse_policy(text: str, *, source: str, fallback: Rule) -> Policy:
     defaults = reader.rule(top.get("defaults"), "defaults", base=fallback, keys=_DEFAULTS)
     apps: list[tuple[str, Rule]] = []
     for ref, node in reader.mapping(top.get("apps"), "apps", None).items():
-        apps.append((ref, reader.rule(node, f"apps.{ref}", base=defaults, keys=_APP)))
+        rule = reader.rule(node, f"apps.{ref}", base=defaults, keys=_APP)
+        # DigitalOcean writes app ids in lower case; the file may not.
+        apps.append((ref.lower() if looks_like_id(ref) else ref, rule))
     breakglass = reader.breakglass(top.get("breakglass"))
     return Policy(defaults=defaults, apps=tuple(apps), breakglass=breakglass, source=source)
 
