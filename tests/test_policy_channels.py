@@ -43,6 +43,19 @@ def test_an_app_with_policy_channels_is_acted_on_from_those_only(
     assert channel_refusal(by_id, channel="COPS", app="renamed", app_id="app-7") is not None
 
 
+def test_the_first_rule_naming_the_app_either_way_wins_as_for_approvals() -> None:
+    both = Policy(
+        apps=(("app-7", Rule(channels=("CFIRST",))), ("renamed", Rule(channels=("CSECOND",))))
+    )
+    rules = ChannelRules(policy=both)
+    assert rules.own("renamed", "app-7") == ("CFIRST",)
+    assert (
+        rules.own("renamed", "app-7") == both.rule_for(app_name="renamed", app_id="app-7").channels
+    )
+    assert rules.own("renamed") == ("CSECOND",)
+    assert rules.own("other", "app-9") == ()
+
+
 def test_other_apps_are_as_rollback_channels_says() -> None:
     rules = ChannelRules(listed=LISTED, policy=KEPT)
     assert channel_refusal(rules, channel="CDEPLOY", app="sample-golang") is None
