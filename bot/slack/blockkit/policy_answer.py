@@ -3,10 +3,15 @@ came from."""
 
 from __future__ import annotations
 
+from bot.domain.mrkdwn import more
 from bot.domain.policy import Policy, Rule, who
 from bot.domain.policy_file import SETTING
 from bot.slack.blockkit.blocks import Message, code, section
 from bot.slack.blockkit.pin_replies import age_text
+
+SHOWN = 25
+"""Ids shown of one list: the answer is one section (3,000 characters), and every line of
+it, not only the list, must stay in it."""
 
 
 def rule_in_force(
@@ -18,7 +23,7 @@ def rule_in_force(
     lines = [
         f"*Approval policy for {code(app_name)}*",
         f"• Approvals: {_approvals(rule)}",
-        f"• Approvers: {who(rule.approvers) if rule.approvers else 'anyone but the requester'}",
+        f"• Approvers: {_who(rule.approvers) if rule.approvers else 'anyone but the requester'}",
         f"• Self-approval: {_self_approval(rule)}",
         f"• Channels: {_channels(rule, channels)}",
         f"• Break-glass: {_breakglass(policy)}",
@@ -47,7 +52,8 @@ def _channels(rule: Rule, channels: tuple[str, ...] | None) -> str:
         return "any channel"
     if not channels:
         return "none (no channel may roll it back)"
-    named = ", ".join(f"<#{c}>" for c in channels)
+    named = ", ".join(f"<#{c}>" for c in channels[:SHOWN])
+    named += f" {more(len(channels) - SHOWN)}" if len(channels) > SHOWN else ""
     return f"only {named}" if rule.channels else f"{named} (ROLLBACK_CHANNELS)"
 
 
@@ -56,9 +62,14 @@ def _breakglass(policy: Policy) -> str:
     if not glass.enabled:
         return "off (nobody may approve their own rollback alone)"
     return (
-        f"{who(glass.approvers)} may approve their own rollback alone, with a reason; another "
+        f"{_who(glass.approvers)} may approve their own rollback alone, with a reason; another "
         f"approver must review it within {age_text(glass.review_within)}"
     )
+
+
+def _who(ids: tuple[str, ...]) -> str:
+    shown = who(ids[:SHOWN])
+    return f"{shown} {more(len(ids) - SHOWN)}" if len(ids) > SHOWN else shown
 
 
 def _source(policy: Policy, *, own: bool) -> str:
