@@ -10,7 +10,7 @@ import kubernetes_validate  # type: ignore[import-untyped]
 from bot.domain.policy import Rule
 from bot.domain.policy_file import parse_policy
 from tests.deploy_files import K8S_VERSION, ROOT
-from tests.test_deploy_helm import container, env, render
+from tests.helm_chart import container, env, render
 
 EXAMPLE = (ROOT / "deploy" / "policy.example.yaml").read_text()
 
