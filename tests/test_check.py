@@ -243,3 +243,28 @@ def test_an_unreachable_slack_prints_no_retry_lines_of_slack_sdk(
         f"FAIL slack: could not reach Slack at {slack_url}"
     )
     assert "slack_sdk" not in result.stderr and "retry" not in result.stderr.lower()
+
+
+def test_a_bad_policy_file_fails_the_settings_check_with_its_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("apps:\n  checkout-api:\n    approvals: 0\n")
+    code, lines = check({**env, "ROLLBACK_POLICY_FILE": str(policy)}, tmp_path)
+    assert code == 1
+    assert lines[0] == (
+        f"FAIL settings: ROLLBACK_POLICY_FILE {policy} line 3: "
+        "apps.checkout-api.approvals must be a whole number from 1 to 10."
+    )
+
+
+def test_a_group_in_the_policy_file_needs_the_group_scope(
+    env: dict[str, str], tmp_path: Path, slack: FakeSlack
+) -> None:
+    slack.scopes = ("commands", "chat:write")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("breakglass: {approvers: [S0ONCALL]}\n")
+    code, lines = check({**env, "ROLLBACK_POLICY_FILE": str(policy)}, tmp_path)
+    assert code == 1
+    assert lines[0] == SETTINGS_OK + f"; ROLLBACK_POLICY_FILE {policy} gives rules for 0 app(s)"
+    assert "lacks the scope(s) usergroups:read" in lines[1]

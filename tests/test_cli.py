@@ -63,3 +63,14 @@ def test_serve_answers_health_and_readiness(
     assert proc.returncode in (0, -15)
     assert "Application shutdown complete." in output
     assert SLACK_TOKEN not in output and DO_TOKEN not in output and SIGNING_SECRET not in output
+
+
+def test_a_bad_policy_file_stops_start_up_with_its_line(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("defaults:\n  self_approval: yes\n")
+    for command in ("serve", "socket"):
+        said = refused_start(command, cwd=tmp_path, ROLLBACK_POLICY_FILE=str(policy))
+        assert said == (
+            f"rollback-bot: ROLLBACK_POLICY_FILE {policy} line 2: defaults.self_approval "
+            "must be true or false (not yes, no, on or off)."
+        )

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.grammar import Commit, Form, Help, History, Propose, Revert, Status, parse
+from bot.domain.grammar import (
+    Commit,
+    Form,
+    Help,
+    History,
+    Policy,
+    Propose,
+    Revert,
+    Status,
+    parse,
+)
 
 DEP = "3aa4d20e-5527-4c00-b496-601fbd22520a"
 
@@ -20,6 +30,7 @@ DEP = "3aa4d20e-5527-4c00-b496-601fbd22520a"
         ("history sample-golang", History("sample-golang")),
         ("commit sample-golang", Commit("sample-golang")),
         ("revert sample-golang", Revert("sample-golang")),
+        ("policy checkout-api", Policy("checkout-api")),
         ("", Form()),
         ("   ", Form()),
         ("help", Help()),
@@ -36,6 +47,7 @@ def test_grammar(text: str, expected: object) -> None:
         ("sample-golang a b", "Too many words"),
         ("history", "takes exactly one app name"),
         ("commit a b", "takes exactly one app name"),
+        ("policy", "takes exactly one app name"),
         ("status a b", "at most one app name"),
         ("<@U123>", "is not an app name"),
         ("help me", "takes no arguments"),

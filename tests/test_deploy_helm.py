@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from tests.deploy_files import CHART, HELM_EXAMPLES, K8S, K8S_VERSION, ROOT, SECRET_KEYS, load
+from tests.helm_chart import container, env, render
 
 EXAMPLES = sorted(p.name for p in HELM_EXAMPLES.glob("*.yaml"))
 CHART_SECRETS = {
@@ -27,34 +28,9 @@ CHART_SECRETS = {
 }
 
 
-def render(values: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The chart's manifests by kind (``helm template``); NOTES.txt under ``NOTES``."""
-    with helm_python.Chart.load(CHART) as chart:
-        files = chart.render(values or {}, name="rollback-bot", namespace="bots")
-    found: dict[str, Any] = {}
-    for path, text in files.items():
-        if path.endswith("NOTES.txt"):
-            found["NOTES"] = text
-            continue
-        for doc in yaml.safe_load_all(text):
-            if doc is not None:
-                assert doc["kind"] not in found, f"two {doc['kind']}s"
-                found[doc["kind"]] = doc
-    return found
-
-
 def example(name: str) -> dict[str, Any]:
     values: dict[str, Any] = load(HELM_EXAMPLES / name)
     return values
-
-
-def container(manifests: dict[str, Any]) -> Any:
-    (bot,) = manifests["Deployment"]["spec"]["template"]["spec"]["containers"]
-    return bot
-
-
-def env(manifests: dict[str, Any]) -> dict[str, Any]:
-    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container(manifests)["env"]}
 
 
 @pytest.mark.parametrize("values", [None, *EXAMPLES])

@@ -18,6 +18,7 @@ from bot.digitalocean.models import App, Deployment, Phase, Step, StepStatus
 from bot.domain import progress
 from bot.domain.grammar import Help
 from bot.domain.mrkdwn import escape
+from bot.domain.policy import BreakGlass, Policy, Rule
 from bot.domain.records import (
     AuditEntry,
     Card,
@@ -28,7 +29,7 @@ from bot.domain.records import (
     Watch,
     WatchKind,
 )
-from bot.slack.blockkit import answers, cards, thread_replies
+from bot.slack.blockkit import answers, cards, policy_answer, thread_replies
 from bot.slack.blockkit.blocks import Message
 from tests.block_kit import check
 from tests.factories import NOW, make_card, make_watch
@@ -176,7 +177,20 @@ MESSAGES: dict[str, Callable[[], Message]] = {
     ),
     "audit": lambda: answers.audit_trail(audit_entries(), NAME, NOW),
     "problem": lambda: answers.problem(escape(hostile(5000))),
+    "policy": lambda: policy_answer.rule_in_force(
+        app_name=NAME,
+        app_id=LONG_ID,
+        policy=large_policy(),
+        channels=large_policy().apps[0][1].channels,
+    ),
 }
+
+
+def large_policy() -> Policy:
+    """As large as a valid file may make it: 200 ids of 40 characters a list."""
+    ids = tuple(f"U{i:039d}" for i in range(200))
+    rule = Rule(approvals=10, approvers=ids, channels=tuple(f"C{i:039d}" for i in range(200)))
+    return Policy(apps=((NAME, rule),), breakglass=BreakGlass(approvers=ids), source=hostile(300))
 
 
 @pytest.mark.parametrize("build", MESSAGES.values(), ids=MESSAGES.keys())

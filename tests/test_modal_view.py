@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.digitalocean.models import Deployment
-from bot.domain.channels import allowed, allowed_anywhere
+from bot.domain.channels import ChannelRules, allowed, allowed_anywhere
 from bot.domain.mrkdwn import slack_len
 from bot.domain.rollback_form import (
     REASON_MOST,
@@ -207,11 +207,11 @@ def test_a_stored_link_that_fails_the_check_is_shown_as_text() -> None:
 
 
 def test_the_menus_channel_filter_agrees_with_the_channel_rules() -> None:
-    rules = {"C1": ("sample-golang", "app-9"), "C2": ("*",), "C3": ()}
+    rules = ChannelRules(listed={"C1": ("sample-golang", "app-9"), "C2": ("*",), "C3": ()})
     apps = [("sample-golang", "app-1"), ("other", "app-9"), ("third", "app-3")]
-    for channels in (["C1"], ["C3"], ["C2"], ["C1", "C3"], ["CNONE"], list(rules)):
+    for channels in (["C1"], ["C3"], ["C2"], ["C1", "C3"], ["CNONE"], rules.named()):
         here = allowed_anywhere(rules, channels)
         for name, app_id in apps:
             each = [allowed(rules, channel=c, app_name=name, app_id=app_id) for c in channels]
             assert here(name, app_id) == any(each), (channels, name)
-    assert allowed_anywhere({}, [])("anything", "x")
+    assert allowed_anywhere(ChannelRules(), [])("anything", "x")

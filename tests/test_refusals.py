@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from bot.digitalocean.models import App, Deployment, Phase
-from bot.domain.channels import channel_refusal
+from bot.domain.channels import ChannelRules, channel_refusal
 from bot.domain.clicks import ANYWHERE, Where, click_refusal
 from bot.domain.targets import blocked_by
 
-RULES = {"CDEPLOY": ["sample-golang"], "COPS": ["*"]}
+RULES = ChannelRules(listed={"CDEPLOY": ["sample-golang"], "COPS": ["*"]})
 
 
 def test_a_channel_may_act_on_its_apps_and_only_on_them() -> None:
-    assert channel_refusal({}, channel="CANY", app="sample-golang") is None
+    assert channel_refusal(ChannelRules(), channel="CANY", app="sample-golang") is None
     assert channel_refusal(RULES, channel="CDEPLOY", app="sample-golang") is None
     assert channel_refusal(RULES, channel="COPS", app="other") is None
     assert channel_refusal(RULES, channel="CDEPLOY", app=None) is None

@@ -9,10 +9,9 @@ so a channel that may no longer roll an app back cannot approve an old card of i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.domain.channels import channel_refusal
+from bot.domain.channels import ChannelRules, channel_refusal
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ ANYWHERE = Where()
 
 
 def click_refusal(
-    rules: Mapping[str, Sequence[str]],
+    rules: ChannelRules,
     where: Where,
     *,
     home: str,

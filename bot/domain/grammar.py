@@ -7,6 +7,7 @@
 | ``commit <app>``            | ``Commit``           |
 | ``revert <app>``            | ``Revert``           |
 | ``audit [<app>]``           | ``Audit``            |
+| ``policy <app>``            | ``Policy``           |
 | ``help``                    | ``Help``             |
 | empty                       | ``Form`` (the modal) |
 
@@ -56,6 +57,13 @@ class Revert:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """The approval rule in force for an app."""
+
+    app: str
+
+
+@dataclass(frozen=True)
 class Form:
     """Open the rollback modal (app, target, reason, incident link)."""
 
@@ -65,10 +73,17 @@ class Help:
     problem: str = ""
 
 
-Command = Propose | Status | Audit | History | Commit | Revert | Form | Help
+Command = Propose | Status | Audit | History | Commit | Revert | Policy | Form | Help
 
-_AppCommand = type[Status] | type[Audit] | type[History] | type[Commit] | type[Revert]
-_ONE_APP: dict[str, _AppCommand] = {"history": History, "commit": Commit, "revert": Revert}
+_AppCommand = (
+    type[Status] | type[Audit] | type[History] | type[Commit] | type[Revert] | type[Policy]
+)
+_ONE_APP: dict[str, _AppCommand] = {
+    "history": History,
+    "commit": Commit,
+    "revert": Revert,
+    "policy": Policy,
+}
 
 
 def parse(text: str) -> Command:

@@ -19,8 +19,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.transport import Transport
+from bot.domain.policy_file import SETTING, every_id
 from bot.entrypoints import placeholders
 from bot.errors import DigitalOceanError, DONetworkError, SettingsError
+from bot.runtime.policy_source import policy_of
 from bot.settings import Settings, app_token, load_settings
 from bot.slack.client import make_web_client
 from bot.store import diagnosis, health
@@ -105,13 +107,18 @@ def settings_result(settings: Settings) -> Result:
             app_token(settings)
         except SettingsError as exc:
             return Result("settings", False, exc.user_message)
+    try:
+        policy = policy_of(settings)
+    except SettingsError as exc:
+        return Result("settings", False, exc.user_message)
     secret = settings.slack_signing_secret
     has_secret = secret is not None and bool(secret.get_secret_value())
     signing = "is set" if has_secret else "is not set (serve needs it)"
     socket = "is set" if settings.slack_app_token else "is not set (socket needs it)"
-    return Result(
-        "settings", True, f"loaded; SLACK_SIGNING_SECRET {signing}, SLACK_APP_TOKEN {socket}"
-    )
+    read = f"loaded; SLACK_SIGNING_SECRET {signing}, SLACK_APP_TOKEN {socket}"
+    if policy.source:
+        read += f"; {SETTING} {policy.source} gives rules for {len(policy.apps)} app(s)"
+    return Result("settings", True, read)
 
 
 async def slack(settings: Settings) -> Result:
@@ -139,7 +146,7 @@ async def slack(settings: Settings) -> Result:
     if header is None:
         return Result("slack", True, f"authenticated as {who} (scopes not reported, not checked)")
     scopes = [s.strip() for s in header.split(",") if s.strip()]
-    missing = [s for s in required_scopes(settings.rollback_approvers) if s not in scopes]
+    missing = [s for s in required_scopes(_approver_ids(settings)) if s not in scopes]
     if missing:
         return Result(
             "slack",
@@ -156,6 +163,15 @@ def required_scopes(approvers: tuple[str, ...]) -> list[str]:
     if any(a.startswith("S") for a in approvers):
         needed.append(GROUP_SCOPE)
     return needed
+
+
+def _approver_ids(settings: Settings) -> tuple[str, ...]:
+    """The ids the policy in force names (the settings' alone when its file is bad: the
+    settings line already says what is wrong with it)."""
+    try:
+        return every_id(policy_of(settings))
+    except SettingsError:
+        return settings.rollback_approvers
 
 
 async def socket_mode(settings: Settings) -> Result:

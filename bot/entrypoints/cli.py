@@ -13,6 +13,7 @@ from bot import logs
 from bot.entrypoints import check, socket_mode, tcp
 from bot.entrypoints.http_server import create_app
 from bot.errors import ListenError, SettingsError, SocketModeError
+from bot.runtime.policy_source import policy_of
 from bot.settings import app_token, load_settings
 
 
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(require_signing_secret=args.command == "serve")
         token = app_token(settings) if args.command == "socket" else ""
+        policy_of(settings)  # a bad policy file stops start-up here, in one sentence
     except SettingsError as exc:
         print(f"rollback-bot: {exc.user_message}", file=sys.stderr)
         return 2

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.digitalocean.models import App, Deployment, Phase
-from bot.domain.channels import app_channel
+from bot.domain.channels import ChannelRules, app_channel
 from bot.domain.ids import settlement_id
 from bot.domain.records import Decision, DecisionKind, Look, Watch, WatchKind
 from bot.errors import SlackError, StoreUnavailableError
@@ -54,7 +54,7 @@ def made_elsewhere(app: App) -> list[Deployment]:
 
 @dataclass(kw_only=True)
 class Elsewhere:
-    rules: Mapping[str, Sequence[str]]
+    rules: ChannelRules
     """``ROLLBACK_CHANNELS``: the app's channel is the first that names it."""
     notify_channel: str
     claims: PinClaims

@@ -23,7 +23,7 @@ def pin_rounds(deps: Deps) -> PinRounds:
         pace=deps.pace,
     )
     elsewhere = Elsewhere(
-        rules=settings.rollback_channels,
+        rules=deps.channels,
         notify_channel=settings.rollback_notify_channel,
         claims=claims,
         store=store,

@@ -3,40 +3,38 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import yaml
+from bot.domain.policy import Policy, from_settings
+from bot.domain.policy_file import SETTING, parse_policy
+from bot.errors import SettingsError
+from bot.settings import Settings
 
-from bot.domain.policy import BreakGlass, Policy, Rule, from_settings
-from bot.settings import AGE_UNITS, Settings
+MAX_BYTES = 1_000_000
+"""A policy is a page of YAML; a bigger file is the wrong file (or a device)."""
 
 
 def policy_of(settings: Settings) -> Policy:
+    """The policy, or ``SettingsError`` in one sentence naming the file (and the line)."""
     base = from_settings(
         approvers=settings.rollback_approvers, self_approval=settings.rollback_allow_self_approval
     )
-    if not settings.rollback_policy_file:
+    source = settings.rollback_policy_file
+    if not source:
         return base
-    path = Path(settings.rollback_policy_file)
-    # Provisional reader (no validation yet): the strict one replaces it.
-    data: dict[str, Any] = yaml.safe_load(path.read_text()) or {}
-    defaults = _rule(data.get("defaults") or {}, base.defaults)
-    apps = tuple(
-        (str(ref), _rule(raw or {}, defaults)) for ref, raw in (data.get("apps") or {}).items()
-    )
-    glass = data.get("breakglass") or {}
-    within = str(glass.get("review_within", "24h"))
-    breakglass = BreakGlass(
-        approvers=tuple(glass.get("approvers") or ()),
-        review_within=float(int(within[:-1]) * AGE_UNITS[within[-1]]),
-    )
-    return Policy(defaults=defaults, apps=apps, breakglass=breakglass, source=str(path))
+    return parse_policy(_read(source), source=source, fallback=base.defaults)
 
 
-def _rule(raw: dict[str, Any], base: Rule) -> Rule:
-    return Rule(
-        approvals=int(raw.get("approvals", base.approvals)),
-        approvers=tuple(raw.get("approvers", base.approvers)),
-        self_approval=bool(raw.get("self_approval", base.self_approval)),
-        channels=tuple(raw.get("channels", ())),
-    )
+def _read(source: str) -> str:
+    path = Path(source)
+    try:
+        if not path.is_file():
+            problem = "there is no such file" if not path.exists() else "it is not a file"
+            raise SettingsError(f"{SETTING} {source} cannot be read: {problem}.")
+        if path.stat().st_size > MAX_BYTES:
+            raise SettingsError(f"{SETTING} {source} is over {MAX_BYTES:,} bytes: not a policy.")
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SettingsError(f"{SETTING} {source} is not UTF-8 text.") from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SettingsError(f"{SETTING} {source} cannot be read: {reason}.") from None

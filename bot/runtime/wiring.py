@@ -16,6 +16,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.digitalocean.budget import Lane, Limits, RateBudget
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.transport import Transport
+from bot.domain.channels import ChannelRules
 from bot.errors import StoreUnavailableError
 from bot.fleet.aftercare import Aftercare
 from bot.fleet.failure_logs import FailureLogs
@@ -105,6 +106,7 @@ class Runtime:
             tasks=tasks,
             budget=budget,
         )
+        policy = policy_of(settings)
         deps = Deps(
             settings=settings,
             do=do,
@@ -112,7 +114,8 @@ class Runtime:
             chat=chat,
             pace=pace,
             watcher=watcher,
-            policy=Policies(policy_of(settings), chat=chat, store=store),
+            policy=Policies(policy, chat=chat, store=store),
+            channels=ChannelRules(listed=settings.rollback_channels, policy=policy),
             locks=locks,
             audit=audit,
             metrics=metrics,

@@ -25,7 +25,7 @@ from bot.slack.breakglass_listeners import KINDS, glass_work, register_breakglas
 from bot.slack.home_listeners import answered_on_home
 from bot.slack.modal_listeners import form_for, open_form, register_modal
 from bot.slack.work_queue import Priority, WorkQueue
-from bot.usecases import commit_revert, decide, propose, queries
+from bot.usecases import commit_revert, decide, policy_query, propose, queries
 from bot.usecases.dependencies import Deps
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ BUSY = (
     f"You already have {PER_PERSON} requests being worked on; "
     "wait for them to finish and try again."
 )
-_READS = (grammar.Status, grammar.History, grammar.Audit)
+_READS = (grammar.Status, grammar.History, grammar.Audit, grammar.Policy)
 
 # Whose share a command takes: (user, "read") or (user, "act").
 Owner = tuple[str, str]
@@ -159,7 +159,7 @@ def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
     name = type(parsed).__name__.lower()
     if isinstance(parsed, grammar.Help):
         return _Taken(answers.usage(parsed), None, name, "invalid" if parsed.problem else "ok")
-    refusal = channel_refusal(deps.settings.rollback_channels, channel=channel, app=None)
+    refusal = channel_refusal(deps.channels, channel=channel, app=None)
     if refusal is not None:
         log.info("command from %s refused in %s: %s", user, channel, refusal)
         return _Taken(answers.problem(refusal), None, name, "refused")
@@ -209,6 +209,8 @@ def _command_work(deps: Deps, parsed: grammar.Command, *, user: str, channel: st
             return lambda: queries.audit(deps, app_ref=audited_app, channel=channel)
         case grammar.History(app=listed_app):
             return lambda: queries.history(deps, app_ref=listed_app, channel=channel)
+        case grammar.Policy(app=ruled_app):
+            return lambda: policy_query.policy(deps, app_ref=ruled_app, channel=channel)
         case grammar.Commit(app=pinned_app) | grammar.Revert(app=pinned_app):
             revert = isinstance(parsed, grammar.Revert)
             return lambda: commit_revert.settle_from_command(

@@ -7,11 +7,11 @@ minute so a burst of clicks makes one call and a membership change applies quick
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from bot.digitalocean.client import DigitalOceanClient
 from bot.digitalocean.models import App
-from bot.domain.channels import channel_refusal
+from bot.domain.channels import ChannelRules, channel_refusal
 from bot.domain.policy import Policy, Rule
 from bot.errors import BotError, SlackError, UsageError
 from bot.fleet.fleet_view import FleetView
@@ -95,7 +95,7 @@ class Policies:
 
 async def find_app_here(
     do: DigitalOceanClient,
-    rules: Mapping[str, Sequence[str]],
+    rules: ChannelRules,
     *,
     app_ref: str,
     channel: str,

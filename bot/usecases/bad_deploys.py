@@ -107,7 +107,7 @@ class BadDeploys:
             return False
         if live.rollback_type:  # a rollback's health is the Verifier's (or made elsewhere)
             return False
-        rules = deps.settings.rollback_channels
+        rules = deps.channels
         channel = (
             app_channel(rules, app_name=app.name, app_id=app.id)
             or deps.settings.rollback_notify_channel

@@ -38,7 +38,7 @@ async def settle_from_button(
     watch = await deps.store.get_watch(deployment_id)
     if watch is None:
         return blocks.Message(text="The bot no longer knows this rollback; nothing was done.")
-    rules = deps.settings.rollback_channels
+    rules = deps.channels
     misplaced = click_refusal(
         rules, clicked.where, home=watch.channel, app=watch.app_name, app_id=watch.app_id
     )
@@ -79,7 +79,7 @@ async def settle_from_command(
 ) -> blocks.Message:
     app = await find_app_here(
         deps.do,
-        deps.settings.rollback_channels,
+        deps.channels,
         app_ref=app_ref,
         channel=channel,
         view=deps.watcher.view,

@@ -92,7 +92,7 @@ async def _refused(deps: Deps, card: Card, *, user: str, refusal: str) -> blocks
 def _misplaced(deps: Deps, card: Card, where: Where) -> str | None:
     """Why a click from ``where`` may not act on ``card``, or None when it may."""
     return click_refusal(
-        deps.settings.rollback_channels,
+        deps.channels,
         where,
         home=card.channel,
         home_ts=card.ts,

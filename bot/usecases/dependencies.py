@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.digitalocean.client import DigitalOceanClient
+from bot.domain.channels import ChannelRules
 from bot.fleet.watcher import Watcher
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -27,6 +28,8 @@ class Deps:
     pace: ChannelPace
     watcher: Watcher
     policy: Policies
+    channels: ChannelRules
+    """Where each app may be acted on: ROLLBACK_CHANNELS with the policy's channels."""
     locks: AppLocks
     audit: AuditLog
     metrics: Metrics

@@ -98,7 +98,7 @@ async def _card(deps: Deps, asked: Asked, *, strict: bool) -> Card:
     with _about(FormField.APP if strict else None):
         app = await find_app_here(
             deps.do,
-            deps.settings.rollback_channels,
+            deps.channels,
             app_ref=asked.app_ref,
             channel=asked.channel,
             view=deps.watcher.view,

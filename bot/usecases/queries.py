@@ -7,6 +7,7 @@ one sentence (``find_app_here``). Without rules every channel sees every app.
 
 from __future__ import annotations
 
+from bot.digitalocean.models import App
 from bot.domain.channels import allowed, restricted
 from bot.slack.blockkit import answers, blocks
 from bot.store.reviews import Reviews
@@ -21,7 +22,7 @@ _AUDIT_SCAN = 1000
 
 
 async def status(deps: Deps, *, app_ref: str | None, channel: str) -> blocks.Message:
-    rules = deps.settings.rollback_channels
+    rules = deps.channels
     if app_ref is None:
 
         def here(app_name: str, app_id: str) -> bool:
@@ -37,25 +38,32 @@ async def status(deps: Deps, *, app_ref: str | None, channel: str) -> blocks.Mes
         reviews = await Reviews(deps.store.client).open_reviews()
         shown = [r for r in reviews if here(r.app_name, r.app_id)]
         return answers.overview(watches, cards, deps.clock(), shown)
-    # As the latest look saw it, when that is fresh: no DigitalOcean call.
-    app = await find_app_here(
-        deps.do, rules, app_ref=app_ref, channel=channel, view=deps.watcher.view, as_listed=True
-    )
+    app = await app_to_read(deps, app_ref=app_ref, channel=channel)
     watch = await deps.store.latest_rollback(app.id)
     return answers.app_status(app, watch, deps.clock())
 
 
 async def history(deps: Deps, *, app_ref: str, channel: str) -> blocks.Message:
-    rules = deps.settings.rollback_channels
-    app = await find_app_here(
-        deps.do, rules, app_ref=app_ref, channel=channel, view=deps.watcher.view, as_listed=True
-    )
+    app = await app_to_read(deps, app_ref=app_ref, channel=channel)
     deployments = await deps.do.list_deployments(app.id, limit=_HISTORY_SIZE)
     return answers.history(app, deployments, deps.clock())
 
 
+async def app_to_read(deps: Deps, *, app_ref: str, channel: str) -> App:
+    """The app as the latest look saw it, when that is fresh (no DigitalOcean call), if
+    ``channel`` may read about it; else the refusal as ``UsageError``."""
+    return await find_app_here(
+        deps.do,
+        deps.channels,
+        app_ref=app_ref,
+        channel=channel,
+        view=deps.watcher.view,
+        as_listed=True,
+    )
+
+
 async def audit(deps: Deps, *, app_ref: str | None, channel: str) -> blocks.Message:
-    rules = deps.settings.rollback_channels
+    rules = deps.channels
     if not restricted(rules, channel=channel):
         entries = await deps.audit.recent(app=app_ref, limit=_AUDIT_SHOWN)
         return answers.audit_trail(entries, app_ref, deps.clock())

@@ -20,9 +20,9 @@ from bot.domain.targets import default_target
 from bot.errors import BotError, FieldError
 from bot.slack.blockkit import blocks
 from bot.slack.blockkit.modal import AppChoice
-from bot.usecases.access import find_app_here
 from bot.usecases.dependencies import Deps
 from bot.usecases.propose import propose_from_form
+from bot.usecases.queries import app_to_read
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,8 @@ async def app_choices(deps: Deps, *, channel: str) -> list[AppChoice] | None:
     apps = await deps.watcher.view.listed(idle_interval=deps.settings.rollback_fleet_interval)
     if apps is None:
         return None
-    rules = deps.settings.rollback_channels
-    here = allowed_anywhere(rules, [channel] if channel else list(rules))
+    rules = deps.channels
+    here = allowed_anywhere(rules, [channel] if channel else rules.named())
     return [AppChoice(id=a.id, name=a.name, note=_note(a)) for a in apps if here(a.name, a.id)]
 
 
@@ -80,14 +80,7 @@ class TargetChoices:
         if kept is not None and now - kept[0] < TARGETS_KEPT:
             return kept[1], kept[2]
         deps = self._deps
-        app = await find_app_here(
-            deps.do,
-            deps.settings.rollback_channels,
-            app_ref=app_ref,
-            channel=channel,
-            view=deps.watcher.view,
-            as_listed=True,
-        )
+        app = await app_to_read(deps, app_ref=app_ref, channel=channel)
         deployments = await deps.do.list_deployments(app.id, limit=_SCANNED)
         self._kept = {k: v for k, v in self._kept.items() if now - v[0] < TARGETS_KEPT}
         self._kept[app_ref] = (now, app, deployments)
@@ -97,7 +90,7 @@ class TargetChoices:
 async def _app_channel(deps: Deps, app_ref: str) -> str:
     """The app's own channel under ``ROLLBACK_CHANNELS``, for a form (the shortcut's) whose
     channel was left empty; the app is named by the menu's id, the rules mostly by name."""
-    rules = deps.settings.rollback_channels
+    rules = deps.channels
     try:
         listed = await deps.watcher.view.app(app_ref)
     except BotError:

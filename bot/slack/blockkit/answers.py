@@ -37,6 +37,7 @@ USAGE = (
     "• `/rollback history <app>` — recent deployments\n"
     "• `/rollback commit <app>` / `/rollback revert <app>` — settle a pinned rollback\n"
     "• `/rollback audit [<app>]` — who asked, approved, cancelled… and what happened\n"
+    "• `/rollback policy <app>` — who must approve the app's rollbacks, and where\n"
     "• `/rollback help` — this text"
 )
 
