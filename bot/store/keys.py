@@ -150,3 +150,10 @@ bad_deploy = Family(BAD_DEPLOY_PREFIX)
 
 BAD_DEPLOY_LEASE = "bad-deploys"
 """The lease (``lease:bad-deploys``) of the replica reading fresh deploys' health."""
+
+# --- wt-quorum (issue 18): cards that need several approvals -------------------------
+
+APPROVALS_PREFIX = PREFIX + "approvals:"
+"""List of who approved a card so far, in order, until its quorum is met:
+``approvals:<card id>``, with the card's TTL."""
+approvals = Family(APPROVALS_PREFIX)
