@@ -144,3 +144,38 @@ def test_an_approval_that_started_nothing_forgets_every_approval(
     quorum_bot.press(card, APPROVE, user="UCAROL")
     wait_reply(slack, card.ts, LIVE)
     assert len(rollback_posts(sim, GOLANG_ID)) == 1
+
+
+def test_twenty_concurrent_first_approvals_count_one_and_decide_once(
+    quorum_bot: SlackDriver, slack: FakeSlack, sim: Simulator
+) -> None:
+    card = ask_for_rollback(quorum_bot, slack)
+    assert approve_at_once(quorum_bot, slack, card, 20) == [200] * 20
+    wait_reply(slack, card.ts, LIVE)
+
+    def told(needle: str) -> int:
+        return sum(needle in t for t in slack.response_texts())
+
+    slack.wait_for(lambda: told("Approved (1 of 2)") + told("already approved") == 19)
+    assert (told("Approved (1 of 2)"), told("Rolling `sample-golang` back")) == (1, 1)
+    assert len(rollback_posts(sim, GOLANG_ID)) == 1
+    # Every click is answered after its edits: the counted approval's edit did not bring
+    # the buttons back on the decided card.
+    assert slack.message(card.ts).buttons() == {}
+    assert "Approved by <@UAPPROVER" in slack.message(card.ts).text
+
+
+def test_a_tally_edit_overtaken_by_the_decision_does_not_reopen_the_card(
+    quorum_bot: SlackDriver, slack: FakeSlack, sim: Simulator
+) -> None:
+    card = ask_for_rollback(quorum_bot, slack)
+    slow = slack.delay("chat.update")  # UBOB's "1 of 2" edit is slow to reach Slack
+    quorum_bot.press(card, APPROVE, user="UBOB")
+    assert slow.arrived.wait(10)  # counted: the card is edited after the approval
+    quorum_bot.press(card, APPROVE, user="UCAROL")
+    wait_reply(slack, card.ts, "verified:")  # the rollback's last edit of the card is made
+    slow.release.set()  # the tally edit lands last, with the buttons
+    wait_response(slack, "Approved (1 of 2)")
+    assert slack.message(card.ts).buttons() == {}
+    assert "Approved by <@UBOB> and <@UCAROL>" in slack.message(card.ts).text
+    assert "verified" in slack.message(card.ts).text
