@@ -3,6 +3,7 @@ and the replies."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from itertools import pairwise
 
@@ -135,6 +136,26 @@ def roll_back(
     meanwhile()
     approve(driver, card)
     return card, wait_reply(slack, card.ts, until, timeout=timeout)
+
+
+def approve_at_once(driver: SlackDriver, slack: FakeSlack, card: Message, n: int) -> list[int]:
+    """``n`` different people (UAPPROVER0…) approve ``card`` at the same moment, each with
+    a connection of their own: the bot's answers' statuses."""
+    barrier = threading.Barrier(n)
+    statuses: list[int] = []
+
+    def click(i: int) -> None:
+        own = SlackDriver(bot_url=driver.bot_url, slack_url=slack.url, signing_secret=driver.secret)
+        barrier.wait()
+        statuses.append(own.press(card, "rollback_approve", user=f"UAPPROVER{i}").status_code)
+        own.close()
+
+    threads = [threading.Thread(target=click, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
 
 
 def wait_response(slack: FakeSlack, needle: str) -> str:

@@ -109,10 +109,17 @@ def test_a_whole_flow_on_a_redis_cluster(
 
 async def _transactions(store: Store, start: int) -> None:
     now = time.time()
-    cards = [make_card(id=f"c{start + i}", created_at=now, expires_at=now + 900) for i in range(20)]
+    cards = [
+        make_card(id=f"c{start + i}", created_at=now, expires_at=now + 900, approvals_needed=2)
+        for i in range(20)
+    ]
     await asyncio.gather(*(store.save_card(card) for card in cards))  # MULTI/EXEC
     assert len(await store.pending_cards()) >= len(cards)  # MGET over many cards
     decision = Decision(kind=DecisionKind.APPROVED, user="UBOB", at=now)
+    counted = await asyncio.gather(
+        *(store.add_approval(c, decision, starting_until=now + 60) for c in cards)
+    )  # Lua over the card's decision, approvals and the shared sets: one slot
+    assert [a.approvals for a in counted] == [("UBOB",)] * len(cards)
     won = await asyncio.gather(*(store.claim_decision(c.id, decision) for c in cards))  # Lua
     assert all(first for first, _ in won)
     await asyncio.gather(*(store.reopen_card(card) for card in cards))  # MULTI/EXEC again

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 from bot.sandbox.digitalocean import Simulator
 from bot.sandbox.slack.fake import FakeSlack
 from tests.conftest import BotFactory
 from tests.flow import (
     GOLANG_ID,
     GOLANG_TARGET,
+    approve_at_once,
     rollback_posts,
     wait_card,
     wait_reply,
@@ -128,21 +127,7 @@ def test_twenty_simultaneous_clicks_start_one_rollback(
 ) -> None:
     driver.command("sample-golang", user="UALICE")
     card = wait_card(slack, "sample-golang")
-    barrier = threading.Barrier(20)
-    statuses: list[int] = []
-
-    def click(n: int) -> None:
-        own = SlackDriver(bot_url=driver.bot_url, slack_url=slack.url, signing_secret=driver.secret)
-        barrier.wait()
-        statuses.append(own.press(card, "rollback_approve", user=f"UAPPROVER{n}").status_code)
-        own.close()
-
-    threads = [threading.Thread(target=click, args=(n,)) for n in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert statuses == [200] * 20
+    assert approve_at_once(driver, slack, card, 20) == [200] * 20
     wait_reply(slack, card.ts, "is live on the rollback")
     slack.wait_for(lambda: sum("already approved" in t for t in slack.response_texts()) == 19)
     assert len(rollback_posts(sim, GOLANG_ID)) == 1

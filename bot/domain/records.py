@@ -100,6 +100,8 @@ class Decision(_Record):
     user: str = ""
     at: float
     reason: str = ""
+    approvals: tuple[str, ...] = ()
+    """Who approved, in order, when the card needed several approvals (``user``: the last)."""
     breakglass: str = ""
     """The break-glass approver's reason, as typed; non-empty: approved alone."""
 

@@ -34,12 +34,21 @@ async def edit_card(
     settled: Decision | None = None,
     note: str = "",
     tries: int = 1,
+    approvals: tuple[str, ...] = (),
 ) -> bool:
     """Show the card's state; True when Slack took the edit. ``tries`` above one retries
     a dropped connection or a Slack blip, never an answer Slack would give again."""
     if not card.ts:
         return False  # never posted: nothing to edit
-    message = cards.card(card, now=now, decision=decision, watch=watch, note=note, settled=settled)
+    message = cards.card(
+        card,
+        now=now,
+        decision=decision,
+        watch=watch,
+        note=note,
+        settled=settled,
+        approvals=approvals,
+    )
     for attempt in range(tries):
         try:
             await chat.update(card.channel, card.ts, message)

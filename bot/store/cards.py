@@ -86,7 +86,8 @@ class CardRecords(RedisRecords):
         return False, Decision.model_validate_json(raw)
 
     async def reopen_card(self, card: Card) -> None:
-        """Undo an approval that started nothing: the card is pending again."""
+        """Undo an approval that started nothing: the card is pending again, and nobody
+        has approved it yet."""
         ttl = self._card_ttl(card)
         async with guard(self._redis):
             await self._reopen(
@@ -95,6 +96,7 @@ class CardRecords(RedisRecords):
                     keys.card(card.id),
                     keys.PENDING_CARDS,
                     keys.STARTING,
+                    keys.approvals(card.id),
                 ],
                 args=[card.model_dump_json(), ttl, card.id, str(card.expires_at)],
             )

@@ -151,7 +151,7 @@ bad_deploy = Family(BAD_DEPLOY_PREFIX)
 BAD_DEPLOY_LEASE = "bad-deploys"
 """The lease (``lease:bad-deploys``) of the replica reading fresh deploys' health."""
 
-# --- wt-breakglass (issue 18): the review a break-glass approval leaves open -------
+# --- break-glass reviews (issue 18) ----------------------------------------------
 
 REVIEW_PREFIX = PREFIX + "review:"
 """JSON of a break-glass review, ``review:<card id>``, set NX (one per card); no expiry
@@ -172,3 +172,10 @@ review_reminder = Family(REVIEW_REMINDER_PREFIX)
 
 REVIEW_ROUNDS_LEASE = "review-rounds"
 """The lease (``lease:review-rounds``) of the replica reminding open reviews."""
+
+# --- cards that need several approvals (issue 18) ---------------------------------
+
+APPROVALS_PREFIX = PREFIX + "approvals:"
+"""List of who approved a card so far, in order, until its quorum is met:
+``approvals:<card id>``, with the card's TTL."""
+approvals = Family(APPROVALS_PREFIX)

@@ -4,7 +4,7 @@ the bot remembers of Slack's deliveries and user groups.
 Every Redis failure becomes ``StoreUnavailableError`` so callers can tell the user one
 clear sentence; nothing here knows about Slack or HTTP. The parts live in
 ``bot.store.cards``, ``bot.store.start_intents`` and ``bot.store.watches``; ``Store`` is all
-of them over one connection pool.
+of them over one connection pool (cards with ``bot.store.approvals``, their approvals).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 
 from bot.settings import Settings
 from bot.store import keys
-from bot.store.cards import CardRecords
+from bot.store.approvals import CardApprovals
 from bot.store.connect import connect
 from bot.store.guard import guard
 from bot.store.start_intents import StartingIntents
@@ -40,7 +40,7 @@ POOL_OPTIONS: dict[str, Any] = {
 }
 
 
-class Store(CardRecords, StartingIntents, WatchRecords):
+class Store(CardApprovals, StartingIntents, WatchRecords):
     """The bot's only state, shared by every replica."""
 
     @classmethod

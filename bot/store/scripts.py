@@ -37,12 +37,14 @@ redis.call('del', KEYS[1])
 redis.call('zrem', KEYS[2], ARGV[1])
 """
 
-# Undo a decision: the card (KEYS[2]) is pending again and no longer starting.
+# Undo a decision: the card (KEYS[2]) is pending again and no longer starting, and
+# whoever approved it approves again (KEYS[5]: its approvals).
 REOPEN_CARD = """
 redis.call('del', KEYS[1])
 redis.call('set', KEYS[2], ARGV[1], 'EX', ARGV[2])
 redis.call('zadd', KEYS[3], ARGV[4], ARGV[3])
 redis.call('zrem', KEYS[4], ARGV[3])
+redis.call('del', KEYS[5])
 """
 
 # One atomic write of a watch; with an owner (ARGV[6]) only while it holds the lease.
@@ -248,4 +250,42 @@ if tonumber(ARGV[1]) > current then
     redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
 end
 return 1
+"""
+
+# --- cards that need several approvals (``bot.store.cards``, issue 18) ------------------
+
+# One approval of a card, in one step, so replicas and double clicks count each person
+# once and complete the quorum exactly once. KEYS: the decision, the pending cards, the
+# starting intents, the card's approvals. ARGV: the approver, the approvals needed, the
+# card id, the approvals' TTL, the decision's TTL, the decision that completes the quorum
+# (JSON without its approvals), when the intent to start lapses.
+# Returns {'decided', decision} when the card is decided (a cancel or expiry came first),
+# {'again', approvers...} when this approver already approved, {'counted', approvers...}
+# when more are needed, and {'won', decision} when this approval completed the quorum:
+# decided as CLAIM decides an approval.
+APPROVE = """
+local decided = redis.call('get', KEYS[1])
+if decided then
+    return {'decided', decided}
+end
+local approvals = redis.call('lrange', KEYS[4], 0, -1)
+for _, user in ipairs(approvals) do
+    if user == ARGV[1] then
+        table.insert(approvals, 1, 'again')
+        return approvals
+    end
+end
+table.insert(approvals, ARGV[1])
+if #approvals < tonumber(ARGV[2]) then
+    redis.call('rpush', KEYS[4], ARGV[1])
+    redis.call('expire', KEYS[4], ARGV[4])
+    table.insert(approvals, 1, 'counted')
+    return approvals
+end
+local decision = string.sub(ARGV[6], 1, -2) .. ',"approvals":' .. cjson.encode(approvals) .. '}'
+redis.call('set', KEYS[1], decision, 'EX', ARGV[5])
+redis.call('del', KEYS[4])
+redis.call('zrem', KEYS[2], ARGV[3])
+redis.call('zadd', KEYS[3], ARGV[7], ARGV[3])
+return {'won', decision}
 """

@@ -12,12 +12,26 @@ from bot.usecases.dependencies import Deps
 
 
 async def show(
-    deps: Deps, card: Card, decision: Decision | None, *, watch: Watch | None = None, note: str = ""
+    deps: Deps,
+    card: Card,
+    decision: Decision | None,
+    *,
+    watch: Watch | None = None,
+    note: str = "",
+    approvals: tuple[str, ...] = (),
 ) -> None:
     """Edit the card to say what was decided. Best effort: the decision is taken and stands
     whether or not Slack takes the edit (an approval goes ahead, and its thread and later
     edits bring the card up to date; a later click on a card Slack did not update heals it)."""
-    await edit_card(deps.chat, card, now=deps.clock(), decision=decision, watch=watch, note=note)
+    await edit_card(
+        deps.chat,
+        card,
+        now=deps.clock(),
+        decision=decision,
+        watch=watch,
+        note=note,
+        approvals=approvals,
+    )
 
 
 async def audit(

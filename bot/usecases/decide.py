@@ -14,6 +14,8 @@ from bot.domain.clicks import ANYWHERE, Where, click_refusal
 from bot.domain.mrkdwn import escape
 from bot.domain.records import Card, Decision, DecisionKind, Event
 from bot.slack.blockkit import blocks
+from bot.slack.blockkit.cards import approved_by, more_approvers
+from bot.store.approvals import Approval
 from bot.usecases.card_updates import audit, count, show
 from bot.usecases.dependencies import Deps
 from bot.usecases.starting import intent_lapses, start
@@ -51,17 +53,47 @@ async def approve(deps: Deps, click: CardClick) -> blocks.Message:
             await show(deps, card, decision)
         count(deps, "expired")
         return blocks.Message(text="This card has expired; ask again with `/rollback`.")
-    won, decision = await deps.store.claim_decision(
-        card.id,
+    approval = await deps.store.add_approval(
+        card,
         Decision(kind=DecisionKind.APPROVED, user=click.user, at=now),
         starting_until=intent_lapses(deps),
     )
-    if not won:
+    if approval.decision is None:
+        return await _counted(deps, card, click.user, approval)
+    if not approval.won:
         count(deps, "duplicate")
-        return await _already(deps, card, decision)
-    await audit(deps, Event.APPROVED, card, user=click.user)
-    await show(deps, card, decision, note="Checking the app once more…")
-    return await start(deps, card, decision)
+        return await _already(deps, card, approval.decision)
+    approved = approval.decision
+    tally = _tally(card, approved.approvals)
+    await audit(deps, Event.APPROVED, card, user=click.user, reason=tally)
+    await show(deps, card, approved, note="Checking the app once more…")
+    return await start(deps, card, approved)
+
+
+async def _counted(deps: Deps, card: Card, user: str, approval: Approval) -> blocks.Message:
+    """An approval that did not complete the card's quorum: refused as a repeat, or
+    counted, shown on the card (buttons kept) and in the audit trail."""
+    more = more_approvers(card.approvals_needed - len(approval.approvals))
+    if approval.again:
+        refusal = f"You already approved; it needs {more}."
+        return await _refused(deps, card, user=user, refusal=refusal)
+    count(deps, "counted")
+    tally = _tally(card, approval.approvals)
+    await audit(deps, Event.APPROVED, card, user=user, reason=tally)
+    await show(deps, card, None, approvals=approval.approvals)
+    # The approval completing the quorum (or a cancel) may have edited the card before
+    # this edit landed, which would bring the buttons back: show what is true now.
+    decided = await deps.store.get_decision(card.id)
+    if decided is not None:
+        latest = await deps.store.latest_rollback(card.app_id)
+        watch = latest if latest is not None and latest.card_id == card.id else None
+        await show(deps, card, decided, watch=watch)
+    return blocks.Message(text=f"Approved ({tally}); the card waits for {more}.")
+
+
+def _tally(card: Card, approvals: tuple[str, ...]) -> str:
+    """ "1 of 2", for the audit trail and the clicker; "" on a one-approval card."""
+    return f"{len(approvals)} of {card.approvals_needed}" if card.approvals_needed > 1 else ""
 
 
 async def cancel(deps: Deps, click: CardClick) -> blocks.Message:
@@ -143,5 +175,5 @@ async def _already(deps: Deps, card: Card, decision: Decision) -> blocks.Message
         # Still showing buttons means an earlier edit was lost: show the decision now. (An
         # approved card is kept up to date by its rollback's narration.)
         await show(deps, card, decision)
-    who = f" by <@{decision.user}>" if decision.user else ""
+    who = f" by {approved_by(decision)}" if decision.user else ""
     return blocks.Message(text=f"This card was already {decision.kind.value}{who}.")

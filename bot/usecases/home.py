@@ -15,6 +15,7 @@ from bot.domain.records import AuditEntry, Card, Event, Watch
 from bot.domain.reviews import Review
 from bot.errors import BotError
 from bot.slack.blockkit import home
+from bot.slack.blockkit.cards import more_approvers
 from bot.store.reviews import Reviews
 from bot.usecases.dependencies import Deps
 
@@ -85,14 +86,23 @@ async def _may(deps: Deps, card: Card, *, user: str) -> home.WaitingCard:
     approvers = deps.policy.approvers(rule)
     approver = await approvers.includes(user)
     own = user == card.requester
+    # Only a card that needs several approvals has any before it is decided.
+    approvals = await deps.store.approvals(card.id) if card.approvals_needed > 1 else ()
     if own and not rule.self_approval:
         why_not = "You asked for this rollback, so someone else has to approve it."
     elif not approver:
         why_not = f"Only approvers can approve it ({approvers.describe()})."
+    elif user in approvals:
+        more = more_approvers(card.approvals_needed - len(approvals))
+        why_not = f"You approved it; it waits for {more}."
     else:
         why_not = ""
     return home.WaitingCard(
-        card=card, may_approve=not why_not, may_cancel=own or approver, why_not=why_not
+        card=card,
+        may_approve=not why_not,
+        may_cancel=own or approver,
+        why_not=why_not,
+        approvals=approvals,
     )
 
 

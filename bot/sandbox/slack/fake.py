@@ -63,7 +63,7 @@ T = TypeVar("T")
 @dataclass
 class FakeSlack(SocketMode, Faults, ViewsHeld):
     """The workspace (``Workspace``), served (``routes``), with faults a test injects
-    (``Faults``: ``fail``, ``hold``) and Socket Mode (``SocketMode``)."""
+    (``Faults``: ``fail``, ``hold``, ``delay``) and Socket Mode (``SocketMode``)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()

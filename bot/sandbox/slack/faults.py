@@ -2,13 +2,15 @@
 
 ``fail`` makes the next calls of a method take no effect and be answered with an error
 (429 with ``Retry-After``: a rate limit), or cut off mid-answer (``DROP_CONNECTION``);
-``hold`` lets a call take effect at once but answers it only when the test says so.
+``hold`` lets a call take effect at once but answers it only when the test says so;
+``delay`` keeps a call from taking effect until the test says so (a request slow on its
+way to Slack, overtaken by later ones).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -38,11 +40,21 @@ class Fault:
         return self.status, Refusal(self.error).body(), None
 
 
+@dataclass(frozen=True)
+class Delay:
+    """A call held back on its way (``Faults.delay``): ``arrived`` is set when it reaches
+    the stand-in, which lets it take effect once the test sets ``release``."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
 class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._holds: dict[str, threading.Event] = {}
+        self._delays: dict[str, Delay] = {}
 
     def fail(
         self,
@@ -66,6 +78,14 @@ class Faults:
             self._holds[method] = gate
         return gate
 
+    def delay(self, method: str) -> Delay:
+        """The next ``method`` call takes effect (and is answered) only when the test sets
+        ``release`` (10 s at most): calls made meanwhile overtake it."""
+        delay = Delay()
+        with self._lock:
+            self._delays[method] = delay
+        return delay
+
     def take(self, method: str) -> Fault | None:
         """The fault this call of ``method`` meets, if any (it is spent)."""
         with self._lock:
@@ -79,6 +99,11 @@ class Faults:
         """The gate this call of ``method`` waits for, if one was set (it is spent)."""
         with self._lock:
             return self._holds.pop(method, None)
+
+    def delayed(self, method: str) -> Delay | None:
+        """The delay this call of ``method`` meets before it takes effect (it is spent)."""
+        with self._lock:
+            return self._delays.pop(method, None)
 
 
 class Dropped(Response):

@@ -41,6 +41,10 @@ def slack_routes(workspace: Workspace, faults: Faults, *, prefix: str = "") -> l
             return Dropped()
         if fault is not None:
             return _record(workspace, request, args, fault.answer())
+        delay = faults.delayed(method)
+        if delay is not None:
+            delay.arrived.set()
+            await asyncio.get_running_loop().run_in_executor(None, delay.release.wait, HOLD_SECONDS)
         with workspace.lock:
             answer = web_api.answer(workspace, method, args)
             response = _record(workspace, request, args, answer, refusal=not answer[1].get("ok"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.domain.mrkdwn import clip, clip_lines, escape, shown
 from bot.domain.records import Card, Decision, DecisionKind, Watch
 from bot.slack.blockkit import limits
@@ -41,8 +43,10 @@ def card(
     watch: Watch | None = None,
     settled: Decision | None = None,
     note: str = "",
+    approvals: Sequence[str] = (),
 ) -> Message:
-    """The card in any state: pending (with buttons), decided, expired or invalid."""
+    """The card in any state: pending (with buttons and ``approvals``, who approved so far
+    when it needs several), decided, expired or invalid."""
     live = summary_line(card_.live, now) if card_.live else "nothing is live"
     blocks = [
         header(f"Rollback {card_.app_name}?"),
@@ -72,6 +76,8 @@ def card(
     else:
         blocks.append(context(requested))
     state = _card_state(card_, decision, watch)
+    if decision is None and card_.approvable and approvals:
+        state = f"👍 {tally(card_, approvals)}"
     if settled is not None:
         state += f" · {settled.kind.value} by <@{settled.user}>"
     if state:
@@ -122,11 +128,11 @@ def _card_state(card_: Card, decision: Decision | None, watch: Watch | None) -> 
         return "⌛ Expired: nobody approved it in time. Nothing was changed."
     if decision.kind == DecisionKind.STALE:
         return (
-            f"⚠️ Approved by <@{decision.user}> but not rolled back: "
+            f"⚠️ Approved by {approved_by(decision)} but not rolled back: "
             f"{shown(decision.reason, REASON_SHOWN)} "
             "Ask again with `/rollback`."
         )
-    line = f"✅ Approved by <@{decision.user}>"
+    line = f"✅ Approved by {approved_by(decision)}"
     if decision.breakglass:
         line = alone_line(decision.user, decision.breakglass)
     if watch is not None:
@@ -141,3 +147,22 @@ def status_line(watch: Watch) -> str:
         return f"{line} · checking health"
     # The verdict is built escaped and clipped (``thread_replies.health_verdict``).
     return f"{line} · {watch.verdict}" if watch.verdict else line
+
+
+def approved_by(decision: Decision) -> str:
+    """Who approved, in order: "<@bob>", "<@bob> and <@carol>"."""
+    users = [f"<@{user}>" for user in decision.approvals or (decision.user,)]
+    if len(users) == 1:
+        return users[0]
+    return f"{', '.join(users[:-1])} and {users[-1]}"
+
+
+def tally(card_: Card, approvals: Sequence[str]) -> str:
+    """How far a card that needs several approvals got: "1 of 2 approvals — <@bob>"."""
+    who = ", ".join(f"<@{user}>" for user in approvals)
+    return f"{len(approvals)} of {card_.approvals_needed} approvals — {who}"
+
+
+def more_approvers(missing: int) -> str:
+    """ "one more approver", "2 more approvers"."""
+    return "one more approver" if missing == 1 else f"{missing} more approvers"

@@ -29,7 +29,7 @@ from bot.slack.blockkit.blocks import (
     short,
     slack_time,
 )
-from bot.slack.blockkit.cards import approve_button, cancel_button, status_line
+from bot.slack.blockkit.cards import approve_button, cancel_button, status_line, tally
 from bot.slack.blockkit.reviews import open_lines
 from bot.slack.blockkit.thread_replies import settle_elements
 
@@ -52,6 +52,8 @@ class WaitingCard:
     may_approve: bool
     may_cancel: bool
     why_not: str = ""
+    approvals: tuple[str, ...] = ()
+    """Who approved it so far, when it needs several approvals."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,6 +130,8 @@ def _waiting(waiting: Sequence[WaitingCard], now: float) -> list[Block]:
             f"{requester(card.requester)} in <#{escape(card.channel)}>, "
             f"expires {slack_time(card.expires_at)} (in {minutes} min)"
         )
+        if item.approvals:
+            line += f"\n👍 {tally(card, item.approvals)}"
         if card.error:
             line += "\n⛔ DigitalOcean will not do this rollback."
         elif not item.may_approve and item.why_not:
