@@ -19,21 +19,13 @@ from bot.digitalocean.transport import Transport
 from bot.domain.channels import ChannelRules
 from bot.errors import StoreUnavailableError
 from bot.fleet.aftercare import Aftercare
-from bot.fleet.failure_logs import FailureLogs
-from bot.fleet.fair_share import FairShare
-from bot.fleet.fleet_view import FleetView, look_tick
-from bot.fleet.looker import Looker
-from bot.fleet.narrator import Narrator
 from bot.fleet.pin_rounds import PinRounds
-from bot.fleet.readings import DeploymentReadings
 from bot.fleet.review_rounds import ReviewRounds
-from bot.fleet.telling import Teller
-from bot.fleet.verifier import Verifier
-from bot.fleet.watcher import Watcher
 from bot.metrics import Metrics
 from bot.runtime.bolt_app import bolt_app
 from bot.runtime.collector import tune_collector
 from bot.runtime.exposition import expose
+from bot.runtime.fleet_wiring import fleet_watcher
 from bot.runtime.followups import FollowUps
 from bot.runtime.pin_wiring import pin_rounds
 from bot.runtime.policy_source import policy_of
@@ -47,9 +39,7 @@ from bot.slack.pace import ChannelPace
 from bot.store import health
 from bot.store.audit import AuditLog
 from bot.store.connect import ready
-from bot.store.failure_logs import FailureLogClaims
-from bot.store.fleet_snapshots import FleetSnapshots
-from bot.store.leases import Leases, lease_ttl, replica_id
+from bot.store.leases import replica_id
 from bot.store.legacy_keys import rename_legacy_keys
 from bot.store.locks import AppLocks
 from bot.store.redis_store import Store
@@ -96,7 +86,7 @@ class Runtime:
         aftercare = Aftercare(metrics=metrics, store=store, chat=chat, audit=audit, locks=locks)
         # Polls take their places from their own lane, which leaves a reserve for people.
         polls = DigitalOceanClient(transport.with_throttle(budget.lane(Lane.POLL)))
-        watcher = _watcher(
+        watcher = fleet_watcher(
             settings,
             polls=polls,
             store=store,
@@ -216,86 +206,3 @@ def _budget(settings: Settings, store: Store) -> RateBudget:
         window=settings.digitalocean_budget_window,
     )
     return RateBudget(store.client, limits)
-
-
-def _watcher(
-    settings: Settings,
-    *,
-    polls: DigitalOceanClient,
-    store: Store,
-    chat: Chat,
-    pace: ChannelPace,
-    aftercare: Aftercare,
-    tasks: TaskTracker,
-    budget: RateBudget,
-) -> Watcher:
-    """The fleet: the watcher, its narrator, and the teller of their threads."""
-    leases = Leases(
-        store.client,
-        owner=replica_id(),
-        # Taken over within a few poll intervals of a replica's death.
-        ttl=lease_ttl(settings.rollback_poll_interval),
-    )
-    share = FairShare(budget, poll_interval=settings.rollback_poll_interval)
-    view = FleetView(
-        FleetSnapshots(store.client), reuse_for=look_tick(settings.rollback_poll_interval) / 2
-    )
-    teller = Teller(chat=chat, pace=pace, store=store, leases=leases)
-    narrator = _narrator(
-        settings, polls=polls, store=store, chat=chat, teller=teller, aftercare=aftercare,
-        tasks=tasks, view=view, share=share, leases=leases,
-    )  # fmt: skip
-    return Watcher(
-        narrator=narrator,
-        store=store,
-        leases=leases,
-        tasks=tasks,
-        share=share,
-        view=view,
-        looker=Looker(
-            do=polls,
-            snapshots=FleetSnapshots(store.client),
-            store=store,
-            leases=leases,
-            budget=budget,
-            poll_interval=settings.rollback_poll_interval,
-            fleet_interval=settings.rollback_fleet_interval,
-        ),
-    )
-
-
-def _narrator(
-    settings: Settings,
-    *,
-    polls: DigitalOceanClient,
-    store: Store,
-    chat: Chat,
-    teller: Teller,
-    aftercare: Aftercare,
-    tasks: TaskTracker,
-    view: FleetView,
-    share: FairShare,
-    leases: Leases,
-) -> Narrator:
-    """The narrator of watched rollbacks, with their health check and failing log."""
-    claims = FailureLogClaims(store.client, owner=leases.owner)
-    lines = settings.rollback_failure_log_lines
-    return Narrator(
-        do=polls,
-        readings=DeploymentReadings(view=view, do=polls, share=share),
-        store=store,
-        teller=teller,
-        aftercare=aftercare,
-        verifier=Verifier(
-            do=polls,
-            view=view,
-            share=share,
-            teller=teller,
-            aftercare=aftercare,
-            seconds=settings.rollback_verify_seconds,
-        ),
-        watch_timeout=settings.rollback_watch_timeout,
-        failure_logs=FailureLogs(
-            do=polls, chat=chat, teller=teller, claims=claims, tasks=tasks, lines=lines
-        ),
-    )

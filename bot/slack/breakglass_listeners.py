@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -18,6 +17,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.errors import BotError
 from bot.logs import bind, new_request_id
 from bot.slack.blockkit import blocks, reviews
+from bot.slack.command_work import Work
 from bot.slack.work_queue import Priority, WorkQueue
 from bot.usecases import break_glass
 from bot.usecases.decide import CardClick
@@ -30,8 +30,6 @@ SUBMIT_WAIT = 2.0
 WORKING = "Approving alone…"
 INTERNAL = "Something went wrong inside the bot; the error was logged. Look at the card."
 KINDS = (blocks.BREAKGLASS, blocks.ACKNOWLEDGE)
-
-Work = Callable[[], Awaitable[blocks.Message | None]]
 
 
 def glass_work(deps: Deps, kind: str, click: CardClick, *, trigger: str) -> Work:

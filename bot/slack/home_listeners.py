@@ -10,21 +10,19 @@ published again with that outcome as a notice at the top.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.errors import BotError
 from bot.logs import bind, new_request_id
-from bot.slack.blockkit import blocks
+from bot.slack.command_work import Work
 from bot.slack.work_queue import Priority, WorkQueue
 from bot.usecases import home
 from bot.usecases.dependencies import Deps
 
 log = logging.getLogger(__name__)
 
-ClickWork = Callable[[], Awaitable[blocks.Message | None]]
 FAILED = "Something went wrong inside the bot; the error was logged."
 AGAIN = "That was already done; nothing more happened."
 # Home publishes of one person queued or running at once: one running and one queued
@@ -50,7 +48,7 @@ def register_home(app: AsyncApp, deps: Deps, followups: WorkQueue) -> None:
             )
 
 
-def answered_on_home(deps: Deps, *, user: str, work: ClickWork) -> ClickWork:
+def answered_on_home(deps: Deps, *, user: str, work: Work) -> Work:
     """``work`` (a click's), its outcome told on ``user``'s Home tab, published again.
 
     Returns nothing to send elsewhere: there is no ``response_url`` to send it to."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -22,16 +22,15 @@ from bot.errors import BotError, StoreUnavailableError
 from bot.logs import bind, new_request_id
 from bot.slack.blockkit import answers, blocks
 from bot.slack.breakglass_listeners import KINDS, glass_work, register_breakglass
+from bot.slack.command_work import Work, command_work
 from bot.slack.home_listeners import answered_on_home
 from bot.slack.modal_listeners import form_for, open_form, register_modal
 from bot.slack.work_queue import Priority, WorkQueue
-from bot.usecases import commit_revert, decide, policy_query, propose, queries
+from bot.usecases import commit_revert, decide
 from bot.usecases.dependencies import Deps
 
 log = logging.getLogger(__name__)
 
-# The work after an ack; None when there is nothing to say (a repeated delivery).
-Work = Callable[[], Awaitable[blocks.Message | None]]
 Outcome = Callable[[str], None]
 INTERNAL = "Something went wrong inside the bot; nothing more was done and the error was logged."
 _BUTTONS = (blocks.APPROVE, blocks.CANCEL, blocks.COMMIT, blocks.REVERT, *KINDS)
@@ -176,7 +175,7 @@ def _take_command(deps: Deps, command: dict[str, Any]) -> _Taken:
             deps, trigger, what, partial(open_form, deps, trigger=trigger, context=form, user=user)
         )
         return _Taken(opening, opened, name, priority=Priority.NOW)
-    work = _command_work(deps, parsed, user=user, channel=channel)
+    work = command_work(deps, parsed, user=user, channel=channel)
     owner = (user, "read" if isinstance(parsed, _READS) else "act")
     working = blocks.Message(text="Working on it…")
     return _Taken(working, _once(deps, trigger, what, work), name, owner=owner)
@@ -195,28 +194,6 @@ def _once(deps: Deps, trigger: str, what: str, work: Work) -> Work:
         return await work()
 
     return first_time
-
-
-def _command_work(deps: Deps, parsed: grammar.Command, *, user: str, channel: str) -> Work:
-    match parsed:
-        case grammar.Propose(app=target_app, deployment_id=deployment_id):
-            return lambda: propose.propose(
-                deps, user=user, channel=channel, app_ref=target_app, deployment_id=deployment_id
-            )
-        case grammar.Status(app=maybe_app):
-            return lambda: queries.status(deps, app_ref=maybe_app, channel=channel)
-        case grammar.Audit(app=audited_app):
-            return lambda: queries.audit(deps, app_ref=audited_app, channel=channel)
-        case grammar.History(app=listed_app):
-            return lambda: queries.history(deps, app_ref=listed_app, channel=channel)
-        case grammar.Policy(app=ruled_app):
-            return lambda: policy_query.policy(deps, app_ref=ruled_app, channel=channel)
-        case grammar.Commit(app=pinned_app) | grammar.Revert(app=pinned_app):
-            revert = isinstance(parsed, grammar.Revert)
-            return lambda: commit_revert.settle_from_command(
-                deps, app_ref=pinned_app, user=user, revert=revert, channel=channel
-            )
-    raise AssertionError(f"unhandled command {parsed!r}")
 
 
 def _take_button(deps: Deps, body: dict[str, Any], action: dict[str, Any]) -> Work:

@@ -20,7 +20,7 @@ from bot.errors import BotError
 from bot.slack.blockkit import blocks, reviews
 from bot.store.reviews import Reviews
 from bot.usecases.card_updates import audit, count, show
-from bot.usecases.decide import CardClick, _already, _gone, _load, _misplaced, _refused
+from bot.usecases.decide import CardClick, already_decided, gone, load_card, misplaced, refused
 from bot.usecases.dependencies import Deps
 from bot.usecases.starting import intent_lapses, start
 
@@ -39,15 +39,15 @@ class Claimed:
 
 async def offer(deps: Deps, click: CardClick, *, trigger: str) -> blocks.Message | None:
     """Open the reason modal for a break-glass approver; else one sentence why not."""
-    card = await _load(deps, click)
+    card = await load_card(deps, click)
     if card is None:
-        return _gone()
-    refusal = _misplaced(deps, card, click.where) or await _refusal(deps, card, click.user)
+        return gone()
+    refusal = misplaced(deps, card, click.where) or await _refusal(deps, card, click.user)
     if refusal is not None:
-        return await _refused(deps, card, user=click.user, refusal=refusal)
+        return await refused(deps, card, user=click.user, refusal=refusal)
     decision = await deps.store.get_decision(card.id)
     if decision is not None:
-        return await _already(deps, card, decision)
+        return await already_decided(deps, card, decision)
     if deps.clock() > card.expires_at:
         return blocks.Message(text=EXPIRED)
     try:
@@ -67,10 +67,10 @@ async def approve_alone(
     not: the card and the member are checked again, at submission time."""
     card = await deps.store.get_card(card_id)
     if card is None:
-        return _gone()
+        return gone()
     refusal = await _refusal(deps, card, user)
     if refusal is not None:
-        return await _refused(deps, card, user=user, refusal=refusal)
+        return await refused(deps, card, user=user, refusal=refusal)
     now = deps.clock()
     if now > card.expires_at:
         # Nothing claimed: the expiry sweeper edits the card within a round.
@@ -82,7 +82,7 @@ async def approve_alone(
     )
     if not won:
         count(deps, "duplicate")
-        return await _already(deps, card, decision)
+        return await already_decided(deps, card, decision)
     await audit(deps, Event.BREAKGLASS, card, user=user, reason=escape(reason))
     await show(deps, card, decision, note="Checking the app once more…")
     return Claimed(card=card, decision=decision)

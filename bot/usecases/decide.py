@@ -35,14 +35,14 @@ class CardClick:
 
 
 async def approve(deps: Deps, click: CardClick) -> blocks.Message:
-    card = await _load(deps, click)
+    card = await load_card(deps, click)
     if card is None:
-        return _gone()
+        return gone()
     if not card.approvable:
         return blocks.Message(text=f"This rollback cannot be approved: {escape(card.error)}")
-    refusal = _misplaced(deps, card, click.where) or await _approval_refusal(deps, card, click.user)
+    refusal = misplaced(deps, card, click.where) or await _approval_refusal(deps, card, click.user)
     if refusal is not None:
-        return await _refused(deps, card, user=click.user, refusal=refusal)
+        return await refused(deps, card, user=click.user, refusal=refusal)
     now = deps.clock()
     if now > card.expires_at:
         won, decision = await deps.store.claim_decision(
@@ -62,7 +62,7 @@ async def approve(deps: Deps, click: CardClick) -> blocks.Message:
         return await _counted(deps, card, click.user, approval)
     if not approval.won:
         count(deps, "duplicate")
-        return await _already(deps, card, approval.decision)
+        return await already_decided(deps, card, approval.decision)
     approved = approval.decision
     tally = _tally(card, approved.approvals)
     await audit(deps, Event.APPROVED, card, user=click.user, reason=tally)
@@ -76,7 +76,7 @@ async def _counted(deps: Deps, card: Card, user: str, approval: Approval) -> blo
     more = more_approvers(card.approvals_needed - len(approval.approvals))
     if approval.again:
         refusal = f"You already approved; it needs {more}."
-        return await _refused(deps, card, user=user, refusal=refusal)
+        return await refused(deps, card, user=user, refusal=refusal)
     count(deps, "counted")
     tally = _tally(card, approval.approvals)
     await audit(deps, Event.APPROVED, card, user=user, reason=tally)
@@ -97,31 +97,31 @@ def _tally(card: Card, approvals: tuple[str, ...]) -> str:
 
 
 async def cancel(deps: Deps, click: CardClick) -> blocks.Message:
-    card = await _load(deps, click)
+    card = await load_card(deps, click)
     if card is None:
-        return _gone()
-    refusal = _misplaced(deps, card, click.where) or await _cancel_refusal(deps, card, click.user)
+        return gone()
+    refusal = misplaced(deps, card, click.where) or await _cancel_refusal(deps, card, click.user)
     if refusal is not None:
-        return await _refused(deps, card, user=click.user, refusal=refusal)
+        return await refused(deps, card, user=click.user, refusal=refusal)
     won, decision = await deps.store.claim_decision(
         card.id, Decision(kind=DecisionKind.CANCELLED, user=click.user, at=deps.clock())
     )
     if not won:
         count(deps, "duplicate")
-        return await _already(deps, card, decision)
+        return await already_decided(deps, card, decision)
     count(deps, "cancelled")
     await audit(deps, Event.CANCELLED, card, user=click.user)
     await show(deps, card, decision)
     return blocks.Message(text="Cancelled; nothing was changed.")
 
 
-async def _refused(deps: Deps, card: Card, *, user: str, refusal: str) -> blocks.Message:
+async def refused(deps: Deps, card: Card, *, user: str, refusal: str) -> blocks.Message:
     count(deps, "refused")
     await audit(deps, Event.REFUSED, card, user=user, reason=refusal)
     return blocks.Message(text=refusal)
 
 
-def _misplaced(deps: Deps, card: Card, where: Where) -> str | None:
+def misplaced(deps: Deps, card: Card, where: Where) -> str | None:
     """Why a click from ``where`` may not act on ``card``, or None when it may."""
     return click_refusal(
         deps.channels,
@@ -156,7 +156,7 @@ async def _approval_refusal(deps: Deps, card: Card, user: str) -> str | None:
     return None
 
 
-async def _load(deps: Deps, click: CardClick) -> Card | None:
+async def load_card(deps: Deps, click: CardClick) -> Card | None:
     card = await deps.store.get_card(click.card_id)
     if card is not None and not card.ts and click.message_ts:
         # The click beat the write of the card's ts (or Redis refused that write); the
@@ -166,11 +166,11 @@ async def _load(deps: Deps, click: CardClick) -> Card | None:
     return card
 
 
-def _gone() -> blocks.Message:
+def gone() -> blocks.Message:
     return blocks.Message(text="This card is no longer known to the bot; nothing was done.")
 
 
-async def _already(deps: Deps, card: Card, decision: Decision) -> blocks.Message:
+async def already_decided(deps: Deps, card: Card, decision: Decision) -> blocks.Message:
     if decision.kind != DecisionKind.APPROVED:
         # Still showing buttons means an earlier edit was lost: show the decision now. (An
         # approved card is kept up to date by its rollback's narration.)

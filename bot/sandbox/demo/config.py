@@ -8,11 +8,14 @@ chosen outside, by ``redis_choice.demo_redis``.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from dataclasses import dataclass
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from bot.settings import Settings, parse_ages
+
+POLICY_FILE = Path(__file__).with_name("policy.yaml")
 
 # Fake tokens, known to the stand-ins only: the sandbox accepts nothing else.
 SLACK_TOKEN = "xoxb-demo-0000-rollback-bot"  # noqa: S105
@@ -70,4 +73,6 @@ def demo_settings(
         # No ROLLBACK_CHANNELS: the demo's one channel hears of every app, so rollbacks made
         # in the control panel and bad deploys have somewhere to be told.
         rollback_notify_channel=channel_id,
+        # sample-warn needs two approvers; Carol may break the glass (policy.yaml).
+        rollback_policy_file=str(POLICY_FILE),
     )

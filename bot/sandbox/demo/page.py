@@ -31,6 +31,7 @@ SUGGESTIONS = (
     "/rollback sample-warn",
     "/rollback status",
     "/rollback history sample-golang",
+    "/rollback policy sample-warn",
     "/rollback help",
 )
 
