@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     channel for its app; "" for nowhere."""
     rollback_verify_seconds: float = Field(default=120, ge=0)
     rollback_policy_file: str = ""
-    """A YAML file of per-app approval rules (``bot.runtime.policy_source``); "" for none."""
+    """A YAML file of per-app approval rules (``bot.policy_source``); "" for none."""
     rollback_audit_maxlen: int = Field(default=10_000, gt=0)
 
     @field_validator("redis_url")

@@ -273,9 +273,6 @@ class Player:
 
 def watch_leases(client: redis.Redis) -> list[str]:
     """The watches' lease keys held now: not those of the rounds a running replica always
-    takes (the look at the fleet, pin reminders, bad deploys)."""
-    rounds = {
-        keys.lease(name)
-        for name in (keys.FLEET_LOOK_LEASE, keys.PIN_ROUNDS_LEASE, keys.BAD_DEPLOY_LEASE)
-    }
+    takes (the look at the fleet, pin reminders, bad deploys, break-glass reviews)."""
+    rounds = {keys.lease(name) for name in keys.ROUND_LEASES}
     return sorted(str(k) for k in client.scan_iter(keys.LEASE_PREFIX + "*") if k not in rounds)

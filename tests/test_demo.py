@@ -54,7 +54,7 @@ def test_rollback_approve_and_commit_from_the_page(page: Page, demo: Demo) -> No
         "type": "header",
         "text": {"type": "plain_text", "text": "Rollback sample-golang?"},
     }
-    assert buttons(card).keys() == {"rollback_approve", "rollback_cancel"}
+    assert buttons(card).keys() == {"rollback_approve", "rollback_cancel", "rollback_breakglass"}
     # The ack and the bot's response_url answer are Alice's alone.
     alice = [m for m in page.messages("UALICE") if m["ephemeral"]]
     assert alice[0]["text"] == "Working on it…"

@@ -72,7 +72,7 @@ def test_a_bad_build_deployed_in_the_control_panel_gets_a_card(page: Page) -> No
     card = page.wait_top("UCAROL", "Rollback sample-golang")
     shown = _shown(card)
     assert "web 0/2 ready since `" in shown and "Requested by the bot" in shown
-    assert buttons(card).keys() == {"rollback_approve", "rollback_cancel"}
+    assert buttons(card).keys() == {"rollback_approve", "rollback_cancel", "rollback_breakglass"}
     # The two-person rule holds as for any card: an approver's click rolls it back.
     page.click("UBOB", card, "rollback_approve")
     page.wait_reply("UBOB", card["ts"], LIVE)

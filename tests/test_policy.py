@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.domain.policy import BreakGlass, Policy, Rule, describe, from_settings
-from bot.runtime.policy_source import policy_of
+from bot.policy_source import policy_of
 from bot.settings import load_settings
 
 

@@ -11,7 +11,7 @@ import pytest
 from bot.domain.policy import BreakGlass, Policy, Rule
 from bot.domain.policy_file import every_id, parse_policy
 from bot.errors import SettingsError
-from bot.runtime.policy_source import policy_of
+from bot.policy_source import policy_of
 from bot.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

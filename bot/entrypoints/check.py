@@ -22,7 +22,7 @@ from bot.digitalocean.transport import Transport
 from bot.domain.policy_file import SETTING, every_id
 from bot.entrypoints import placeholders
 from bot.errors import DigitalOceanError, DONetworkError, SettingsError
-from bot.runtime.policy_source import policy_of
+from bot.policy_source import policy_of
 from bot.settings import Settings, app_token, load_settings
 from bot.slack.client import make_web_client
 from bot.store import diagnosis, health

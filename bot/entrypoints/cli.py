@@ -13,7 +13,7 @@ from bot import logs
 from bot.entrypoints import check, socket_mode, tcp
 from bot.entrypoints.http_server import create_app
 from bot.errors import ListenError, SettingsError, SocketModeError
-from bot.runtime.policy_source import policy_of
+from bot.policy_source import policy_of
 from bot.settings import app_token, load_settings
 
 

@@ -22,13 +22,13 @@ from bot.fleet.aftercare import Aftercare
 from bot.fleet.pin_rounds import PinRounds
 from bot.fleet.review_rounds import ReviewRounds
 from bot.metrics import Metrics
+from bot.policy_source import policy_of
 from bot.runtime.bolt_app import bolt_app
 from bot.runtime.collector import tune_collector
 from bot.runtime.exposition import expose
 from bot.runtime.fleet_wiring import fleet_watcher
 from bot.runtime.followups import FollowUps
 from bot.runtime.pin_wiring import pin_rounds
-from bot.runtime.policy_source import policy_of
 from bot.runtime.request_lull import Lull
 from bot.runtime.review_wiring import review_rounds
 from bot.settings import Settings

@@ -179,3 +179,6 @@ APPROVALS_PREFIX = PREFIX + "approvals:"
 """List of who approved a card so far, in order, until its quorum is met:
 ``approvals:<card id>``, with the card's TTL."""
 approvals = Family(APPROVALS_PREFIX)
+
+ROUND_LEASES = (FLEET_LOOK_LEASE, PIN_ROUNDS_LEASE, BAD_DEPLOY_LEASE, REVIEW_ROUNDS_LEASE)
+"""The leases of the rounds one replica runs for all, held for as long as it runs."""

@@ -8,8 +8,8 @@ chosen outside, by ``redis_choice.demo_redis``.
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
