@@ -56,6 +56,9 @@ def test_two_different_approvers_start_one_rollback(
     quorum_bot.press(card, APPROVE, user="UBOB")
     wait_response(slack, "You already approved; it needs one more approver.")
     assert rollback_posts(sim, GOLANG_ID) == []
+    quorum_bot.command("status")
+    waiting = wait_response(slack, "Waiting for approval")
+    assert "1 of 2 approvals — <@UBOB>" in waiting
     quorum_bot.press(card, APPROVE, user="UCAROL")
     wait_reply(slack, card.ts, LIVE)
     assert "Approved by <@UBOB> and <@UCAROL>" in slack.message(card.ts).text

@@ -37,7 +37,11 @@ async def status(deps: Deps, *, app_ref: str | None, channel: str) -> blocks.Mes
         cards = [c for c in await deps.store.pending_cards() if here(c.app_name, c.app_id)]
         reviews = await Reviews(deps.store.client).open_reviews()
         shown = [r for r in reviews if here(r.app_name, r.app_id)]
-        return answers.overview(watches, cards, deps.clock(), shown)
+        # Only cards that need several approvals have any to count.
+        approvals = {
+            c.id: await deps.store.approvals(c.id) for c in cards if c.approvals_needed > 1
+        }
+        return answers.overview(watches, cards, deps.clock(), shown, approvals=approvals)
     app = await app_to_read(deps, app_ref=app_ref, channel=channel)
     watch = await deps.store.latest_rollback(app.id)
     return answers.app_status(app, watch, deps.clock())

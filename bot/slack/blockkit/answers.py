@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.digitalocean.models import App, Deployment
@@ -20,7 +20,7 @@ from bot.slack.blockkit.blocks import (
     short,
     why_lines,
 )
-from bot.slack.blockkit.cards import status_line
+from bot.slack.blockkit.cards import status_line, tally
 from bot.slack.blockkit.reviews import open_lines
 
 # Visible characters of a deployment's cause in a history line, and of an audit reason.
@@ -91,8 +91,15 @@ def app_status(app: App, watch: Watch | None, now: float) -> Message:
 
 
 def overview(
-    watches: Sequence[Watch], cards: Sequence[Card], now: float, reviews: Sequence[Review] = ()
+    watches: Sequence[Watch],
+    cards: Sequence[Card],
+    now: float,
+    reviews: Sequence[Review] = (),
+    *,
+    approvals: Mapping[str, Sequence[str]] | None = None,
 ) -> Message:
+    """What is in flight, waiting (with the approvals a card has so far, by card id) and
+    open for review."""
     # Each list gets half a section, so a long first list cannot hide the second.
     half = limits.SECTION_TEXT // 2 - 1
     parts = []
@@ -106,6 +113,7 @@ def overview(
         waiting = [
             f"• {code(c.app_name)} → {code(short(c.target.id))}, requested by "
             f"{requester(c.requester)}, expires in {max(0, int(c.expires_at - now)) // 60} min"
+            + (f", {tally(c, got)}" if (got := (approvals or {}).get(c.id)) else "")
             for c in cards
         ]
         parts.append(clip_lines(["*Waiting for approval*", *waiting], half))
