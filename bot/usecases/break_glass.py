@@ -20,7 +20,7 @@ from bot.errors import BotError
 from bot.slack.blockkit import blocks, reviews
 from bot.store.reviews import Reviews
 from bot.usecases.card_updates import audit, count, show
-from bot.usecases.decide import CardClick, already_decided, gone, load_card, misplaced, refused
+from bot.usecases.decide import CardClick, already_decided, clicked_card, gone, refused
 from bot.usecases.dependencies import Deps
 from bot.usecases.starting import intent_lapses, start
 
@@ -39,12 +39,9 @@ class Claimed:
 
 async def offer(deps: Deps, click: CardClick, *, trigger: str) -> blocks.Message | None:
     """Open the reason modal for a break-glass approver; else one sentence why not."""
-    card = await load_card(deps, click)
-    if card is None:
-        return gone()
-    refusal = misplaced(deps, card, click.where) or await _refusal(deps, card, click.user)
-    if refusal is not None:
-        return await refused(deps, card, user=click.user, refusal=refusal)
+    card = await clicked_card(deps, click, _refusal)
+    if isinstance(card, blocks.Message):
+        return card
     decision = await deps.store.get_decision(card.id)
     if decision is not None:
         return await already_decided(deps, card, decision)

@@ -8,6 +8,7 @@ rollback is started (``bot.usecases.starting``: the world checked again, Digital
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.domain.clicks import ANYWHERE, Where, click_refusal
@@ -35,14 +36,14 @@ class CardClick:
 
 
 async def approve(deps: Deps, click: CardClick) -> blocks.Message:
-    card = await load_card(deps, click)
-    if card is None:
+    loaded = await load_card(deps, click)
+    if loaded is None:
         return gone()
-    if not card.approvable:
-        return blocks.Message(text=f"This rollback cannot be approved: {escape(card.error)}")
-    refusal = misplaced(deps, card, click.where) or await _approval_refusal(deps, card, click.user)
-    if refusal is not None:
-        return await refused(deps, card, user=click.user, refusal=refusal)
+    if not loaded.approvable:
+        return blocks.Message(text=f"This rollback cannot be approved: {escape(loaded.error)}")
+    card = await clicked_card(deps, click, _approval_refusal, card=loaded)
+    if isinstance(card, blocks.Message):
+        return card
     now = deps.clock()
     if now > card.expires_at:
         won, decision = await deps.store.claim_decision(
@@ -97,12 +98,9 @@ def _tally(card: Card, approvals: tuple[str, ...]) -> str:
 
 
 async def cancel(deps: Deps, click: CardClick) -> blocks.Message:
-    card = await load_card(deps, click)
-    if card is None:
-        return gone()
-    refusal = misplaced(deps, card, click.where) or await _cancel_refusal(deps, card, click.user)
-    if refusal is not None:
-        return await refused(deps, card, user=click.user, refusal=refusal)
+    card = await clicked_card(deps, click, _cancel_refusal)
+    if isinstance(card, blocks.Message):
+        return card
     won, decision = await deps.store.claim_decision(
         card.id, Decision(kind=DecisionKind.CANCELLED, user=click.user, at=deps.clock())
     )
@@ -113,6 +111,24 @@ async def cancel(deps: Deps, click: CardClick) -> blocks.Message:
     await audit(deps, Event.CANCELLED, card, user=click.user)
     await show(deps, card, decision)
     return blocks.Message(text="Cancelled; nothing was changed.")
+
+
+Refusal = Callable[[Deps, Card, str], Awaitable[str | None]]
+"""Why a person may not do what they clicked on a card (``deps``, the card, the user), or None."""
+
+
+async def clicked_card(
+    deps: Deps, click: CardClick, refusal: Refusal, *, card: Card | None = None
+) -> Card | blocks.Message:
+    """The card ``click`` names (``card``, when already loaded) if the click may act on it
+    from where it came and ``refusal`` lets its person; else the one sentence why not."""
+    card = card if card is not None else await load_card(deps, click)
+    if card is None:
+        return gone()
+    why = misplaced(deps, card, click.where) or await refusal(deps, card, click.user)
+    if why is not None:
+        return await refused(deps, card, user=click.user, refusal=why)
+    return card
 
 
 async def refused(deps: Deps, card: Card, *, user: str, refusal: str) -> blocks.Message:
