@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from bench.aftercare_plan import NOTIFY, Player, realistic_hour
 from bench.aftercare_tally import Following, Tally, tally
+from bench.lag import thread_replies
 from bench.procs import Service
 from bench.stack import add_apps, redis_client, stands
 from bench.tap import Hit
@@ -60,6 +61,7 @@ class AftercareRun:
     following: float = 0.0  # simulated seconds some rollback was followed
     played: list[tuple[float, str]] = field(default_factory=list)
     told: Counter[str] = field(default_factory=Counter)  # what Slack was told, by kind
+    reminded_at: list[float] = field(default_factory=list)  # simulated minutes into the hour
     names: dict[str, str] = field(default_factory=dict)  # app id → name
     real_seconds: float = 0.0
     bot_cpu: float = 0.0
@@ -124,6 +126,11 @@ def measure(cfg: AftercareConfig, redis_server: RedisServer, *, realistic: bool)
             bot.close()
         run.calls = tally(st.sim_tap.hits(), began=began, ended=ended, window=cfg.window)
         run.told = told(st.slack)
+        run.reminded_at = [
+            (r.at - began) * cfg.scale / 60
+            for r in thread_replies(st.slack_tap.hits())
+            if "has been pinned for" in r.text
+        ]
     return run
 
 

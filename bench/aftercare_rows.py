@@ -118,8 +118,8 @@ def notes(cfg: AftercareConfig, run: AftercareRun) -> str:
         reads = sorted((run.names.get(a, a), n) for a, n in c.health_by_app.items())
         lines.append("  health reads by app: " + ", ".join(f"{a} {n}" for a, n in reads))
     if run.played:
-        lines.append(
-            "  told in Slack: " + ", ".join(f"{k} {v}" for k, v in sorted(run.told.items()))
-        )
+        told = ", ".join(f"{k} {v}" for k, v in sorted(run.told.items()))
+        when = ", ".join(f"{m:.1f}" for m in run.reminded_at) or "-"
+        lines.append(f"  told in Slack: {told}; pin reminders at minute(s) {when}")
         lines.append("  played: " + "; ".join(f"{m:.1f} {what}" for m, what in run.played))
     return "\n".join(lines)
