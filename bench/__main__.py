@@ -7,11 +7,23 @@ import dataclasses
 import sys
 import time
 
-from bench import ack, calls, hours, idle, machine, menus, profiling, soak, watches
+from bench import (
+    ack,
+    aftercare,
+    aftercare_rows,
+    calls,
+    hours,
+    idle,
+    machine,
+    menus,
+    profiling,
+    soak,
+    watches,
+)
 from bench.stack import private_redis
 from bench.stats import Row, render
 
-SECTIONS = ("ack", "watch", "calls", "hours", "soak", "menus")
+SECTIONS = ("ack", "watch", "calls", "hours", "soak", "menus", "aftercare")
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -31,7 +43,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         "--scale",
         type=float,
         default=None,
-        help="simulated s per real s (default: 2 in section 2, x20 idle; 60 in section 4)",
+        help="simulated s per real s (default: 2 in section 2, x20 idle; 60 in section 4; 12 in 7)",
     )
     return parser.parse_args(argv)
 
@@ -119,6 +131,22 @@ def _section_menus(quick: bool) -> None:
     print(render("Menu options against the floor and Slack's 3 s", menus.rows(cfg, run)))
 
 
+def _section_aftercare(quick: bool, scale: float | None) -> None:
+    cfg = aftercare.AftercareConfig(scale=scale or aftercare.AftercareConfig.scale)
+    print(
+        f"\n# 7. DigitalOcean calls per hour, {cfg.apps} apps, aftercare on (clock x{cfg.scale:g}: "
+        f"a simulated hour is {cfg.hour / cfg.scale:.0f} s real)",
+        flush=True,
+    )
+    rows: list[Row] = []
+    with private_redis() as redis_server:
+        for realistic in (True,) if quick else (False, True):
+            run = aftercare.measure(cfg, redis_server, realistic=realistic)
+            print(aftercare_rows.notes(cfg, run), flush=True)
+            rows += aftercare_rows.rows(cfg, run)
+    print(render("DigitalOcean calls in an hour with the aftercare on", rows))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     chosen = [s.strip() for s in args.sections.split(",") if s.strip()]
@@ -143,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             _section_soak(args.quick)
         if "menus" in chosen:
             _section_menus(args.quick)
+        if "aftercare" in chosen:
+            _section_aftercare(args.quick, args.scale)
         if args.profile:
             print("\n# Profiles (py-spy)\n", flush=True)
             print(profiling.run(watches=100 if args.quick else 500))
