@@ -76,8 +76,11 @@ def register(app: AsyncApp, deps: Deps, followups: WorkQueue) -> None:
             except Exception:
                 log.exception("button press could not be read")
                 work = _fixed(INTERNAL)
-            # Someone is waiting on the card, and clicks are quick: ahead of every command.
-            _later(followups, respond, work, name="button", priority=Priority.CLICK)
+            # Someone is waiting on the card, and clicks are quick: ahead of every command;
+            # Break glass opens a form with a trigger good for 3 s, so it goes first of all.
+            opens = action.get("action_id") == blocks.BREAKGLASS
+            priority = Priority.NOW if opens else Priority.CLICK
+            _later(followups, respond, work, name="button", priority=priority)
 
     app.action(re.compile(".*"))(on_button)
 
