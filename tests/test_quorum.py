@@ -62,6 +62,8 @@ def test_two_different_approvers_start_one_rollback(
     quorum_bot.press(card, APPROVE, user="UCAROL")
     wait_reply(slack, card.ts, LIVE)
     assert "Approved by <@UBOB> and <@UCAROL>" in slack.message(card.ts).text
+    # The thread names both approvers too (pin reminders and Home read the same record).
+    assert slack.thread(card.ts)[0].text.startswith("Rollback started by <@UBOB> and <@UCAROL>")
     assert slack.message(card.ts).buttons() == {}
     assert len(rollback_posts(sim, GOLANG_ID)) == 1
     quorum_bot.command("audit sample-golang")

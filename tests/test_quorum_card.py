@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.domain.records import Decision, DecisionKind
 from bot.slack.blockkit import cards
+from bot.slack.blockkit.blocks import mentions
 from bot.slack.blockkit.home import HomeData, WaitingCard, home_view
 from tests.factories import NOW, buttons, make_card
 
@@ -67,3 +68,10 @@ def test_home_shows_the_tally_of_a_waiting_card() -> None:
     view = home_view(HomeData(user="UBOB", waiting=[waiting]), now=NOW)
     assert "1 of 2 approvals — <@UBOB>" in str(view["blocks"])
     assert "rollback_approve" not in str(view["blocks"])
+
+
+def test_people_are_named_in_a_sentence() -> None:
+    assert mentions(()) == ""
+    assert mentions(("UBOB",)) == "<@UBOB>"
+    assert mentions(("UBOB", "UCAROL")) == "<@UBOB> and <@UCAROL>"
+    assert mentions(("UA", "UB", "UC")) == "<@UA>, <@UB> and <@UC>"

@@ -125,6 +125,8 @@ class Watch(_Record):
     target_commit: str = ""
     requester: str = ""
     approver: str = ""
+    approvals: tuple[str, ...] = ()
+    """Everyone who approved, in order, when the card needed several (``approver``: the last)."""
     reason: str = ""
     """The card's reason and incident link, for the thread's first reply."""
     incident_url: str = ""

@@ -75,7 +75,7 @@ async def start(deps: Deps, card: Card, decision: Decision) -> blocks.Message:
             deployment = await _create_rollback(deps, card)
         except DigitalOceanError as exc:
             return await _did_not_start(deps, card, decision, exc)
-        watch = watch_for(deps, card, deployment, approver=decision.user)
+        watch = watch_for(deps, card, deployment, decision=decision)
         # The card first: once the watch is recorded any replica may narrate it, and a
         # slow edit from here must not land after the narration's newer ones. (A crash
         # meanwhile leaves the intent, which recover() adopts.)
@@ -126,7 +126,7 @@ async def recover(deps: Deps, card_id: str) -> None:
         )
         return
     log.warning("card %s: its replica stopped; adopting deployment %s", card.id, found.id)
-    await deps.store.start_watch(watch_for(deps, card, found, approver=decision.user))
+    await deps.store.start_watch(watch_for(deps, card, found, decision=decision))
     await _forget_intent(deps, card.id)
     await audit(
         deps, Event.STARTED, card, user=decision.user, deployment=found.id,
@@ -254,7 +254,7 @@ async def _create_rollback(deps: Deps, card: Card) -> Deployment:
         raise
 
 
-def watch_for(deps: Deps, card: Card, deployment: Deployment, *, approver: str) -> Watch:
+def watch_for(deps: Deps, card: Card, deployment: Deployment, *, decision: Decision) -> Watch:
     return Watch(
         deployment_id=deployment.id,
         app_id=card.app_id,
@@ -266,7 +266,8 @@ def watch_for(deps: Deps, card: Card, deployment: Deployment, *, approver: str) 
         target_id=card.target.id,
         target_commit=card.target.commit,
         requester=card.requester,
-        approver=approver,
+        approver=decision.user,
+        approvals=decision.approvals,
         reason=card.reason,
         incident_url=card.incident_url,
         started_at=deps.clock(),

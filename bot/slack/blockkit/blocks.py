@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.digitalocean.models import StepStatus
 from bot.domain.mrkdwn import clip, shown
-from bot.domain.records import DeploymentSummary
+from bot.domain.records import DeploymentSummary, Watch
 from bot.domain.rollback_form import REASON_MOST, incident_problem
 from bot.slack.blockkit import limits
 
@@ -163,6 +163,19 @@ def summary_line(summary: DeploymentSummary, now: float) -> str:
         parts.append(shown(summary.cause, CAUSE_SHOWN))
     parts.append(age(summary.created_at, now))
     return " · ".join(parts)
+
+
+def mentions(users: Sequence[str]) -> str:
+    """People in a sentence: "<@bob>", "<@bob> and <@carol>", "<@a>, <@b> and <@c>"."""
+    shown = [f"<@{user}>" for user in users]
+    if len(shown) <= 1:
+        return "".join(shown)
+    return f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def approvers_of(watch: Watch) -> str:
+    """Who approved a watched rollback, as mentions ("" when nobody is known)."""
+    return mentions(watch.approvals or ((watch.approver,) if watch.approver else ()))
 
 
 def requester(user: str) -> str:

@@ -19,6 +19,7 @@ from bot.slack.blockkit.blocks import (
     confirm_dialog,
     context,
     header,
+    mentions,
     requester,
     section,
     short,
@@ -151,10 +152,7 @@ def status_line(watch: Watch) -> str:
 
 def approved_by(decision: Decision) -> str:
     """Who approved, in order: "<@bob>", "<@bob> and <@carol>"."""
-    users = [f"<@{user}>" for user in decision.approvals or (decision.user,)]
-    if len(users) == 1:
-        return users[0]
-    return f"{', '.join(users[:-1])} and {users[-1]}"
+    return mentions(decision.approvals or (decision.user,))
 
 
 def tally(card_: Card, approvals: Sequence[str]) -> str:

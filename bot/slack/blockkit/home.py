@@ -21,6 +21,7 @@ from bot.slack.blockkit.blocks import (
     Block,
     actions,
     age,
+    approvers_of,
     code,
     context,
     header,
@@ -158,7 +159,7 @@ def _in_flight(watches: Sequence[Watch]) -> list[Block]:
         return [*blocks, section("No rollback in flight.")]
     lines = [
         f"• {code(w.app_name)} {w.kind.value} {code(short(w.deployment_id))}: {status_line(w)}"
-        + (f", approved by <@{w.approver}>" if w.approver else "")
+        + (f", approved by {approvers_of(w)}" if w.approver else "")
         for w in watches[:SHOWN]
     ]
     if len(watches) > SHOWN:

@@ -7,7 +7,7 @@ from bot.digitalocean.models import App, Deployment
 from bot.domain.mrkdwn import clip, shown
 from bot.domain.records import Watch
 from bot.slack.blockkit import limits
-from bot.slack.blockkit.blocks import Message, code, section, short
+from bot.slack.blockkit.blocks import Message, approvers_of, code, section, short
 from bot.slack.blockkit.thread_replies import settle_buttons
 
 WHO_SHOWN = 80
@@ -40,7 +40,7 @@ def reminder(watch: Watch, age: float) -> Message:
     if watch.requester:
         people.append(f"requested by <@{watch.requester}>")
     if watch.approver:
-        people.append(f"approved by <@{watch.approver}>")
+        people.append(f"approved by {approvers_of(watch)}")
     if people:
         sentence = " and ".join(people)
         lines.append(sentence[0].upper() + sentence[1:] + ".")

@@ -19,6 +19,7 @@ from bot.slack.blockkit.blocks import (
     Block,
     Message,
     actions,
+    approvers_of,
     button,
     code,
     confirm_dialog,
@@ -46,7 +47,7 @@ def _reply(text: str, *more: Block) -> Message:
 
 def started(watch: Watch) -> Message:
     text = (
-        f"Rollback started by <@{watch.approver}>: DigitalOcean deployment "
+        f"Rollback started by {approvers_of(watch)}: DigitalOcean deployment "
         f"{code(short(watch.deployment_id))} is rolling {code(watch.app_name)} back to "
         f"{code(short(watch.target_id))}"
         + (f" (commit {code(watch.target_commit)})." if watch.target_commit else ".")
