@@ -185,3 +185,20 @@ def test_no_reminder_after_a_commit_made_outside_the_bot(
     _looks_pass(redis_url, 2)
     assert _reminders(slack, card.ts) == Counter()
     assert LIVE in live.text
+
+
+def test_a_commit_clicked_on_a_reminder_ends_every_button_of_the_rollback(
+    start_bot: BotFactory, slack: FakeSlack
+) -> None:
+    bot = start_bot(rollback_pin_reminders="2s", rollback_fleet_interval=0.2, **REAL_TIME)
+    card, live = roll_back(bot, slack)
+    reminder = wait_reply(slack, card.ts, f"{PINNED_FOR} 2 s", timeout=20)
+    bot.press(reminder, COMMIT, user="UBOB")
+    wait_reply(slack, card.ts, "Committed by <@UBOB>")
+
+    def ended(ts: str) -> bool:
+        message = next(m for m in slack.thread(card.ts) if m.ts == ts)
+        return not message.buttons() and "Committed by <@UBOB>" in str(message.blocks)
+
+    # The reminder clicked and the success reply both: no button left to click again.
+    slack.wait_for(lambda: ended(reminder.ts) and ended(live.ts))

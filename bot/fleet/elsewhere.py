@@ -25,7 +25,7 @@ from bot.domain.channels import ChannelRules, app_channel
 from bot.domain.ids import settlement_id
 from bot.domain.records import Decision, DecisionKind, Look, Watch, WatchKind
 from bot.errors import SlackError, StoreUnavailableError
-from bot.fleet.pin_reminders import PinReminders
+from bot.fleet.pin_reminders import PinReminders, ended_reminders
 from bot.fleet.watcher import Watcher
 from bot.slack.blockkit import pin_replies, thread_replies
 from bot.slack.client import Chat
@@ -154,9 +154,7 @@ class Elsewhere:
         note = pin_replies.ended_elsewhere(reverted=reverted, still_live=live == dep)
         log.info("rollback %s of %s: %s", dep, app.id, note.lower())
         edits = [(watch.result_ts, thread_replies.settled_result(watch.result_text, note))]
-        for age, ts in await self.reminders.posted(dep):
-            told = pin_replies.reminder(watch, age).text
-            edits.append((ts, thread_replies.settled_result(told, note)))
+        edits += ended_reminders(watch, await self.reminders.posted(dep), note)
         for ts, message in edits:
             try:
                 await self.chat.update(watch.channel, ts, message)

@@ -19,7 +19,8 @@ from bot.digitalocean.models import App, Deployment, Phase
 from bot.domain.ids import settlement_id
 from bot.domain.records import Watch, WatchKind
 from bot.errors import SlackError
-from bot.slack.blockkit import pin_replies
+from bot.slack.blockkit import pin_replies, thread_replies
+from bot.slack.blockkit.blocks import Message
 from bot.slack.client import Chat
 from bot.slack.pace import ChannelPace
 from bot.store import keys
@@ -89,9 +90,26 @@ class PinReminders:
         return 1
 
     async def posted(self, deployment_id: str) -> list[tuple[float, str]]:
-        """The reminders posted for a rollback, (age, ts) each: their buttons end with it."""
-        found = await self.claims.posts(reminder_key(deployment_id, age) for age in self.ages)
-        return [(age, ts) for age, ts in zip(self.ages, found, strict=True) if ts]
+        return await posted_reminders(self.claims, deployment_id, self.ages)
+
+
+async def posted_reminders(
+    claims: PinClaims, deployment_id: str, ages: Sequence[float]
+) -> list[tuple[float, str]]:
+    """The reminders posted for a rollback, (age, ts) each: their buttons end with it."""
+    found = await claims.posts(reminder_key(deployment_id, age) for age in ages)
+    return [(age, ts) for age, ts in zip(ages, found, strict=True) if ts]
+
+
+def ended_reminders(
+    watch: Watch, posted: Sequence[tuple[float, str]], note: str
+) -> list[tuple[str, Message]]:
+    """Each posted reminder (``posted_reminders``) as edited once the rollback is settled:
+    its words kept, its buttons replaced by ``note``."""
+    return [
+        (ts, thread_replies.settled_result(pin_replies.reminder(watch, age).text, note))
+        for age, ts in posted
+    ]
 
 
 def _reminded(watch: Watch) -> bool:
