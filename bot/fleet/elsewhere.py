@@ -25,9 +25,9 @@ from bot.domain.channels import ChannelRules, app_channel
 from bot.domain.ids import settlement_id
 from bot.domain.records import Decision, DecisionKind, Look, Watch, WatchKind
 from bot.errors import SlackError, StoreUnavailableError
-from bot.fleet.pin_reminders import PinReminders, ended_reminders
+from bot.fleet.pin_reminders import PinReminders, end_buttons, settled_edits
 from bot.fleet.watcher import Watcher
-from bot.slack.blockkit import pin_replies, thread_replies
+from bot.slack.blockkit import pin_replies
 from bot.slack.client import Chat
 from bot.slack.pace import ChannelPace
 from bot.store import keys
@@ -153,13 +153,8 @@ class Elsewhere:
         live = app.active_deployment.id if app.active_deployment else ""
         note = pin_replies.ended_elsewhere(reverted=reverted, still_live=live == dep)
         log.info("rollback %s of %s: %s", dep, app.id, note.lower())
-        edits = [(watch.result_ts, thread_replies.settled_result(watch.result_text, note))]
-        edits += ended_reminders(watch, await self.reminders.posted(dep), note)
-        for ts, message in edits:
-            try:
-                await self.chat.update(watch.channel, ts, message)
-            except SlackError as exc:
-                log.warning("rollback %s: buttons not removed: %s", dep, exc.user_message)
+        edits = settled_edits(watch, await self.reminders.posted(dep), note)
+        await end_buttons(self.chat, watch, edits)
 
 
 REVERT_ACTION = "REVERT_APP_ROLLBACK"

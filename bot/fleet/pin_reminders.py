@@ -101,15 +101,33 @@ async def posted_reminders(
     return [(age, ts) for age, ts in zip(ages, found, strict=True) if ts]
 
 
-def ended_reminders(
+def settled_edits(
     watch: Watch, posted: Sequence[tuple[float, str]], note: str
 ) -> list[tuple[str, Message]]:
-    """Each posted reminder (``posted_reminders``) as edited once the rollback is settled:
-    its words kept, its buttons replaced by ``note``."""
-    return [
+    """The rollback's final reply and each posted reminder (``posted_reminders``) as edited
+    once it is settled: their words kept, their buttons replaced by ``note``."""
+    edits = [
         (ts, thread_replies.settled_result(pin_replies.reminder(watch, age).text, note))
         for age, ts in posted
     ]
+    if watch.result_ts:
+        edits.insert(0, (watch.result_ts, thread_replies.settled_result(watch.result_text, note)))
+    return edits
+
+
+async def end_buttons(chat: Chat, watch: Watch, edits: Sequence[tuple[str, Message]]) -> None:
+    """Make each edit, the first given for a message only; best effort: the rollback is
+    settled whether or not Slack takes them."""
+    done: set[str] = set()
+    for ts, message in edits:
+        if ts in done:
+            continue
+        done.add(ts)
+        try:
+            await chat.update(watch.channel, ts, message)
+        except SlackError as exc:
+            dep = watch.deployment_id
+            log.warning("rollback %s: buttons not removed: %s", dep, exc.user_message)
 
 
 def _reminded(watch: Watch) -> bool:

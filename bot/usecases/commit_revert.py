@@ -7,7 +7,6 @@ final reply that loses them).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from bot.digitalocean.models import App, Deployment
@@ -15,17 +14,15 @@ from bot.domain.clicks import ANYWHERE, Where, click_refusal
 from bot.domain.ids import settlement_id
 from bot.domain.permissions import Settler, settle_refusal
 from bot.domain.records import Decision, DecisionKind, Event, Watch, WatchKind
-from bot.errors import DigitalOceanError, DOUncertainError, SlackError, UsageError
+from bot.errors import DigitalOceanError, DOUncertainError, UsageError
 from bot.fleet.audit_events import record_event
 from bot.fleet.card_edits import card_of, edit_card
-from bot.fleet.pin_reminders import ended_reminders, posted_reminders
+from bot.fleet.pin_reminders import end_buttons, posted_reminders, settled_edits
 from bot.slack.blockkit import blocks, thread_replies
 from bot.slack.blockkit.blocks import code
 from bot.store.pin_claims import PinClaims
 from bot.usecases.access import find_app_here
 from bot.usecases.dependencies import Deps
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -223,24 +220,12 @@ async def _end_buttons(deps: Deps, watch: Watch, note: str, *, clicked: Clicked 
     settled rollback again; the message clicked keeps its words as Slack showed them."""
     edits: list[tuple[str, blocks.Message]] = []
     if clicked is not None and clicked.ts and clicked.blocks:
+        # First: the message clicked is edited from what Slack showed.
         edits.append((clicked.ts, thread_replies.without_buttons(clicked.blocks, note)))
-    if watch.result_ts:
-        edits.append((watch.result_ts, thread_replies.settled_result(watch.result_text, note)))
     posted = await posted_reminders(
         PinClaims(deps.store.client), watch.deployment_id, deps.settings.rollback_pin_reminders
     )
-    edits += ended_reminders(watch, posted, note)
-    done: set[str] = set()
-    for ts, message in edits:
-        if ts in done:
-            continue  # the clicked one: edited from what Slack showed
-        done.add(ts)
-        try:
-            await deps.chat.update(watch.channel, ts, message)
-        except SlackError as exc:  # the rollback is settled whether or not the edit lands
-            log.warning(
-                "rollback %s: buttons not removed: %s", watch.deployment_id, exc.user_message
-            )
+    await end_buttons(deps.chat, watch, [*edits, *settled_edits(watch, posted, note)])
 
 
 async def _refresh_card(deps: Deps, watch: Watch, settled: Decision) -> None:
